@@ -1,0 +1,168 @@
+/**
+ * `Env`, the Gymnasium environment interface in TypeScript (after `gymnasium.Env`).
+ *
+ * `reset` and `step` are synchronous: physics is synchronous and a Promise per step would cost
+ * more than a cheap env's whole step.
+ */
+import type { Space } from '../spaces/space.js';
+import type { EnvSpec } from './registry.js';
+import { assertValidSeed, RNG } from './rng.js';
+
+/** Extra information returned by `reset` and `step`. */
+export type Info = Record<string, unknown>;
+
+/** `[obs, reward, terminated, truncated, info]`, as Gymnasium's `step`. */
+export type StepResult<Obs> = [
+  obs: Obs,
+  reward: number,
+  terminated: boolean,
+  truncated: boolean,
+  info: Info,
+];
+
+/** `[obs, info]`, as Gymnasium's `reset`. */
+export type ResetResult<Obs> = [obs: Obs, info: Info];
+
+/** Arguments of `reset`. */
+export interface ResetArgs {
+  /** Reseeds the env's RNG (`npRandom`); omit to keep the current generator. */
+  seed?: number;
+  /** Env-specific options (e.g. `low`/`high` of the start distribution). */
+  options?: Record<string, unknown>;
+}
+
+/** The render modes this package's envs use; envs may declare others. */
+export type RenderMode = 'rgb_array' | 'ansi' | 'human' | (string & {});
+
+/** An RGB image: `data` holds `height × width × 3` bytes, row-major, top row first. */
+export interface RgbFrame {
+  readonly height: number;
+  readonly width: number;
+  readonly data: Uint8Array;
+}
+
+/** What `render()` returns: a frame (`rgb_array`), text (`ansi`) or nothing (`human`). */
+export type RenderOutput = RgbFrame | string | undefined;
+
+/** Static facts about an env, as Gymnasium's `metadata` dict. */
+export interface EnvMetadata {
+  /** Render modes the env supports. */
+  readonly renderModes: readonly RenderMode[];
+  /** Frames per second of rendered episodes (for videos/GIFs). */
+  readonly renderFps?: number;
+  readonly [key: string]: unknown;
+}
+
+const NO_METADATA: EnvMetadata = Object.freeze({ renderModes: Object.freeze([]) });
+
+/**
+ * The base class of every environment and wrapper.
+ *
+ * Subclasses set `observationSpace`, `actionSpace` and `metadata`, implement `reset` (calling
+ * `this.seedRng(seed)` first, as Gymnasium envs call `super().reset(seed=seed)`), `step`,
+ * optionally `render` and `close`, and draw all randomness from `this.npRandom`.
+ *
+ * @example
+ * const env = make('classic/MountainCarContinuous-v0');
+ * let [obs] = env.reset({ seed: 0 });
+ * for (let t = 0; t < 100; t++) {
+ *   const [next, reward, terminated, truncated] = env.step(env.actionSpace.sample());
+ *   if (terminated || truncated) [obs] = env.reset(); else obs = next;
+ * }
+ * env.close();
+ */
+export abstract class Env<Obs = unknown, Act = unknown> {
+  /** The space observations live in. */
+  abstract observationSpace: Space<Obs>;
+  /** The space actions live in. */
+  abstract actionSpace: Space<Act>;
+
+  private metadataValue: EnvMetadata = NO_METADATA;
+  private renderModeValue: RenderMode | undefined = undefined;
+  private specValue: EnvSpec | undefined = undefined;
+  private rng: RNG | undefined = undefined;
+  private rngSeed: number | undefined = undefined;
+
+  /** Render modes and fps. */
+  get metadata(): EnvMetadata {
+    return this.metadataValue;
+  }
+  set metadata(value: EnvMetadata) {
+    this.metadataValue = value;
+  }
+
+  /** The render mode fixed at construction, or `undefined`. */
+  get renderMode(): RenderMode | undefined {
+    return this.renderModeValue;
+  }
+  set renderMode(value: RenderMode | undefined) {
+    this.renderModeValue = value;
+  }
+
+  /** The registry spec this env was made from (set by `make`), or `undefined`. */
+  get spec(): EnvSpec | undefined {
+    return this.specValue;
+  }
+  set spec(value: EnvSpec | undefined) {
+    this.specValue = value;
+  }
+
+  /**
+   * The env's generator. Seeded by `reset({ seed })`; if used before any seeded reset it is
+   * created from OS entropy (Gymnasium's rule), and `npRandomSeed` then tells that seed.
+   */
+  get npRandom(): RNG {
+    if (this.rng === undefined) {
+      this.rng = new RNG();
+      this.rngSeed = this.rng.seed;
+    }
+    return this.rng;
+  }
+  set npRandom(rng: RNG) {
+    this.rng = rng;
+    this.rngSeed = -1; // Gymnasium: -1 when the generator was set directly
+  }
+
+  /** The seed of `npRandom` (-1 if it was assigned directly, `undefined` before first use). */
+  get npRandomSeed(): number | undefined {
+    if (this.rng === undefined) return undefined;
+    return this.rngSeed;
+  }
+
+  /**
+   * Gymnasium's base `reset`: an explicit seed reseeds the env's RNG; no seed leaves it alone.
+   * Call it first in every `reset`. Throws `InvalidSeed` for a negative or non-integer seed.
+   */
+  protected seedRng(seed: number | undefined): void {
+    if (seed === undefined) return;
+    assertValidSeed(seed);
+    this.rng = new RNG(seed);
+    this.rngSeed = seed;
+  }
+
+  /** Starts a new episode; returns the first observation and info. */
+  abstract reset(args?: ResetArgs): ResetResult<Obs>;
+
+  /** Applies one action; returns `[obs, reward, terminated, truncated, info]`. */
+  abstract step(action: Act): StepResult<Obs>;
+
+  /** Renders in the mode fixed at construction (`renderMode`); `undefined` when it is unset. */
+  render(): RenderOutput {
+    return undefined;
+  }
+
+  /** Frees resources (WASM worlds, handles). Safe to call more than once. */
+  close(): void {}
+
+  /** The innermost env, below all wrappers. */
+  get unwrapped(): Env<unknown, unknown> {
+    return this as Env<unknown, unknown>;
+  }
+
+  /** `<ClassName<id>>`, as Gymnasium prints envs. */
+  toString(): string {
+    return this.spec
+      ? `<${this.constructor.name}<${this.spec.id}>>`
+      : `<${this.constructor.name} instance>`;
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * `ml3/envs`: a Gymnasium-compatible environment API (Env, spaces, registry and `make`,
+ * wrappers, vector envs, the env checker, seeded RNG) and this package's environments.
+ *
+ * @example
+ * import { make } from 'ml3/envs';
+ * const env = make('classic/MountainCarContinuous-v0');
+ * const [obs, info] = env.reset({ seed: 42 });
+ */
+import './registration.js';
+
+export * from './classic/index.js';
+export { type CheckEnvOptions, type CheckEnvReport, checkEnv, deepEqual } from './core/checkEnv.js';
+export {
+  Env,
+  type EnvMetadata,
+  type Info,
+  type RenderMode,
+  type RenderOutput,
+  type ResetArgs,
+  type ResetResult,
+  type RgbFrame,
+  type StepResult,
+} from './core/env.js';
+export * from './core/errors.js';
+export {
+  type EnvCreator,
+  type EnvSpec,
+  type EnvSpecInput,
+  envId,
+  type MakeOptions,
+  make,
+  parseEnvId,
+  register,
+  registry,
+  spec,
+  unregister,
+} from './core/registry.js';
+export { assertValidSeed, RNG, type RNGState, rngStatesEqual } from './core/rng.js';
+export {
+  checkRenderMode,
+  readBoxAction,
+  readDiscreteAction,
+  resolveParams,
+} from './core/validate.js';
+export { collectWarnings, setWarningHandler, type WarningHandler, warn } from './core/warnings.js';
+export * from './render/index.js';
+export * from './spaces/index.js';
+export * from './vector/index.js';
+export * from './wrappers/index.js';

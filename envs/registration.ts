@@ -1,0 +1,15 @@
+/**
+ * Registers this package's environments (runs when `envs/index.ts` is imported, as Gymnasium
+ * registers its envs on import).
+ */
+import { MountainCarContinuousEnv } from './classic/mountainCarContinuous.js';
+import { register, registry } from './core/registry.js';
+
+if (!registry.has('classic/MountainCarContinuous-v0')) {
+  register({
+    id: 'classic/MountainCarContinuous-v0',
+    entryPoint: (kwargs) => new MountainCarContinuousEnv(kwargs),
+    maxEpisodeSteps: 999,
+    rewardThreshold: 90,
+  });
+}

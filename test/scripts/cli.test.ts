@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+function ml3(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...args], {
+    encoding: 'utf8',
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('ml3 CLI (smoke)', () => {
+  it('demo runs seeded random episodes, identically twice', () => {
+    const a = ml3('demo');
+    assert.equal(a.code, 0, a.stderr);
+    assert.match(
+      a.stdout,
+      /classic\/MountainCarContinuous-v0 episode 2: return -?\d+\.\d+, length 999/,
+    );
+    assert.equal(ml3('demo').stdout, a.stdout);
+  });
+
+  it('envs list / check / run', () => {
+    const list = JSON.parse(ml3('envs', 'list', '--json').stdout);
+    assert.ok(list.some((r: { id: string }) => r.id === 'classic/MountainCarContinuous-v0'));
+    const check = ml3('envs', 'check', 'classic/MountainCarContinuous-v0');
+    assert.equal(check.code, 0);
+    assert.match(check.stdout, /all 10 checks passed/);
+    const dir = mkdtempSync(join(tmpdir(), 'ml3-cli-'));
+    const gif = join(dir, 'ep.gif');
+    const run = ml3(
+      'envs',
+      'run',
+      'classic/MountainCarContinuous-v0',
+      '--episodes',
+      '1',
+      '--seed',
+      '3',
+      '--json',
+      '--gif',
+      gif,
+      '--policy',
+      'zero',
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const summary = JSON.parse(run.stdout);
+    assert.equal(summary.episodes.length, 1);
+    assert.equal(
+      summary.meanReturn,
+      0,
+      'the zero policy pays no action cost and never reaches the goal',
+    );
+    assert.equal(readFileSync(gif).subarray(0, 6).toString(), 'GIF89a');
+  });
+
+  it('bad input gets errors that name the problem', () => {
+    const unknown = ml3('envs', 'run', 'classic/MountainCarContinous-v0');
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /Did you mean: classic\/MountainCarContinuous/);
+    const flag = ml3('envs', 'run', 'classic/MountainCarContinuous-v0', '--episodes', 'x');
+    assert.notEqual(flag.code, 0);
+    assert.match(flag.stderr, /--episodes must be a non-negative integer, got "x"/);
+    const policy = ml3('envs', 'run', 'classic/MountainCarContinuous-v0', '--policy', 'smart');
+    assert.notEqual(policy.code, 0);
+    assert.match(policy.stderr, /--policy must be random or zero/);
+    const opt = ml3('envs', 'list', '--nope');
+    assert.notEqual(opt.code, 0);
+    assert.match(opt.stderr, /unknown option '--nope'/);
+  });
+});
