@@ -44,6 +44,7 @@ export {
   resolveParams,
 } from './core/validate.js';
 export { collectWarnings, setWarningHandler, type WarningHandler, warn } from './core/warnings.js';
+export * from './rapier/index.js';
 export * from './render/index.js';
 export * from './spaces/index.js';
 export * from './vector/index.js';

@@ -4,6 +4,7 @@
  */
 import { MountainCarContinuousEnv } from './classic/mountainCarContinuous.js';
 import { register, registry } from './core/registry.js';
+import { ReacherEnv } from './rapier/reacher.js';
 
 if (!registry.has('classic/MountainCarContinuous-v0')) {
   register({
@@ -11,5 +12,14 @@ if (!registry.has('classic/MountainCarContinuous-v0')) {
     entryPoint: (kwargs) => new MountainCarContinuousEnv(kwargs),
     maxEpisodeSteps: 999,
     rewardThreshold: 90,
+  });
+}
+
+if (!registry.has('rapier/Reacher-v0')) {
+  register({
+    id: 'rapier/Reacher-v0',
+    entryPoint: (kwargs) => new ReacherEnv(kwargs),
+    maxEpisodeSteps: 50,
+    rewardThreshold: -3.75,
   });
 }

@@ -1,10 +1,17 @@
 /**
  * `npm run bench`: measures env throughput and writes `bench/results.json` and
  * `bench/results.md`. Each figure is the median of several timed runs, with min–max; nothing is
- * asserted (benchmarks measure; tests assert).
+ * asserted (benchmarks measure; tests assert). `BENCH_RUNS` sets the number of runs (default 5).
  */
 import { cpus } from 'node:os';
-import { type Env, make, makeVec, type VectorEnv } from '../envs/index.js';
+import {
+  type Env,
+  make,
+  makeVec,
+  REACHER_DEFAULTS,
+  ReacherSim,
+  type VectorEnv,
+} from '../envs/index.js';
 import { writeFileAtomic } from './commands/envs.js';
 
 interface Figure {
@@ -17,7 +24,7 @@ interface Figure {
   reference?: string;
 }
 
-function stats(name: string, unit: string, values: number[], reference?: string): Figure {
+function figure(name: string, unit: string, values: number[], reference?: string): Figure {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
@@ -32,68 +39,101 @@ function stats(name: string, unit: string, values: number[], reference?: string)
   };
 }
 
+/** Calls per second of `fn` over `n` calls. */
+function rate(n: number, fn: (i: number) => void): number {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) fn(i);
+  return n / ((performance.now() - t0) / 1000);
+}
+
 /** Steps/s of a single env under a constant action, resetting at episode end. */
 function singleEnvRate(env: Env, action: unknown, steps: number): number {
   env.reset({ seed: 0 });
-  const t0 = performance.now();
-  for (let i = 0; i < steps; i++) {
+  return rate(steps, () => {
     const r = env.step(action);
     if (r[2] || r[3]) env.reset();
-  }
-  return steps / ((performance.now() - t0) / 1000);
+  });
 }
 
-/** Env steps/s (sub-env steps, i.e. numEnvs per vector step) of a vector env. */
+/** Env steps/s (numEnvs sub-env steps per vector step) of a vector env. */
 function vectorEnvRate(envs: VectorEnv, actions: unknown, vectorSteps: number): number {
   envs.reset({ seed: 0 });
-  const t0 = performance.now();
-  for (let i = 0; i < vectorSteps; i++) envs.step(actions);
-  return (vectorSteps * envs.numEnvs) / ((performance.now() - t0) / 1000);
-}
-
-function repeat(runs: number, fn: () => number): number[] {
-  fn(); // warm-up: JIT and caches
-  return Array.from({ length: runs }, fn);
+  return envs.numEnvs * rate(vectorSteps, () => envs.step(actions));
 }
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const figures: Figure[] = [];
-const NUMPY_REF = 'gymnax-blines: numpy classic control, 10 envs ≈ 8.5k steps/s';
+function repeat(fn: () => number): number[] {
+  fn(); // warm-up: JIT and caches
+  return Array.from({ length: RUNS }, fn);
+}
 
-{
-  const id = 'classic/MountainCarContinuous-v0';
-  const action = Float32Array.of(0.5);
+const NUMPY_REF = 'numpy classic control, 10 envs ≈ 8.5k steps/s (gymnax-blines)';
+const MUJOCO_REF = 'EnvPool: MuJoCo Ant, 12-core laptop, 12.9k frames/s plain loop';
+const figures: Figure[] = [];
+
+/** Single env, through make, and SyncVectorEnv 16/64 of one id. */
+function envFigures(
+  id: string,
+  singleAction: Float32Array,
+  steps: number,
+  reference: string,
+): void {
   const raw = make(id).unwrapped;
   figures.push(
-    stats(
-      `${id} single env (unwrapped)`,
+    figure(
+      `${id}: single env (unwrapped)`,
       'steps/s',
-      repeat(RUNS, () => singleEnvRate(raw, action, 200_000)),
-      NUMPY_REF,
+      repeat(() => singleEnvRate(raw, singleAction, steps)),
+      reference,
     ),
   );
   const wrapped = make(id);
   figures.push(
-    stats(
-      `${id} single env (make: checker, order, time limit)`,
+    figure(
+      `${id}: single env via make (checker, order, time limit)`,
       'steps/s',
-      repeat(RUNS, () => singleEnvRate(wrapped, action, 200_000)),
-      NUMPY_REF,
+      repeat(() => singleEnvRate(wrapped, singleAction, steps)),
+      reference,
     ),
   );
   for (const n of [16, 64]) {
     const envs = makeVec(id, n);
-    const actions = new Float32Array(n).fill(0.5);
+    const actions = new Float32Array(n * singleAction.length);
+    for (let i = 0; i < actions.length; i++) actions[i] = singleAction[i % singleAction.length]!;
     figures.push(
-      stats(
-        `${id} SyncVectorEnv ${n}`,
+      figure(
+        `${id}: SyncVectorEnv ${n}`,
         'env steps/s',
-        repeat(RUNS, () => vectorEnvRate(envs, actions, Math.round(400_000 / n))),
-        NUMPY_REF,
+        repeat(() => vectorEnvRate(envs, actions, Math.round(steps / n))),
+        reference,
       ),
     );
     envs.close();
   }
+  raw.close();
+  wrapped.close();
+}
+
+envFigures('classic/MountainCarContinuous-v0', Float32Array.of(0.5), 200_000, NUMPY_REF);
+envFigures('rapier/Reacher-v0', Float32Array.of(0.2, -0.1), 40_000, MUJOCO_REF);
+{
+  // The physics engine's own limit for the same bodies: Rapier world.step ×frameSkip, no env work.
+  const sim = new ReacherSim(REACHER_DEFAULTS);
+  const world = sim.rapierWorld;
+  figures.push(
+    figure(
+      'Reacher bodies: raw Rapier world.step × 2 (engine limit)',
+      'env steps/s',
+      repeat(() =>
+        rate(40_000, () => {
+          world.step();
+          world.step();
+        }),
+      ),
+      'the env above pays this plus its joint-1 rotor and observation',
+    ),
+  );
+  sim.free();
 }
 
 const machine = {

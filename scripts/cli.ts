@@ -21,6 +21,9 @@ function packageVersion(): string {
   return 'unknown';
 }
 
+/** The envs the main job runs. */
+const DEMO_ENVS = ['classic/MountainCarContinuous-v0', 'rapier/Reacher-v0'];
+
 /** Builds the command tree (exported for tests). */
 export function buildProgram(): Command {
   const program = new Command('ml3')
@@ -33,7 +36,7 @@ export function buildProgram(): Command {
     .command('demo')
     .description('the main job: seeded random-policy episodes of every package env, with stats')
     .action(() => {
-      for (const id of ['classic/MountainCarContinuous-v0']) {
+      for (const id of DEMO_ENVS) {
         const { episodes } = runEpisodes(id, { policy: 'random', episodes: 3, seed: 0 });
         for (const e of episodes) {
           console.log(

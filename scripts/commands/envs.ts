@@ -9,6 +9,7 @@ import {
   type Env,
   EnvCheckError,
   encodeGif,
+  encodePng,
   make,
   RecordEpisodeStatistics,
   type RgbFrame,
@@ -169,11 +170,19 @@ export function addEnvsCommands(program: Command): void {
       0,
     )
     .option('--gif <path>', 'write a GIF of the first episode')
+    .option('--png <path>', 'write the first frame of the first episode as PNG')
     .option('--json', 'print the summary as JSON')
     .action(
       (
         id: string,
-        opts: { policy: string; episodes: number; seed: number; gif?: string; json?: boolean },
+        opts: {
+          policy: string;
+          episodes: number;
+          seed: number;
+          gif?: string;
+          png?: string;
+          json?: boolean;
+        },
       ) => {
         if (opts.policy !== 'random' && opts.policy !== 'zero') {
           throw new UsageError(`--policy must be random or zero, got "${opts.policy}"`);
@@ -184,7 +193,7 @@ export function addEnvsCommands(program: Command): void {
           policy: opts.policy,
           episodes: opts.episodes,
           seed: opts.seed,
-          recordFirst: opts.gif !== undefined,
+          recordFirst: opts.gif !== undefined || opts.png !== undefined,
         });
         const seconds = (performance.now() - start) / 1000;
         const returns = episodes.map((e) => e.return);
@@ -203,6 +212,7 @@ export function addEnvsCommands(program: Command): void {
           const fps = make(id, { disableEnvChecker: true }).metadata.renderFps ?? 30;
           writeFileAtomic(opts.gif, encodeGif(frames, fps));
         }
+        if (opts.png) writeFileAtomic(opts.png, encodePng(frames[0]!));
         if (opts.json) {
           console.log(JSON.stringify(summary, null, 2));
           return;
@@ -216,6 +226,7 @@ export function addEnvsCommands(program: Command): void {
           `${id} ${opts.policy} policy, seed ${opts.seed}: mean return ${mean.toFixed(3)} ± ${std.toFixed(3)} over ${episodes.length} episodes (${seconds.toFixed(2)} s)`,
         );
         if (opts.gif) console.log(`wrote ${opts.gif} (${frames.length} frames)`);
+        if (opts.png) console.log(`wrote ${opts.png}`);
       },
     );
 }

@@ -1,0 +1,21 @@
+/** The Rapier-backed environments and their models. */
+export { RAPIER } from './rapier.js';
+export {
+  REACHER_STATE_SIZE,
+  type ReacherArgs,
+  ReacherEnv,
+  type ReacherResetOptions,
+  type ReacherSnapshot,
+} from './reacher.js';
+export {
+  capsuleMassProperties,
+  type LinkMassProperties,
+  REACHER_DEFAULTS,
+  type ReacherParams,
+  reacherFingertip,
+  reacherInverseKinematics,
+  reacherMassProperties,
+  reacherReward,
+} from './reacherModel.js';
+export { type ReacherScene, renderReacherAnsi, renderReacherFrame } from './reacherRender.js';
+export { ReacherSim, type ReacherSimSnapshot, wrapAngle } from './reacherSim.js';

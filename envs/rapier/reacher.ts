@@ -1,0 +1,263 @@
+/**
+ * # rapier/Reacher-v0
+ *
+ * ## Description
+ * Gymnasium's Reacher-v5 on the Rapier 2D engine: a two-link planar arm in a horizontal plane (no
+ * gravity) must bring its fingertip to a target. Links 0.1 m (capsules of radius 0.01 m, density
+ * 1000, MuJoCo's mass properties), fingertip 0.11 m along link 1, joint 0 unlimited, joint 1
+ * within ±3 rad, damping 1 and armature 1 at each joint (see `reacherSim.ts` for how Rapier
+ * reproduces the armature), motors with gear 200, physics step 0.01 s, frame skip 2 (dt 0.02 s).
+ *
+ * ## Observation space: Box(−∞, ∞, (10,), float64)
+ * | index | meaning                         | unit  |
+ * |-------|---------------------------------|-------|
+ * | 0, 1  | cos q0, cos q1                  | —     |
+ * | 2, 3  | sin q0, sin q1                  | —     |
+ * | 4, 5  | target x, y                     | m     |
+ * | 6, 7  | q̇0, q̇1                         | rad/s |
+ * | 8, 9  | fingertip − target (x, y)       | m     |
+ *
+ * ## Action space: Box(−1, 1, (2,), float32)
+ * Motor commands of joints 0 and 1 (torque = 200·a). Values outside [−1, 1] are clamped for the
+ * dynamics (MuJoCo's ctrllimited), the reward uses the action as given (Gymnasium's rule).
+ * NaN/Infinity or a wrong length throw `InvalidAction`.
+ *
+ * ## Reward
+ * `−rewardDistWeight·‖fingertip − target‖ − rewardControlWeight·‖a‖²` after the physics step
+ * (weights 1 and 1, Gymnasium's code); info `{ rewardDist, rewardCtrl }`. See {@link reacherReward}.
+ *
+ * ## Starting state
+ * q ~ U(−0.1, 0.1)², q̇ ~ U(−0.005, 0.005)²; target ~ U(−0.2, 0.2)² redrawn until ‖target‖ < 0.2.
+ * `reset({ options: { goal: [x, y], qpos: [q0, q1], qvel: [v0, v1] } })` fixes any of them (the
+ * random draws still happen, so the RNG stream does not depend on the options).
+ *
+ * ## Episode end
+ * Never terminates; truncated at 50 steps by `make`'s TimeLimit. Reward threshold −3.75.
+ *
+ * ## Planner access
+ * `getState()` / `setState()` (flat `[q0, q1, q̇0, q̇1, targetX, targetY]`) and `snapshot()` /
+ * `restore()` (bit-exact, Rapier world snapshots; the replaced world is freed).
+ *
+ * ## Arguments
+ * `renderMode` (`rgb_array` 480×480 | `ansi`) and the {@link ReacherParams}.
+ *
+ * ## Versions
+ * v0: first version, Reacher-v5 semantics.
+ */
+import {
+  Env,
+  type EnvMetadata,
+  type RenderOutput,
+  type ResetArgs,
+  type ResetResult,
+  type StepResult,
+} from '../core/env.js';
+import { ClosedEnvironmentError, InvalidArgument, ResetNeeded } from '../core/errors.js';
+import { checkRenderMode, readBoxAction, resolveParams } from '../core/validate.js';
+import { Box } from '../spaces/box.js';
+import {
+  REACHER_DEFAULTS,
+  type ReacherParams,
+  reacherFingertip,
+  reacherReward,
+} from './reacherModel.js';
+import { renderReacherAnsi, renderReacherFrame } from './reacherRender.js';
+import { ReacherSim, type ReacherSimSnapshot } from './reacherSim.js';
+
+/** Constructor arguments. */
+export interface ReacherArgs extends Partial<ReacherParams> {
+  renderMode?: 'rgb_array' | 'ansi';
+}
+
+/** Reset options of the reacher. */
+export interface ReacherResetOptions {
+  /** Target position [x, y] (m). */
+  goal?: ArrayLike<number>;
+  /** Joint angles [q0, q1] (rad). */
+  qpos?: ArrayLike<number>;
+  /** Joint velocities [q̇0, q̇1] (rad/s). */
+  qvel?: ArrayLike<number>;
+}
+
+/** A bit-exact copy of the env's state, from `snapshot()`. */
+export interface ReacherSnapshot {
+  readonly sim: ReacherSimSnapshot;
+  readonly goal: readonly [number, number];
+}
+
+/** Layout of `getState()`: `[q0, q1, q̇0, q̇1, targetX, targetY]`. */
+export const REACHER_STATE_SIZE = 6;
+
+const METADATA: EnvMetadata = Object.freeze({
+  renderModes: Object.freeze(['rgb_array', 'ansi']),
+  renderFps: 50,
+});
+const NAME = 'Reacher';
+
+function readPair(value: unknown, what: string): [number, number] {
+  const ok =
+    (ArrayBuffer.isView(value) || Array.isArray(value)) &&
+    (value as ArrayLike<number>).length === 2;
+  const pair = ok ? [(value as ArrayLike<number>)[0], (value as ArrayLike<number>)[1]] : [];
+  if (!ok || !pair.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    throw new InvalidArgument(
+      `${NAME}: reset option ${what} must be two finite numbers, got ${String(value)}`,
+    );
+  }
+  return pair as [number, number];
+}
+
+/** The Rapier reacher (see the file header for the full spec). */
+export class ReacherEnv extends Env<Float64Array, Float32Array | number[]> {
+  readonly observationSpace = new Box(-Infinity, Infinity, [10], 'float64');
+  readonly actionSpace = new Box(-1, 1, [2], 'float32');
+  /** The resolved parameters. */
+  readonly params: Readonly<ReacherParams>;
+  private readonly sim: ReacherSim;
+  private goal: [number, number] = [0, 0];
+  private started = false;
+  private closed = false;
+
+  constructor(args: ReacherArgs = {}) {
+    super();
+    const { renderMode, ...params } = args;
+    this.metadata = METADATA;
+    this.renderMode = checkRenderMode(renderMode, METADATA, NAME);
+    this.params = Object.freeze(resolveParams(REACHER_DEFAULTS, params, NAME));
+    for (const key of ['frameSkip', 'solverIterations', 'pgsIterations'] as const) {
+      if (!(Number.isInteger(this.params[key]) && this.params[key] > 0)) {
+        throw new InvalidArgument(
+          `${NAME}: ${key} must be a positive integer, got ${this.params[key]}`,
+        );
+      }
+    }
+    this.sim = new ReacherSim(this.params);
+  }
+
+  override reset({ seed, options }: ResetArgs = {}): ResetResult<Float64Array> {
+    this.seedRng(seed);
+    this.assertOpen();
+    const allowed = ['goal', 'qpos', 'qvel'];
+    for (const key of Object.keys(options ?? {})) {
+      if (!allowed.includes(key))
+        throw new InvalidArgument(
+          `${NAME}: unknown reset option "${key}"; allowed: ${allowed.join(', ')}`,
+        );
+    }
+    const opts = (options ?? {}) as ReacherResetOptions;
+    // Gymnasium's draw order: qpos for all 4 MuJoCo joints (arm + target slides), the goal by
+    // rejection, then qvel for all 4.
+    const rng = this.npRandom;
+    const qpos = [0, 1, 2, 3].map(() => rng.uniform(-0.1, 0.1));
+    let goal: [number, number];
+    do goal = [rng.uniform(-0.2, 0.2), rng.uniform(-0.2, 0.2)];
+    while (Math.hypot(goal[0], goal[1]) >= 0.2);
+    const qvel = [0, 1, 2, 3].map(() => rng.uniform(-0.005, 0.005));
+    const [q0, q1] = opts.qpos === undefined ? [qpos[0]!, qpos[1]!] : readPair(opts.qpos, 'qpos');
+    const [v0, v1] = opts.qvel === undefined ? [qvel[0]!, qvel[1]!] : readPair(opts.qvel, 'qvel');
+    this.goal = opts.goal === undefined ? goal : readPair(opts.goal, 'goal');
+    this.sim.setJointState(q0, q1, v0, v1);
+    this.started = true;
+    return [this.observation(), {}];
+  }
+
+  override step(action: Float32Array | number[]): StepResult<Float64Array> {
+    this.assertOpen();
+    if (!this.started) throw new ResetNeeded(`${NAME}: call reset() before step()`);
+    const a = readBoxAction(this.actionSpace, action, NAME);
+    this.sim.step(a[0]!, a[1]!);
+    const obs = this.observation();
+    const [reward, rewardDist, rewardCtrl] = reacherReward(
+      Math.hypot(obs[8]!, obs[9]!),
+      a,
+      this.params,
+    );
+    return [obs, reward, false, false, { rewardDist, rewardCtrl }];
+  }
+
+  private observation(): Float64Array {
+    const { q0, q1, v0, v1 } = this.sim;
+    const [fx, fy] = reacherFingertip(q0, q1, this.params);
+    const [gx, gy] = this.goal;
+    return Float64Array.of(
+      Math.cos(q0),
+      Math.cos(q1),
+      Math.sin(q0),
+      Math.sin(q1),
+      gx,
+      gy,
+      v0,
+      v1,
+      fx - gx,
+      fy - gy,
+    );
+  }
+
+  /** The fingertip position [x, y] (m). */
+  fingertip(): [number, number] {
+    this.assertStarted();
+    return reacherFingertip(this.sim.q0, this.sim.q1, this.params);
+  }
+
+  /** `[q0, q1, q̇0, q̇1, targetX, targetY]` (a copy). */
+  getState(): Float64Array {
+    this.assertStarted();
+    const { q0, q1, v0, v1 } = this.sim;
+    return Float64Array.of(q0, q1, v0, v1, this.goal[0], this.goal[1]);
+  }
+
+  /**
+   * Sets `[q0, q1, q̇0, q̇1, targetX, targetY]`; the result depends only on the state (the world
+   * is rebuilt), so equal states step identically. For bit-exact returns use `snapshot()`.
+   */
+  setState(state: ArrayLike<number>): void {
+    this.assertOpen();
+    if (state?.length !== REACHER_STATE_SIZE) {
+      throw new InvalidArgument(
+        `${NAME}: state must be [q0, q1, q̇0, q̇1, targetX, targetY], got ${state?.length} values`,
+      );
+    }
+    const [gx, gy] = readPair([state[4], state[5]], 'target');
+    this.sim.setJointState(state[0]!, state[1]!, state[2]!, state[3]!);
+    this.goal = [gx, gy];
+    this.started = true;
+  }
+
+  /** A bit-exact copy of the state (Rapier world snapshot + rotor state + target). */
+  snapshot(): ReacherSnapshot {
+    this.assertStarted();
+    return { sim: this.sim.snapshot(), goal: [this.goal[0], this.goal[1]] };
+  }
+
+  /** Returns to a snapshot bit-exactly (frees the replaced Rapier world). */
+  restore(snapshot: ReacherSnapshot): void {
+    this.assertOpen();
+    const goal = readPair(snapshot?.goal, 'snapshot goal');
+    this.sim.restore(snapshot.sim);
+    this.goal = goal;
+    this.started = true;
+  }
+
+  override render(): RenderOutput {
+    if (this.renderMode === undefined) return undefined;
+    this.assertStarted();
+    const scene = { q0: this.sim.q0, q1: this.sim.q1, goal: this.goal, params: this.params };
+    return this.renderMode === 'rgb_array' ? renderReacherFrame(scene) : renderReacherAnsi(scene);
+  }
+
+  override close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sim.free();
+  }
+
+  private assertOpen(): void {
+    if (this.closed)
+      throw new ClosedEnvironmentError(`${NAME}: the env was closed; make a new one`);
+  }
+
+  private assertStarted(): void {
+    this.assertOpen();
+    if (!this.started) throw new ResetNeeded(`${NAME}: call reset() first`);
+  }
+}
