@@ -4,6 +4,7 @@
  */
 import { MountainCarContinuousEnv } from './classic/mountainCarContinuous.js';
 import { register, registry } from './core/registry.js';
+import { RapierMountainCarContinuousEnv, RapierMountainCarEnv } from './rapier/mountainCar.js';
 import { ReacherEnv } from './rapier/reacher.js';
 
 if (!registry.has('classic/MountainCarContinuous-v0')) {
@@ -21,5 +22,23 @@ if (!registry.has('rapier/Reacher-v0')) {
     entryPoint: (kwargs) => new ReacherEnv(kwargs),
     maxEpisodeSteps: 50,
     rewardThreshold: -3.75,
+  });
+}
+
+if (!registry.has('rapier/MountainCarContinuous-v0')) {
+  register({
+    id: 'rapier/MountainCarContinuous-v0',
+    entryPoint: (kwargs) => new RapierMountainCarContinuousEnv(kwargs),
+    maxEpisodeSteps: 999,
+    rewardThreshold: 90,
+  });
+}
+
+if (!registry.has('rapier/MountainCar-v0')) {
+  register({
+    id: 'rapier/MountainCar-v0',
+    entryPoint: (kwargs) => new RapierMountainCarEnv(kwargs),
+    maxEpisodeSteps: 200,
+    rewardThreshold: -110,
   });
 }

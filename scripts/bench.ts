@@ -6,6 +6,8 @@
 import { cpus } from 'node:os';
 import {
   type Env,
+  MOUNTAIN_CAR_PHYSICS_DEFAULTS,
+  MountainCarSim,
   make,
   makeVec,
   REACHER_DEFAULTS,
@@ -115,6 +117,7 @@ function envFigures(
 }
 
 envFigures('classic/MountainCarContinuous-v0', Float32Array.of(0.5), 200_000, NUMPY_REF);
+envFigures('rapier/MountainCarContinuous-v0', Float32Array.of(0.5), 20_000, NUMPY_REF);
 envFigures('rapier/Reacher-v0', Float32Array.of(0.2, -0.1), 40_000, MUJOCO_REF);
 {
   // The physics engine's own limit for the same bodies: Rapier world.step ×frameSkip, no env work.
@@ -131,6 +134,25 @@ envFigures('rapier/Reacher-v0', Float32Array.of(0.2, -0.1), 40_000, MUJOCO_REF);
         }),
       ),
       'the env above pays this plus its joint-1 rotor and observation',
+    ),
+  );
+  sim.free();
+}
+
+{
+  const sim = new MountainCarSim(MOUNTAIN_CAR_PHYSICS_DEFAULTS);
+  const world = sim.rapierWorld;
+  const substeps = MOUNTAIN_CAR_PHYSICS_DEFAULTS.substeps;
+  figures.push(
+    figure(
+      `Mountain car body: raw Rapier world.step × ${substeps} (engine limit)`,
+      'env steps/s',
+      repeat(() =>
+        rate(10_000, () => {
+          for (let i = 0; i < substeps; i++) world.step();
+        }),
+      ),
+      'the env above pays this plus the along-track force at each substep',
     ),
   );
   sim.free();

@@ -6,7 +6,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { GymError } from '../envs/index.js';
+import { GymError, registry } from '../envs/index.js';
 import { addEnvsCommands, runEpisodes, UsageError } from './commands/envs.js';
 
 function packageVersion(): string {
@@ -21,9 +21,6 @@ function packageVersion(): string {
   return 'unknown';
 }
 
-/** The envs the main job runs. */
-const DEMO_ENVS = ['classic/MountainCarContinuous-v0', 'rapier/Reacher-v0'];
-
 /** Builds the command tree (exported for tests). */
 export function buildProgram(): Command {
   const program = new Command('ml3')
@@ -36,7 +33,7 @@ export function buildProgram(): Command {
     .command('demo')
     .description('the main job: seeded random-policy episodes of every package env, with stats')
     .action(() => {
-      for (const id of DEMO_ENVS) {
+      for (const id of registry.keys()) {
         const { episodes } = runEpisodes(id, { policy: 'random', episodes: 3, seed: 0 });
         for (const e of episodes) {
           console.log(

@@ -29,14 +29,23 @@ const CLEARANCE = 10;
 /** Renders the scene as a 600×400 RGB frame. */
 export function renderMountainCarFrame(scene: MountainCarScene): RgbFrame {
   const { position, height, minPosition, maxPosition, goalPosition } = scene;
-  const scale = WIDTH / (maxPosition - minPosition);
-  // World → pixel; the track's lowest point sits a little above the bottom edge.
+  // World → pixel with one scale for both axes, fitting the track's width and height range
+  // (the lowest point 20 px above the bottom, room for the flag above the highest).
   let lowest = Infinity;
-  for (let i = 0; i <= 200; i++)
-    lowest = Math.min(lowest, height(minPosition + ((maxPosition - minPosition) * i) / 200));
+  let highest = -Infinity;
+  for (let i = 0; i <= 200; i++) {
+    const y = height(minPosition + ((maxPosition - minPosition) * i) / 200);
+    lowest = Math.min(lowest, y);
+    highest = Math.max(highest, y);
+  }
+  const scale = Math.min(
+    WIDTH / (maxPosition - minPosition),
+    (HEIGHT - 90) / (highest - lowest || 1),
+  );
   const offset = 20 - lowest * scale;
+  const left = (WIDTH - (maxPosition - minPosition) * scale) / 2;
   const toPixel = (x: number, y: number): Point => [
-    (x - minPosition) * scale,
+    left + (x - minPosition) * scale,
     HEIGHT - (y * scale + offset),
   ];
   const canvas = new Canvas(WIDTH, HEIGHT, [255, 255, 255]);

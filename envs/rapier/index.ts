@@ -1,5 +1,21 @@
 /** The Rapier-backed environments and their models. */
-export { RAPIER } from './rapier.js';
+export {
+  type RapierMountainCarArgs,
+  RapierMountainCarContinuousEnv,
+  RapierMountainCarEnv,
+  type RapierMountainCarParams,
+} from './mountainCar.js';
+export {
+  MOUNTAIN_CAR_PHYSICS_DEFAULTS,
+  type MountainCarPhysics,
+  MountainCarSim,
+  type MountainCarSimSnapshot,
+  mountainCarAcceleration,
+  mountainCarSpeedBound,
+  SINE_TRACK,
+  type Track,
+} from './mountainCarSim.js';
+export { RAPIER, restoreWorld } from './rapier.js';
 export {
   REACHER_STATE_SIZE,
   type ReacherArgs,

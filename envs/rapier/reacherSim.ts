@@ -21,7 +21,7 @@ import type {
   World,
 } from '@dimforge/rapier2d-deterministic-compat';
 import { InvalidArgument } from '../core/errors.js';
-import { RAPIER } from './rapier.js';
+import { RAPIER, restoreWorld } from './rapier.js';
 import { type ReacherParams, reacherMassProperties } from './reacherModel.js';
 
 /** Wraps an angle to (−π, π]. */
@@ -44,29 +44,6 @@ export interface ReacherSimSnapshot {
  * within 10⁻³ of the target in one step (measured; the links weigh grams).
  */
 const ROTOR_STIFFNESS = 1e6;
-
-/**
- * Rapier's `World.restoreSnapshot` leaks a serialization pipeline and the deserialised-world
- * container on every call (both only freed by finalizers, which never run inside a synchronous
- * planning loop: 20k restores grew RSS by 60 MB). This does the same with one shared pipeline
- * and frees the container.
- */
-const serializer = new RAPIER.SerializationPipeline();
-function restoreWorld(bytes: Uint8Array): World {
-  let raw: ReturnType<typeof serializer.raw.deserializeAll> | undefined;
-  try {
-    raw = serializer.raw.deserializeAll(bytes);
-  } catch {
-    raw = undefined;
-  }
-  const world = raw ? RAPIER.World.fromRaw(raw) : null;
-  raw?.free();
-  if (!world)
-    throw new InvalidArgument(
-      'corrupt Reacher snapshot: Rapier could not restore the world from its bytes',
-    );
-  return world;
-}
 
 interface Handles {
   link0: number;
@@ -285,7 +262,7 @@ export class ReacherSim {
         'not a Reacher snapshot: expected { world: Uint8Array, q0, v1 } from snapshot()',
       );
     }
-    const world = restoreWorld(snapshot.world);
+    const world = restoreWorld(snapshot.world, 'Reacher');
     this.world.free();
     this.world = world;
     this.configure(world);
