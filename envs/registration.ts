@@ -3,42 +3,37 @@
  * registers its envs on import).
  */
 import { MountainCarContinuousEnv } from './classic/mountainCarContinuous.js';
-import { register, registry } from './core/registry.js';
+import { type EnvSpecInput, register, registry } from './core/registry.js';
 import { RapierMountainCarContinuousEnv, RapierMountainCarEnv } from './rapier/mountainCar.js';
 import { ReacherEnv } from './rapier/reacher.js';
 
-if (!registry.has('classic/MountainCarContinuous-v0')) {
-  register({
+/** The package's env ids with their limits and thresholds (Gymnasium's for the originals). */
+const PACKAGE_ENVS: EnvSpecInput[] = [
+  {
     id: 'classic/MountainCarContinuous-v0',
     entryPoint: (kwargs) => new MountainCarContinuousEnv(kwargs),
     maxEpisodeSteps: 999,
     rewardThreshold: 90,
-  });
-}
-
-if (!registry.has('rapier/Reacher-v0')) {
-  register({
+  },
+  {
     id: 'rapier/Reacher-v0',
     entryPoint: (kwargs) => new ReacherEnv(kwargs),
     maxEpisodeSteps: 50,
     rewardThreshold: -3.75,
-  });
-}
-
-if (!registry.has('rapier/MountainCarContinuous-v0')) {
-  register({
+  },
+  {
     id: 'rapier/MountainCarContinuous-v0',
     entryPoint: (kwargs) => new RapierMountainCarContinuousEnv(kwargs),
     maxEpisodeSteps: 999,
     rewardThreshold: 90,
-  });
-}
-
-if (!registry.has('rapier/MountainCar-v0')) {
-  register({
+  },
+  {
     id: 'rapier/MountainCar-v0',
     entryPoint: (kwargs) => new RapierMountainCarEnv(kwargs),
     maxEpisodeSteps: 200,
     rewardThreshold: -110,
-  });
-}
+  },
+];
+
+// A module can be evaluated twice (e.g. loaded from src and dist); register each id once.
+for (const spec of PACKAGE_ENVS) if (!registry.has(spec.id)) register(spec);

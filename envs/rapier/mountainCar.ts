@@ -44,15 +44,8 @@ import {
   startBounds,
 } from '../classic/mountainCarContinuous.js';
 import { renderMountainCarAnsi, renderMountainCarFrame } from '../classic/mountainCarRender.js';
-import {
-  Env,
-  type EnvMetadata,
-  type RenderOutput,
-  type ResetArgs,
-  type ResetResult,
-  type StepResult,
-} from '../core/env.js';
-import { ClosedEnvironmentError, InvalidArgument, ResetNeeded } from '../core/errors.js';
+import type { EnvMetadata, RenderOutput, ResetArgs, ResetResult, StepResult } from '../core/env.js';
+import { InvalidArgument } from '../core/errors.js';
 import {
   checkRenderMode,
   readBoxAction,
@@ -69,6 +62,7 @@ import {
   type MountainCarSimSnapshot,
   mountainCarSpeedBound,
 } from './mountainCarSim.js';
+import { SimulatedEnv } from './simulatedEnv.js';
 
 /** Task and physics parameters of the Rapier mountain cars. */
 export interface RapierMountainCarParams extends MountainCarPhysics {
@@ -89,21 +83,15 @@ const METADATA: EnvMetadata = Object.freeze({
 });
 
 /** Shared body of the continuous and discrete Rapier cars. */
-abstract class RapierMountainCarBase<Act> extends Env<Float32Array, Act> {
+abstract class RapierMountainCarBase<Act> extends SimulatedEnv<Float32Array, Act> {
   readonly observationSpace: Box<'float32'>;
   abstract override readonly actionSpace: Space<Act>;
   /** The resolved parameters. */
   readonly params: Readonly<RapierMountainCarParams>;
   protected readonly sim: MountainCarSim;
-  private started = false;
-  private closed = false;
 
-  protected constructor(
-    args: RapierMountainCarArgs,
-    defaultGoal: number,
-    protected readonly name: string,
-  ) {
-    super();
+  protected constructor(args: RapierMountainCarArgs, defaultGoal: number, name: string) {
+    super(name);
     const { renderMode, ...params } = args;
     this.metadata = METADATA;
     this.renderMode = checkRenderMode(renderMode, METADATA, name);
@@ -152,13 +140,13 @@ abstract class RapierMountainCarBase<Act> extends Env<Float32Array, Act> {
       );
     }
     this.sim.setState(this.npRandom.uniform(low, high), 0);
-    this.started = true;
+    this.markStarted();
     return [this.observation(), {}];
   }
 
   /** Applies throttle `u` and returns the step's result with the task's reward. */
   protected advance(u: number, reward: (terminated: boolean) => number): StepResult<Float32Array> {
-    if (!this.started) throw new ResetNeeded(`${this.name}: call reset() before step()`);
+    this.assertStarted('step()');
     this.sim.step(u);
     const x = this.sim.x;
     const v = this.sim.v;
@@ -187,7 +175,7 @@ abstract class RapierMountainCarBase<Act> extends Env<Float32Array, Act> {
     if (state?.length !== 2)
       throw new InvalidArgument(`${this.name}: state must be [position, velocity]`);
     this.sim.setState(state[0]!, state[1]!);
-    this.started = true;
+    this.markStarted();
   }
 
   /** A bit-exact copy of the state. */
@@ -200,7 +188,7 @@ abstract class RapierMountainCarBase<Act> extends Env<Float32Array, Act> {
   restore(snapshot: MountainCarSimSnapshot): void {
     this.assertOpen();
     this.sim.restore(snapshot);
-    this.started = true;
+    this.markStarted();
   }
 
   override render(): RenderOutput {
@@ -217,22 +205,6 @@ abstract class RapierMountainCarBase<Act> extends Env<Float32Array, Act> {
     return this.renderMode === 'rgb_array'
       ? renderMountainCarFrame(scene)
       : renderMountainCarAnsi(scene, this.sim.v);
-  }
-
-  override close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.sim.free();
-  }
-
-  protected assertOpen(): void {
-    if (this.closed)
-      throw new ClosedEnvironmentError(`${this.name}: the env was closed; make a new one`);
-  }
-
-  private assertStarted(): void {
-    this.assertOpen();
-    if (!this.started) throw new ResetNeeded(`${this.name}: call reset() first`);
   }
 }
 

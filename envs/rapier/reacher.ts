@@ -44,15 +44,8 @@
  * ## Versions
  * v0: first version, Reacher-v5 semantics.
  */
-import {
-  Env,
-  type EnvMetadata,
-  type RenderOutput,
-  type ResetArgs,
-  type ResetResult,
-  type StepResult,
-} from '../core/env.js';
-import { ClosedEnvironmentError, InvalidArgument, ResetNeeded } from '../core/errors.js';
+import type { EnvMetadata, RenderOutput, ResetArgs, ResetResult, StepResult } from '../core/env.js';
+import { InvalidArgument } from '../core/errors.js';
 import { checkRenderMode, readBoxAction, resolveParams } from '../core/validate.js';
 import { Box } from '../spaces/box.js';
 import {
@@ -63,6 +56,7 @@ import {
 } from './reacherModel.js';
 import { renderReacherAnsi, renderReacherFrame } from './reacherRender.js';
 import { ReacherSim, type ReacherSimSnapshot } from './reacherSim.js';
+import { SimulatedEnv } from './simulatedEnv.js';
 
 /** Constructor arguments. */
 export interface ReacherArgs extends Partial<ReacherParams> {
@@ -108,18 +102,16 @@ function readPair(value: unknown, what: string): [number, number] {
 }
 
 /** The Rapier reacher (see the file header for the full spec). */
-export class ReacherEnv extends Env<Float64Array, Float32Array | number[]> {
+export class ReacherEnv extends SimulatedEnv<Float64Array, Float32Array | number[]> {
   readonly observationSpace = new Box(-Infinity, Infinity, [10], 'float64');
   readonly actionSpace = new Box(-1, 1, [2], 'float32');
   /** The resolved parameters. */
   readonly params: Readonly<ReacherParams>;
-  private readonly sim: ReacherSim;
+  protected readonly sim: ReacherSim;
   private goal: [number, number] = [0, 0];
-  private started = false;
-  private closed = false;
 
   constructor(args: ReacherArgs = {}) {
-    super();
+    super(NAME);
     const { renderMode, ...params } = args;
     this.metadata = METADATA;
     this.renderMode = checkRenderMode(renderMode, METADATA, NAME);
@@ -157,13 +149,13 @@ export class ReacherEnv extends Env<Float64Array, Float32Array | number[]> {
     const [v0, v1] = opts.qvel === undefined ? [qvel[0]!, qvel[1]!] : readPair(opts.qvel, 'qvel');
     this.goal = opts.goal === undefined ? goal : readPair(opts.goal, 'goal');
     this.sim.setJointState(q0, q1, v0, v1);
-    this.started = true;
+    this.markStarted();
     return [this.observation(), {}];
   }
 
   override step(action: Float32Array | number[]): StepResult<Float64Array> {
     this.assertOpen();
-    if (!this.started) throw new ResetNeeded(`${NAME}: call reset() before step()`);
+    this.assertStarted('step()');
     const a = readBoxAction(this.actionSpace, action, NAME);
     this.sim.step(a[0]!, a[1]!);
     const obs = this.observation();
@@ -220,7 +212,7 @@ export class ReacherEnv extends Env<Float64Array, Float32Array | number[]> {
     const [gx, gy] = readPair([state[4], state[5]], 'target');
     this.sim.setJointState(state[0]!, state[1]!, state[2]!, state[3]!);
     this.goal = [gx, gy];
-    this.started = true;
+    this.markStarted();
   }
 
   /** A bit-exact copy of the state (Rapier world snapshot + rotor state + target). */
@@ -235,7 +227,7 @@ export class ReacherEnv extends Env<Float64Array, Float32Array | number[]> {
     const goal = readPair(snapshot?.goal, 'snapshot goal');
     this.sim.restore(snapshot.sim);
     this.goal = goal;
-    this.started = true;
+    this.markStarted();
   }
 
   override render(): RenderOutput {
@@ -243,21 +235,5 @@ export class ReacherEnv extends Env<Float64Array, Float32Array | number[]> {
     this.assertStarted();
     const scene = { q0: this.sim.q0, q1: this.sim.q1, goal: this.goal, params: this.params };
     return this.renderMode === 'rgb_array' ? renderReacherFrame(scene) : renderReacherAnsi(scene);
-  }
-
-  override close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.sim.free();
-  }
-
-  private assertOpen(): void {
-    if (this.closed)
-      throw new ClosedEnvironmentError(`${NAME}: the env was closed; make a new one`);
-  }
-
-  private assertStarted(): void {
-    this.assertOpen();
-    if (!this.started) throw new ResetNeeded(`${NAME}: call reset() first`);
   }
 }

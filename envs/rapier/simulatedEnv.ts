@@ -1,0 +1,44 @@
+/**
+ * The lifecycle shared by the Rapier envs: a simulation that holds WASM memory (freed once by
+ * `close()`), refusal of use after close, and of state access before the first reset.
+ */
+import { Env } from '../core/env.js';
+import { ClosedEnvironmentError, ResetNeeded } from '../core/errors.js';
+
+/** Base of envs backed by a simulation object with a `free()` method. */
+export abstract class SimulatedEnv<Obs, Act> extends Env<Obs, Act> {
+  /** The simulation; `close()` frees it. */
+  protected abstract readonly sim: { free(): void };
+  private started = false;
+  private closed = false;
+
+  /** @param name the env's name, for error messages */
+  protected constructor(protected readonly name: string) {
+    super();
+  }
+
+  /** Records that the simulation holds an episode's state (after reset, setState or restore). */
+  protected markStarted(): void {
+    this.started = true;
+  }
+
+  /** Throws `ClosedEnvironmentError` after `close()`. */
+  protected assertOpen(): void {
+    if (this.closed)
+      throw new ClosedEnvironmentError(`${this.name}: the env was closed; make a new one`);
+  }
+
+  /** Throws unless the env is open and has a state (`ResetNeeded` before the first reset). */
+  protected assertStarted(what?: string): void {
+    this.assertOpen();
+    if (!this.started) {
+      throw new ResetNeeded(`${this.name}: call reset() ${what ? `before ${what}` : 'first'}`);
+    }
+  }
+
+  override close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sim.free();
+  }
+}
