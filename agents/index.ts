@@ -1,5 +1,19 @@
 /**
- * `ml3/agents`: networks as pure functions of explicit parameters, the model-based stack and the
- * policy-gradient agent. Its contents arrive with the agent issues; today it re-exports nothing.
+ * `ml3/agents`: TensorFlow.js backend selection, derivative-free policy search (CEM with linear
+ * policies); networks, the model-based stack and the policy-gradient agent arrive with their issues.
  */
-export {};
+export {
+  BACKEND_NAMES,
+  type BackendChoice,
+  type BackendName,
+  BackendUnavailableError,
+  selectBackend,
+} from './backend.js';
+export {
+  CEM_DEFAULTS,
+  type CemArgs,
+  type CemState,
+  type CemUpdate,
+  CrossEntropyMethod,
+} from './cem.js';
+export { LinearPolicy } from './linearPolicy.js';

@@ -14,7 +14,7 @@ import {
   ReacherSim,
   type VectorEnv,
 } from '../envs/index.js';
-import { writeFileAtomic } from './commands/envs.js';
+import { writeFileAtomic } from './run/files.js';
 
 interface Figure {
   name: string;

@@ -3,23 +3,18 @@
  * The `ml3` command line. Commands are added by group (`envs`, and the experiments as they
  * arrive); `demo` is the main job that README's first command runs.
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { BackendUnavailableError } from '../agents/index.js';
 import { GymError, registry } from '../envs/index.js';
-import { addEnvsCommands, runEpisodes, UsageError } from './commands/envs.js';
-
-function packageVersion(): string {
-  const url = new URL('../package.json', import.meta.url);
-  for (const candidate of [url, new URL('../../package.json', import.meta.url)]) {
-    try {
-      return JSON.parse(readFileSync(candidate, 'utf8')).version as string;
-    } catch {
-      // running from dist/: package.json is one folder further up
-    }
-  }
-  return 'unknown';
-}
+import { addEnvsCommands, runEpisodes } from './commands/envs.js';
+import { addExperimentGroups } from './commands/experiments.js';
+import { UsageError } from './commands/usage.js';
+import { cemExperiment } from './experiments/cem.js';
+import { CorruptFileError } from './run/files.js';
+import { packageVersion } from './run/meta.js';
+import { trainExperiment } from './run/train.js';
 
 /** Builds the command tree (exported for tests). */
 export function buildProgram(): Command {
@@ -29,30 +24,53 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   addEnvsCommands(program);
+  addExperimentGroups(program);
   program
     .command('demo')
-    .description('the main job: seeded random-policy episodes of every package env, with stats')
-    .action(() => {
+    .description(
+      'the main job: random-policy episodes of every env, then a CEM policy search on the Rapier car',
+    )
+    .option('--out <dir>', 'root folder of runs', 'runs')
+    .action(async (opts: { out: string }) => {
       for (const id of registry.keys()) {
         const { episodes } = runEpisodes(id, { policy: 'random', episodes: 3, seed: 0 });
-        for (const e of episodes) {
-          console.log(
-            `${id} episode ${e.episode}: return ${e.return.toFixed(3)}, length ${e.length}`,
-          );
-        }
+        const returns = episodes.map((e) => e.return.toFixed(2)).join(', ');
+        console.log(`${id}: random-policy returns (seed 0) ${returns}`);
       }
+      console.log('CEM search of a linear policy on rapier/MountainCarContinuous-v0 (seed 0):');
+      const result = await trainExperiment(cemExperiment, {
+        config: { ...cemExperiment.defaults },
+        out: opts.out,
+        name: `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+        backend: 'auto',
+        backendExplicit: false,
+        quiet: false,
+        json: false,
+      });
+      const evaluation = (
+        result.summary as { evaluation: { meanReturn: number; terminatedFraction: number } }
+      ).evaluation;
+      console.log(
+        `CEM policy: mean return ${evaluation.meanReturn.toFixed(2)}, goal reached in ${(100 * evaluation.terminatedFraction).toFixed(0)}% of evaluation episodes; see ${result.run.path}`,
+      );
     });
   return program;
 }
 
-/** Runs the CLI with `argv` (user arguments only); returns the exit code. */
-export function main(argv: string[]): number {
+/** Runs the CLI with `argv` (user arguments only); resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
   try {
-    buildProgram().parse(argv, { from: 'user' });
+    await buildProgram().parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
+    // Commander has printed its own parse errors already.
     if (err instanceof CommanderError) return err.exitCode;
-    if (err instanceof GymError || err instanceof UsageError) {
+    if (
+      err instanceof GymError ||
+      err instanceof UsageError ||
+      err instanceof CorruptFileError ||
+      err instanceof BackendUnavailableError
+    ) {
       console.error(`error: ${err.message}`);
       return 2;
     }
@@ -71,4 +89,4 @@ function invokedDirectly(): boolean {
   }
 }
 
-if (invokedDirectly()) process.exitCode = main(process.argv.slice(2));
+if (invokedDirectly()) process.exitCode = await main(process.argv.slice(2));

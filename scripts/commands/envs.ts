@@ -1,6 +1,4 @@
 /** `ml3 envs …`: list, check and run the registered environments. */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import {
   Box,
@@ -16,9 +14,8 @@ import {
   registry,
   type Space,
 } from '../../envs/index.js';
-
-/** A bad command-line value found after parsing; the CLI prints its message and exits with 2. */
-export class UsageError extends Error {}
+import { writeFileAtomic } from '../run/files.js';
+import { UsageError } from './usage.js';
 
 /** Parses a non-negative integer flag value. */
 export function parseNonNegativeInt(value: string, flag: string): number {
@@ -27,14 +24,6 @@ export function parseNonNegativeInt(value: string, flag: string): number {
     throw new InvalidArgumentError(`${flag} must be a non-negative integer, got "${value}"`);
   }
   return n;
-}
-
-/** Writes a file atomically: a temp file in the same folder, then a rename. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
 }
 
 function zeroAction(space: Space<unknown>): unknown {

@@ -251,3 +251,48 @@ describe('observation wrappers', () => {
     assert.equal(typeof o, 'number');
   });
 });
+
+describe('RecordVideo', () => {
+  it('writes a GIF per triggered episode with every frame', async () => {
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { GifReader } = await import('omggif');
+    const { make, RecordVideo, cappedCubicVideoSchedule } = await import('../../envs/index.js');
+    assert.deepEqual([0, 1, 2, 7, 8, 27, 1000, 2000, 2001].map(cappedCubicVideoSchedule), [
+      true,
+      true,
+      false,
+      false,
+      true,
+      true,
+      true,
+      true,
+      false,
+    ]);
+    const folder = mkdtempSync(join(tmpdir(), 'ml3-video-'));
+    const env = new RecordVideo(
+      make('rapier/Reacher-v0', { renderMode: 'rgb_array', maxEpisodeSteps: 5 }),
+      {
+        folder,
+        episodeTrigger: (e) => e !== 1,
+      },
+    );
+    for (let ep = 0; ep < 3; ep++) {
+      env.reset({ seed: ep });
+      for (let t = 0; t < 5; t++) env.step([0.5, 0.5]);
+    }
+    env.close();
+    assert.deepEqual(
+      env.written.map((p) => p.slice(folder.length + 1)),
+      ['rl-video-episode-0.gif', 'rl-video-episode-2.gif'],
+    );
+    const gif = new GifReader(readFileSync(env.written[0]!));
+    assert.equal(gif.numFrames(), 6);
+    assert.equal(gif.width, 480);
+    assert.throws(
+      () => new RecordVideo(make('rapier/Reacher-v0'), { folder }),
+      /renderMode "rgb_array"/,
+    );
+  });
+});

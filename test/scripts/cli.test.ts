@@ -13,14 +13,17 @@ function ml3(...args: string[]) {
 }
 
 describe('ml3 CLI (smoke)', () => {
-  it('demo runs seeded random episodes, identically twice', () => {
-    const a = ml3('demo');
+  it('demo (the main job) runs every env and a CEM search that solves the Rapier car', () => {
+    const out = mkdtempSync(join(tmpdir(), 'ml3-demo-'));
+    const a = ml3('demo', '--out', out);
     assert.equal(a.code, 0, a.stderr);
     assert.match(
       a.stdout,
-      /classic\/MountainCarContinuous-v0 episode 2: return -?\d+\.\d+, length 999/,
+      /rapier\/Reacher-v0: random-policy returns \(seed 0\) -50\.12, -43\.46, -39\.56/,
     );
-    assert.equal(ml3('demo').stdout, a.stdout);
+    const [, ret, pct] =
+      /CEM policy: mean return (-?\d+\.\d+), goal reached in (\d+)%/.exec(a.stdout) ?? [];
+    assert.ok(Number(ret) > 85 && Number(pct) === 100, a.stdout);
   });
 
   it('envs list / check / run', () => {

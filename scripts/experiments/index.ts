@@ -1,0 +1,13 @@
+/** The experiments the CLI offers, by command name. */
+import type { Experiment } from '../run/experiment.js';
+import { cemExperiment } from './cem.js';
+
+/** All experiments (each becomes `ml3 <name> train|test`). */
+export const EXPERIMENTS: readonly Experiment<object, unknown>[] = [
+  cemExperiment as unknown as Experiment<object, unknown>,
+];
+
+/** The experiment of a command name, or undefined. */
+export function findExperiment(name: string): Experiment<object, unknown> | undefined {
+  return EXPERIMENTS.find((e) => e.name === name);
+}

@@ -1,0 +1,81 @@
+/**
+ * Line plots from metrics, as SVG and PNG: specs compiled with vega-lite, rendered to SVG by
+ * vega, rasterised with resvg (no hand-written chart renderer).
+ */
+import { Resvg } from '@resvg/resvg-js';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { writeFileAtomic } from './files.js';
+
+/** One plot of metrics.jsonl columns against the iteration. */
+export interface PlotSpec {
+  /** File name without extension (plots/<file>.svg and .png). */
+  file: string;
+  title: string;
+  /** x column. */
+  x: string;
+  xTitle: string;
+  yTitle: string;
+  /** y columns and their legend labels. */
+  series: readonly { field: string; label: string }[];
+}
+
+/** Renders rows (objects with numeric columns) per the spec; returns SVG text and PNG bytes. */
+export async function renderLinePlot(
+  rows: readonly Record<string, unknown>[],
+  spec: PlotSpec,
+  width = 640,
+  height = 360,
+): Promise<{ svg: string; png: Uint8Array }> {
+  const values = rows.flatMap((r) =>
+    spec.series
+      .filter((s) => typeof r[s.field] === 'number' && Number.isFinite(r[s.field] as number))
+      .map((s) => ({ x: r[spec.x], y: r[s.field], series: s.label })),
+  );
+  const vl: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: spec.title,
+    width,
+    height,
+    background: 'white',
+    data: { values },
+    mark: { type: 'line', point: values.length <= 60 },
+    encoding: {
+      x: {
+        field: 'x',
+        type: 'quantitative',
+        title: spec.xTitle,
+        axis: { format: 'd', tickMinStep: 1 },
+      },
+      y: { field: 'y', type: 'quantitative', title: spec.yTitle, scale: { zero: false } },
+      color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom' } },
+    },
+    config: { font: 'DejaVu Sans' },
+  };
+  const view = new vega.View(vega.parse(compile(vl).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  const png = new Resvg(svg, {
+    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
+    fitTo: { mode: 'original' },
+  })
+    .render()
+    .asPng();
+  return { svg, png: new Uint8Array(png) };
+}
+
+/** Writes `<dir>/<file>.svg` and `.png` for each spec; returns the PNG paths. */
+export async function writePlots(
+  dir: string,
+  rows: readonly Record<string, unknown>[],
+  specs: readonly PlotSpec[],
+): Promise<string[]> {
+  const written: string[] = [];
+  for (const spec of specs) {
+    const { svg, png } = await renderLinePlot(rows, spec);
+    writeFileAtomic(`${dir}/${spec.file}.svg`, svg);
+    writeFileAtomic(`${dir}/${spec.file}.png`, png);
+    written.push(`${dir}/${spec.file}.png`);
+  }
+  return written;
+}

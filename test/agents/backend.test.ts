@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BackendUnavailableError, selectBackend } from '../../agents/index.js';
+
+describe('selectBackend', () => {
+  it('auto falls back to wasm where tfjs-node is not installed', async () => {
+    const choice = await selectBackend('auto');
+    // This machine cannot install @tensorflow/tfjs-node (its install script downloads libtensorflow).
+    assert.equal(choice.backend, 'wasm');
+    assert.equal(choice.provider, '@tensorflow/tfjs-backend-wasm');
+  });
+
+  it('an explicit backend that is not installed says how to install it', async () => {
+    await assert.rejects(
+      selectBackend('tensorflow'),
+      (e: Error) =>
+        e instanceof BackendUnavailableError &&
+        /npm install @tensorflow\/tfjs-node/.test(e.message) &&
+        /--backend wasm/.test(e.message),
+    );
+    await assert.rejects(selectBackend('tensorflow-gpu'), /@tensorflow\/tfjs-node-gpu.*CUDA/);
+    await assert.rejects(
+      selectBackend('metal' as never),
+      /unknown backend "metal"; allowed: auto, wasm, cpu/,
+    );
+  });
+
+  it('cpu and wasm are selectable', async () => {
+    assert.equal((await selectBackend('cpu')).backend, 'cpu');
+    assert.equal((await selectBackend('wasm')).backend, 'wasm');
+  });
+});
