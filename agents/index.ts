@@ -17,3 +17,4 @@ export {
   CrossEntropyMethod,
 } from './cem.js';
 export { LinearPolicy } from './linearPolicy.js';
+export * from './nn/index.js';

@@ -23,6 +23,7 @@ export {
   type StepResult,
 } from './core/env.js';
 export * from './core/errors.js';
+export { writeFileAtomic } from './core/files.js';
 export {
   type EnvCreator,
   type EnvSpec,

@@ -1,5 +1,24 @@
 /**
- * `ml3/ml3`: learned losses and rewards, the bi-level meta-train step and the paper's
- * experiments. Its contents arrive with the ML3 issues; today it re-exports nothing.
+ * `ml3/ml3`: learned losses M_φ, the bi-level meta-train step (Algorithm 1), meta-test
+ * (Algorithm 2) and learned-loss files.
  */
-export {};
+export {
+  initLearnedLoss,
+  type LearnedLossSpec,
+  learnedLossMlp,
+  learnedLossValues,
+} from './learnedLoss.js';
+export {
+  type LearnedLossDocument,
+  LearnedLossFileError,
+  learnedLossShapes,
+  loadLearnedLoss,
+  saveLearnedLoss,
+} from './lossFile.js';
+export {
+  type AdaptArgs,
+  adapt,
+  type MetaStepArgs,
+  type MetaStepResult,
+  metaGradient,
+} from './metaStep.js';

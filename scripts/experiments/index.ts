@@ -1,11 +1,15 @@
 /** The experiments the CLI offers, by command name. */
 import type { Experiment } from '../run/experiment.js';
 import { cemExperiment } from './cem.js';
+import { shapedSineExperiment } from './shapedSine.js';
+import { sineExperiment } from './sine.js';
 
 /** All experiments (each becomes `ml3 <name> train|test`). */
-export const EXPERIMENTS: readonly Experiment<object, unknown>[] = [
-  cemExperiment as unknown as Experiment<object, unknown>,
-];
+export const EXPERIMENTS = [
+  cemExperiment,
+  sineExperiment,
+  shapedSineExperiment,
+] as unknown as readonly Experiment<object, unknown>[];
 
 /** The experiment of a command name, or undefined. */
 export function findExperiment(name: string): Experiment<object, unknown> | undefined {

@@ -1,17 +1,8 @@
 /** File helpers of runs: atomic writes (temp file + rename) and checked JSON reads. */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../envs/index.js';
 
-/**
- * Writes a file atomically: a temp file in the same folder, then a rename, so a crash leaves
- * either the old file or the new one, never half of one.
- */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
+export { writeFileAtomic };
 
 /** Writes JSON atomically (pretty-printed, trailing newline). */
 export function writeJsonAtomic(path: string, value: unknown): void {

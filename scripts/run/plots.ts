@@ -16,8 +16,8 @@ export interface PlotSpec {
   x: string;
   xTitle: string;
   yTitle: string;
-  /** y columns and their legend labels. */
-  series: readonly { field: string; label: string }[];
+  /** y columns and their legend labels; `stdField` draws a ±std band around the line. */
+  series: readonly { field: string; label: string; stdField?: string }[];
 }
 
 /** Renders rows (objects with numeric columns) per the spec; returns SVG text and PNG bytes. */
@@ -27,31 +27,50 @@ export async function renderLinePlot(
   width = 640,
   height = 360,
 ): Promise<{ svg: string; png: Uint8Array }> {
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
   const values = rows.flatMap((r) =>
     spec.series
-      .filter((s) => typeof r[s.field] === 'number' && Number.isFinite(r[s.field] as number))
-      .map((s) => ({ x: r[spec.x], y: r[s.field], series: s.label })),
+      .filter((s) => num(r[s.field]) !== undefined)
+      .map((s) => {
+        const y = r[s.field] as number;
+        const sd = s.stdField ? (num(r[s.stdField]) ?? 0) : 0;
+        return { x: r[spec.x], y, lo: y - sd, hi: y + sd, series: s.label };
+      }),
   );
-  const vl: TopLevelSpec = {
+  const x = {
+    field: 'x',
+    type: 'quantitative',
+    title: spec.xTitle,
+    axis: { format: 'd', tickMinStep: 1 },
+  } as const;
+  const color = {
+    field: 'series',
+    type: 'nominal',
+    title: null,
+    legend: { orient: 'bottom' },
+  } as const;
+  const line = {
+    mark: { type: 'line', point: rows.length <= 60 },
+    encoding: {
+      x,
+      y: { field: 'y', type: 'quantitative', title: spec.yTitle, scale: { zero: false } },
+      color,
+    },
+  } as const;
+  const band = {
+    mark: { type: 'area', opacity: 0.2 },
+    encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color },
+  } as const;
+  const vl = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: spec.title,
     width,
     height,
     background: 'white',
     data: { values },
-    mark: { type: 'line', point: values.length <= 60 },
-    encoding: {
-      x: {
-        field: 'x',
-        type: 'quantitative',
-        title: spec.xTitle,
-        axis: { format: 'd', tickMinStep: 1 },
-      },
-      y: { field: 'y', type: 'quantitative', title: spec.yTitle, scale: { zero: false } },
-      color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom' } },
-    },
+    layer: spec.series.some((s) => s.stdField) ? [band, line] : [line],
     config: { font: 'DejaVu Sans' },
-  };
+  } as unknown as TopLevelSpec;
   const view = new vega.View(vega.parse(compile(vl).spec), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();

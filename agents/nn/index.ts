@@ -1,0 +1,13 @@
+/** Networks as pure functions of explicit parameters, activations with correct higher-order gradients, optimisers. */
+export {
+  ACTIVATIONS,
+  type ActivationName,
+  elu,
+  exp,
+  relu,
+  sigmoid,
+  softplus,
+  tanh,
+} from './activations.js';
+export { type InitScheme, initMlp, type MlpSpec, mlp, type Params, paramCount } from './mlp.js';
+export { Adam, type AdamState, sgdStep, tensorsFromJson, tensorsToJson } from './optim.js';

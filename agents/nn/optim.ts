@@ -1,0 +1,128 @@
+/**
+ * Optimisers over parameter lists. `sgdStep` is a pure function (differentiable: ML3's inner
+ * step); `Adam` keeps its moments as tensors and saves them to JSON for checkpoints.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** θ − lr·g for every tensor (pure; keeps the graph when called under a gradient tape). */
+export function sgdStep(
+  params: readonly tf.Tensor[],
+  grads: readonly tf.Tensor[],
+  lr: number,
+): tf.Tensor[] {
+  return params.map((p, i) => p.sub(grads[i]!.mul(lr)));
+}
+
+/** The JSON state of {@link Adam}. */
+export interface AdamState {
+  step: number;
+  m: { shape: number[]; values: number[] }[];
+  v: { shape: number[]; values: number[] }[];
+}
+
+/** Adam (Kingma & Ba) with PyTorch's defaults: β1 0.9, β2 0.999, ε 1e-8. */
+export class Adam {
+  readonly lr: number;
+  private stepCount = 0;
+  private m: tf.Tensor[];
+  private v: tf.Tensor[];
+
+  constructor(
+    params: readonly tf.Tensor[],
+    lr: number,
+    readonly beta1 = 0.9,
+    readonly beta2 = 0.999,
+    readonly eps = 1e-8,
+  ) {
+    this.lr = lr;
+    this.m = params.map((p) => tf.keep(tf.zerosLike(p)));
+    this.v = params.map((p) => tf.keep(tf.zerosLike(p)));
+  }
+
+  /** Returns updated parameters (new tensors, kept); the caller disposes the old ones. */
+  step(params: readonly tf.Tensor[], grads: readonly tf.Tensor[]): tf.Tensor[] {
+    this.stepCount += 1;
+    const t = this.stepCount;
+    const c1 = 1 - this.beta1 ** t;
+    const c2 = 1 - this.beta2 ** t;
+    return tf.tidy(() => {
+      const out: tf.Tensor[] = [];
+      params.forEach((p, i) => {
+        const g = grads[i]!;
+        const m = this.m[i]!.mul(this.beta1).add(g.mul(1 - this.beta1));
+        const v = this.v[i]!.mul(this.beta2).add(g.square().mul(1 - this.beta2));
+        this.m[i]!.dispose();
+        this.v[i]!.dispose();
+        this.m[i] = tf.keep(m);
+        this.v[i] = tf.keep(v);
+        const update = m.div(c1).div(v.div(c2).sqrt().add(this.eps)).mul(this.lr);
+        out.push(tf.keep(p.sub(update)));
+      });
+      return out;
+    });
+  }
+
+  getState(): AdamState {
+    const dump = (ts: tf.Tensor[]) =>
+      ts.map((t) => ({ shape: [...t.shape], values: Array.from(t.dataSync()) }));
+    return { step: this.stepCount, m: dump(this.m), v: dump(this.v) };
+  }
+
+  setState(state: AdamState): void {
+    const ok =
+      Number.isInteger(state?.step) &&
+      state.m?.length === this.m.length &&
+      state.v?.length === this.v.length;
+    if (!ok) throw new RangeError(`Adam state must hold ${this.m.length} moment tensors`);
+    const load = (list: AdamState['m'], current: tf.Tensor[]) =>
+      list.map((e, i) => {
+        if (e.shape.join() !== current[i]!.shape.join() || e.values.length !== current[i]!.size) {
+          throw new RangeError(
+            `Adam moment ${i} has shape [${e.shape}], expected [${current[i]!.shape}]`,
+          );
+        }
+        return tf.keep(tf.tensor(e.values, e.shape));
+      });
+    const m = load(state.m, this.m);
+    const v = load(state.v, this.v);
+    this.dispose();
+    this.m = m;
+    this.v = v;
+    this.stepCount = state.step;
+  }
+
+  dispose(): void {
+    for (const t of [...this.m, ...this.v]) t.dispose();
+  }
+}
+
+/** Parameter tensors as JSON (shape + values), for checkpoints. */
+export function tensorsToJson(ts: readonly tf.Tensor[]): { shape: number[]; values: number[] }[] {
+  return ts.map((t) => ({ shape: [...t.shape], values: Array.from(t.dataSync()) }));
+}
+
+/** Rebuilds tensors from {@link tensorsToJson}, checking shapes against `expected` when given. */
+export function tensorsFromJson(
+  json: unknown,
+  expected?: readonly (readonly number[])[],
+): tf.Tensor[] {
+  if (!Array.isArray(json)) throw new RangeError('expected a list of { shape, values } tensors');
+  return json.map((e: { shape?: unknown; values?: unknown }, i) => {
+    const shape = e?.shape;
+    const values = e?.values;
+    if (
+      !Array.isArray(shape) ||
+      !Array.isArray(values) ||
+      values.length !== shape.reduce((a: number, b: number) => a * b, 1) ||
+      !values.every((v) => typeof v === 'number' && Number.isFinite(v))
+    ) {
+      throw new RangeError(
+        `tensor ${i} is malformed: expected { shape, values } with finite numbers`,
+      );
+    }
+    if (expected && expected[i]?.join() !== shape.join()) {
+      throw new RangeError(`tensor ${i} has shape [${shape}], expected [${expected[i]}]`);
+    }
+    return tf.tensor(values as number[], shape as number[]);
+  });
+}

@@ -1,0 +1,14 @@
+/** Atomic file writes (temp file + rename), used wherever the package writes results. */
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/**
+ * Writes a file atomically: a temp file in the same folder, then a rename, so a crash leaves
+ * either the old file or the new one, never half of one.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}

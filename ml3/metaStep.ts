@@ -1,0 +1,96 @@
+/**
+ * ML3's bi-level step (Algorithm 1) and meta-test (Algorithm 2).
+ *
+ *   θ_{k+1} = θ_k − α ∇θ M_φ(θ_k)      (K inner steps, kept differentiable w.r.t. φ)
+ *   ∇φ L_T(θ_K)                          (the outer gradient, through the inner updates)
+ *
+ * Batching: θ and φ may carry leading batch dimensions (tasks, seeds, goals); the inner and task
+ * losses return the *sum* over the batch of per-member losses, so each member gets exactly its
+ * own gradient from one graph.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { type Params, sgdStep } from '../agents/index.js';
+
+/** Arguments of {@link metaGradient}. */
+export interface MetaStepArgs {
+  /** Learned-loss parameters φ (what the meta-gradient is taken with respect to). */
+  phi: Params;
+  /** The optimizee's initial parameters θ₀ (constants w.r.t. φ). */
+  theta0: Params;
+  /** Inner steps K ≥ 1. */
+  innerSteps: number;
+  /** Inner learning rate α. */
+  innerLr: number;
+  /** M_φ evaluated on the optimizee with parameters θ (a scalar: sum over the batch of means). */
+  innerLoss: (theta: Params, phi: Params) => tf.Scalar;
+  /** The task loss L_T of the adapted optimizee (a scalar; may use extra information). */
+  taskLoss: (theta: Params) => tf.Scalar;
+}
+
+/** Result of {@link metaGradient}: L_T(θ_K), ∇φ L_T (kept tensors), and θ_K (kept, detached). */
+export interface MetaStepResult {
+  taskLoss: number;
+  grads: tf.Tensor[];
+  adapted: tf.Tensor[];
+}
+
+/**
+ * L_T after K differentiable inner steps on M_φ, and its gradient with respect to φ.
+ * The returned tensors are kept; the caller disposes them.
+ */
+export function metaGradient(args: MetaStepArgs): MetaStepResult {
+  if (!(Number.isInteger(args.innerSteps) && args.innerSteps >= 1)) {
+    throw new RangeError(`innerSteps must be an integer >= 1, got ${args.innerSteps}`);
+  }
+  let adapted: tf.Tensor[] = [];
+  const result = tf.tidy(() => {
+    const objective = (...phi: tf.Tensor[]) => {
+      let theta: Params = [...args.theta0];
+      for (let k = 0; k < args.innerSteps; k++) {
+        // θ ← θ − α ∇θ M_φ(θ): the gradient is itself differentiated w.r.t. φ below.
+        const g = tf.grads((...th: tf.Tensor[]) => args.innerLoss(th, phi))(theta);
+        theta = sgdStep(theta, g, args.innerLr);
+      }
+      adapted = theta.map((t) => tf.keep(t.clone()));
+      // Parameters that cannot change ∇θ M_φ (e.g. the output bias of M_φ) have a zero
+      // meta-gradient; tfjs throws on unreachable inputs, so tie every φ in with weight 0.
+      const tie = phi.reduce((acc, p) => acc.add(p.sum()), tf.scalar(0)).mul(0);
+      return args.taskLoss(theta).add(tie) as tf.Scalar;
+    };
+    const { value, grads } = tf.valueAndGrads(objective)(args.phi);
+    return { value: value.dataSync()[0]!, grads: grads.map((g) => tf.keep(g)) };
+  });
+  return { taskLoss: result.value, grads: result.grads, adapted };
+}
+
+/** Arguments of {@link adapt}. */
+export interface AdaptArgs {
+  /** Initial parameters (not disposed). */
+  theta0: Params;
+  /** Plain SGD steps. */
+  steps: number;
+  lr: number;
+  /** The loss to descend (a learned loss with φ fixed, or a hand-written one); scalar sum over the batch. */
+  loss: (theta: Params) => tf.Scalar;
+  /** Called before each step and after the last with the current parameters (e.g. to record a metric). */
+  observe?: (step: number, theta: Params) => void;
+}
+
+/**
+ * Algorithm 2 (meta-test): trains parameters with plain SGD on a fixed loss; returns the final
+ * parameters (kept; the caller disposes them).
+ */
+export function adapt(args: AdaptArgs): tf.Tensor[] {
+  let theta = args.theta0.map((t) => tf.keep(t.clone()));
+  for (let k = 0; k < args.steps; k++) {
+    args.observe?.(k, theta);
+    const next = tf.tidy(() => {
+      const g = tf.grads((...th: tf.Tensor[]) => args.loss(th))(theta);
+      return sgdStep(theta, g, args.lr).map((t) => tf.keep(t));
+    });
+    for (const t of theta) t.dispose();
+    theta = next;
+  }
+  args.observe?.(args.steps, theta);
+  return theta;
+}
