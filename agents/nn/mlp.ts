@@ -85,6 +85,12 @@ function linear(h: tf.Tensor, w: tf.Tensor): tf.Tensor {
     const wt = w.rank === 3 ? w.reshape([w.shape[0]!, 1, fanIn]) : w.reshape([1, fanIn]);
     return h.mul(wt).sum(-1, true);
   }
+  if (w.rank === 2 && h.rank > 2) {
+    // Shared weights over leading dimensions: one 2-D matMul (tfjs's broadcasting batched matMul
+    // returns an unreduced gradient for the shared operand).
+    const lead = h.shape.slice(0, -1);
+    return tf.matMul(h.reshape([-1, fanIn]), w).reshape([...lead, fanOut]);
+  }
   return tf.matMul(h, w);
 }
 

@@ -3,7 +3,7 @@
  * schema, and `ml3 plot <run-dir>`.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { BACKEND_NAMES, type BackendName } from '../../agents/index.js';
+import { BACKEND_NAMES, type BackendName, selectBackend } from '../../agents/index.js';
 import { EXPERIMENTS, findExperiment } from '../experiments/index.js';
 import type { ConfigSchema, Experiment, FieldSpec } from '../run/experiment.js';
 import { CorruptFileError } from '../run/files.js';
@@ -119,9 +119,17 @@ function addExperimentCommands(program: Command, exp: Experiment<object, unknown
       .description(t.description)
       .requiredOption('--run <run-dir>', 'the run folder to test');
     addSchemaOptions(test, t.schema, t.defaults);
+    if (exp.usesTensorflow) {
+      test.addOption(
+        new Option('--backend <name>', 'TensorFlow.js backend')
+          .choices(BACKEND_NAMES)
+          .default('auto'),
+      );
+    }
     test
       .option('--json', 'print the result as JSON')
       .action(async (opts: Record<string, unknown>) => {
+        if (exp.usesTensorflow) await selectBackend(opts.backend as BackendName);
         const result = await t.run(opts.run as string, configFrom(opts, t.schema), {
           log: (m) => console.error(m),
         });

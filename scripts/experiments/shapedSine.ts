@@ -27,6 +27,7 @@ import { CorruptFileError } from '../run/files.js';
 import { packageVersion } from '../run/meta.js';
 import { writePlots } from '../run/plots.js';
 import { RunDir } from '../run/runDir.js';
+import { stackParams } from './sine.js';
 
 /** Config of `ml3 shaped-sine train`. */
 export interface ShapedSineConfig {
@@ -103,14 +104,6 @@ function variantsOf(config: ShapedSineConfig): boolean[] {
 
 const label = (extra: boolean) => (extra ? 'extra' : 'plain');
 
-/** Stacks per-variant parameters (biases become [V, 1, out]). */
-function stackVariants(members: tf.Tensor[][]): tf.Tensor[] {
-  return members[0]!.map((_, i) => {
-    const s = tf.stack(members.map((m) => m[i]!));
-    return s.rank === 2 ? s.reshape([s.shape[0]!, 1, s.shape[1]!]) : s;
-  });
-}
-
 /** M_φ(x, sin(θx), y) per variant, averaged over its tasks and inputs: [V]. x, y: [V, T, N]; θ: [V, T]. */
 function learnedLossPerVariant(
   phi: readonly tf.Tensor[],
@@ -150,7 +143,7 @@ interface ShapedSineState {
 
 function freshState(config: ShapedSineConfig): ShapedSineState {
   const variants = variantsOf(config);
-  const phi = stackVariants(
+  const phi = stackParams(
     variants.map((e) =>
       initLearnedLoss(
         SHAPED_SINE_LOSS,
@@ -219,7 +212,7 @@ const test: TestCommand<{ frequency: number }> = {
       throw new CorruptFileError(`${runPath} is a run of "${saved.experiment}", not "shaped-sine"`);
     const config = saved.config as unknown as ShapedSineConfig;
     const variants = variantsOf(config);
-    const phi = stackVariants(variants.map((e) => loadLearnedLoss(lossFile(run, e)).phi));
+    const phi = stackParams(variants.map((e) => loadLearnedLoss(lossFile(run, e)).phi));
     const thetas = oneStepTheta(phi, config, options.frequency);
     for (const t of phi) t.dispose();
     return Object.fromEntries([

@@ -132,14 +132,19 @@ function sampleTasks(
   return { xs, ys };
 }
 
-/** Stacks per-member parameter lists into batched ones (biases become [B, 1, out]). */
-function stackParams(members: Params[]): Params {
-  return members[0]!.map((_, i) => {
-    const stacked = tf.stack(members.map((m) => m[i]!));
-    return stacked.rank === 2
-      ? stacked.reshape([stacked.shape[0]!, 1, stacked.shape[1]!])
-      : stacked;
-  });
+/**
+ * Stacks per-member parameter lists into batched ones (biases become [B, 1, out]); disposes the
+ * members.
+ */
+export function stackParams(members: Params[]): Params {
+  const stacked = tf.tidy(() =>
+    members[0]!.map((_, i) => {
+      const s = tf.stack(members.map((m) => m[i]!));
+      return s.rank === 2 ? s.reshape([s.shape[0]!, 1, s.shape[1]!]) : s;
+    }),
+  );
+  for (const m of members) for (const t of m) t.dispose();
+  return stacked;
 }
 
 /** Per-member mean of a [B, N, 1] tensor: [B]. */
@@ -238,11 +243,9 @@ function evaluate(set: EvalSet, config: SineConfig, loss: 'mse' | Params): numbe
       return learnedLossValues(loss, features, SINE_LOSS).mean([1, 2]).sum().mul(E) as tf.Scalar;
     },
     observe: (_k, theta) => {
-      trace.push(
-        Array.from(
-          tf.tidy(() => memberMeans(mlp(theta, set.x, SINE_MODEL).sub(set.y).square())).dataSync(),
-        ),
-      );
+      const mse = tf.tidy(() => memberMeans(mlp(theta, set.x, SINE_MODEL).sub(set.y).square()));
+      trace.push(Array.from(mse.dataSync()));
+      mse.dispose();
     },
   });
   for (const t of finalTheta) t.dispose();
@@ -413,7 +416,7 @@ export const sineExperiment: Experiment<SineConfig, SineState> = {
       state.adam.setState(s.adam);
       if (!Array.isArray(s.rngs) || s.rngs.length !== config.seeds)
         throw new RangeError(`expected ${config.seeds} RNG states`);
-      s.rngs.forEach((r, i) => state.rngs[i]!.setState(r));
+      for (const [i, r] of s.rngs.entries()) state.rngs[i]!.setState(r);
       for (const t of state.phi) t.dispose();
       state.phi = phi;
     } catch (err) {

@@ -13,17 +13,18 @@ function ml3(...args: string[]) {
 }
 
 describe('ml3 CLI (smoke)', () => {
-  it('demo (the main job) runs every env and a CEM search that solves the Rapier car', () => {
+  it('demo (the main job) runs every env and an ML3 sine run (tiny budget here)', () => {
     const out = mkdtempSync(join(tmpdir(), 'ml3-demo-'));
-    const a = ml3('demo', '--out', out);
+    const a = ml3('demo', '--out', out, '--iterations', '2');
     assert.equal(a.code, 0, a.stderr);
     assert.match(
       a.stdout,
       /rapier\/Reacher-v0: random-policy returns \(seed 0\) -50\.12, -43\.46, -39\.56/,
     );
-    const [, ret, pct] =
-      /CEM policy: mean return (-?\d+\.\d+), goal reached in (\d+)%/.exec(a.stdout) ?? [];
-    assert.ok(Number(ret) > 85 && Number(pct) === 100, a.stdout);
+    assert.match(
+      a.stdout,
+      /held-out test MSE after 100 SGD steps: learned loss \d+\.\d{3} ± \d+\.\d{3} vs MSE loss 3\.356 ± 0\.893/,
+    );
   });
 
   it('envs list / check / run', () => {

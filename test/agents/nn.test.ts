@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { ACTIVATIONS, Adam, initMlp, mlp, selectBackend } from '../../agents/index.js';
+import { RNG } from '../../envs/index.js';
+
+before(async () => {
+  await selectBackend('wasm');
+});
+
+const at = (f: (x: tf.Tensor) => tf.Tensor, x: number) =>
+  tf.tidy(() => f(tf.scalar(x)).dataSync()[0]!);
+const d1 = (f: (x: tf.Tensor) => tf.Tensor) => (x: tf.Tensor) =>
+  tf.grad((z: tf.Tensor) => f(z).sum())(x);
+const d2 = (f: (x: tf.Tensor) => tf.Tensor) => (x: tf.Tensor) =>
+  tf.grad((z: tf.Tensor) => d1(f)(z).sum())(x);
+
+describe('activations', () => {
+  for (const name of ['tanh', 'sigmoid', 'elu', 'softplus'] as const) {
+    it(`${name}: first and second derivatives match central finite differences`, () => {
+      const f = ACTIVATIONS[name];
+      const eps = 1e-2;
+      for (const x of [-1.3, -0.2, 0.4, 1.7]) {
+        const fd1 = (at(f, x + eps) - at(f, x - eps)) / (2 * eps);
+        const g1 = at(d1(f), x);
+        assert.ok(Math.abs(g1 - fd1) < 2e-3, `${name}' at ${x}: ${g1} vs ${fd1}`);
+        const fd2 = (at(d1(f), x + eps) - at(d1(f), x - eps)) / (2 * eps);
+        const g2 = at(d2(f), x);
+        assert.ok(Math.abs(g2 - fd2) < 5e-3, `${name}'' at ${x}: ${g2} vs ${fd2}`);
+      }
+    });
+  }
+
+  it("tfjs's own tanh loses the second derivative (why the custom versions exist)", () => {
+    // d²tanh at 0.4 is −2·tanh·(1 − tanh²) ≈ −0.650; the built-in either throws or is wrong.
+    const t = Math.tanh(0.4);
+    const exact = -2 * t * (1 - t * t);
+    let value: number | undefined;
+    try {
+      value = at(d2(tf.tanh), 0.4);
+    } catch {
+      value = undefined;
+    }
+    assert.ok(value === undefined || Math.abs(value - exact) > 0.05);
+    assert.ok(Math.abs(at(d2(ACTIVATIONS.tanh), 0.4) - exact) < 1e-3);
+  });
+});
+
+describe('mlp', () => {
+  it('batched parameters give each member its own network', () => {
+    const spec = {
+      sizes: [3, 5, 2],
+      activation: 'tanh',
+      outputActivation: 'identity',
+      bias: true,
+    } as const;
+    const batched = initMlp(spec, new RNG(0), { batch: 2 });
+    const x = tf.randomUniform([2, 4, 3], -1, 1, 'float32', 1);
+    const y = mlp(batched, x, spec).arraySync() as number[][][];
+    for (let b = 0; b < 2; b++) {
+      const single = batched.map((p) =>
+        p.rank === 3 && p.shape[1] === 1
+          ? p.slice([b, 0, 0], [1, 1, -1]).reshape([p.shape[2]!])
+          : p.slice([b], [1]).squeeze([0]),
+      );
+      const yb = mlp(single, x.slice([b], [1]).squeeze([0]), spec).arraySync() as number[][];
+      yb.forEach((row, i) => {
+        row.forEach((v, j) => {
+          assert.ok(Math.abs(v - y[b]![i]![j]!) < 1e-5);
+        });
+      });
+    }
+    assert.throws(() => mlp(batched.slice(1), x, spec), /parameter tensors/);
+  });
+
+  it('initialisation is seeded', () => {
+    const spec = {
+      sizes: [2, 3, 1],
+      activation: 'relu',
+      outputActivation: 'identity',
+      bias: true,
+    } as const;
+    const a = initMlp(spec, new RNG(4), { scheme: 'torch' }).map((t) => Array.from(t.dataSync()));
+    const b = initMlp(spec, new RNG(4), { scheme: 'torch' }).map((t) => Array.from(t.dataSync()));
+    assert.deepEqual(a, b);
+    assert.ok(
+      a[0]!.every((v) => Math.abs(v) <= 1 / Math.sqrt(2)),
+      'torch init: U(±1/√fan_in)',
+    );
+  });
+});
+
+describe('Adam', () => {
+  it('minimises a quadratic and round-trips its state', () => {
+    let p: tf.Tensor[] = [tf.tensor1d([3, -2])];
+    const adam = new Adam(p, 0.1);
+    for (let i = 0; i < 200; i++) {
+      const g = tf.tidy(() => [p[0]!.mul(2)]);
+      const next = adam.step(p, g);
+      p[0]!.dispose();
+      g[0]!.dispose();
+      p = next;
+    }
+    assert.ok(Array.from(p[0]!.dataSync()).every((v) => Math.abs(v) < 0.05));
+    const other = new Adam(p, 0.1);
+    other.setState(JSON.parse(JSON.stringify(adam.getState())));
+    const g = [tf.tensor1d([1, 1])];
+    assert.deepEqual(
+      Array.from(other.step(p, g)[0]!.dataSync()),
+      Array.from(adam.step(p, g)[0]!.dataSync()),
+    );
+    assert.throws(() => other.setState({ step: 1, m: [], v: [] }), /1 moment tensors/);
+  });
+});

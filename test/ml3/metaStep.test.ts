@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { initMlp, type MlpSpec, mlp, type Params, selectBackend } from '../../agents/index.js';
+import { RNG } from '../../envs/index.js';
+import {
+  adapt,
+  initLearnedLoss,
+  LearnedLossFileError,
+  type LearnedLossSpec,
+  learnedLossValues,
+  loadLearnedLoss,
+  metaGradient,
+  saveLearnedLoss,
+} from '../../ml3/index.js';
+import { sineExperiment } from '../../scripts/experiments/sine.js';
+
+before(async () => {
+  await selectBackend('wasm');
+});
+
+/** A small problem: a tanh optimizee 1→6→1 on 2 tasks, a learned loss (ŷ, y) → 5 → 1 with biases. */
+const MODEL: MlpSpec = {
+  sizes: [1, 6, 1],
+  activation: 'tanh',
+  outputActivation: 'identity',
+  bias: true,
+};
+const LOSS: LearnedLossSpec = {
+  inputs: ['yPred', 'y'],
+  inputScale: [1, 2],
+  hidden: [5],
+  activation: 'tanh',
+  outputActivation: 'softplus',
+  bias: true,
+};
+
+function problem() {
+  const x = tf
+    .tensor3d(
+      Array.from({ length: 16 }, (_, i) => -2 + (4 * i) / 15).flatMap((v) => [v]),
+      [1, 16, 1],
+    )
+    .tile([2, 1, 1]);
+  const y = tf.sin(x.mul(tf.tensor3d([1, 2], [2, 1, 1])));
+  const theta0 = initMlp(MODEL, new RNG(1), { batch: 2 });
+  const phi = initLearnedLoss(LOSS, new RNG(2), { biasInit: 0.1 });
+  const innerLoss = (theta: Params, p: Params) =>
+    learnedLossValues(p, tf.concat([mlp(theta, x, MODEL), y], 2), LOSS)
+      .mean([1, 2])
+      .sum() as tf.Scalar;
+  const taskLoss = (theta: Params) => mlp(theta, x, MODEL).sub(y).square().mean() as tf.Scalar;
+  return { x, y, theta0, phi, innerLoss, taskLoss };
+}
+
+function objective(
+  p: ReturnType<typeof problem>,
+  phi: Params,
+  innerSteps: number,
+  innerLr: number,
+): number {
+  const r = metaGradient({
+    phi,
+    theta0: p.theta0,
+    innerSteps,
+    innerLr,
+    innerLoss: p.innerLoss,
+    taskLoss: p.taskLoss,
+  });
+  for (const t of [...r.grads, ...r.adapted]) t.dispose();
+  return r.taskLoss;
+}
+
+describe('metaGradient', () => {
+  for (const innerSteps of [1, 3]) {
+    it(`matches central finite differences (K = ${innerSteps}, tanh optimizee)`, () => {
+      const p = problem();
+      const lr = 0.5;
+      const r = metaGradient({
+        phi: p.phi,
+        theta0: p.theta0,
+        innerSteps,
+        innerLr: lr,
+        innerLoss: p.innerLoss,
+        taskLoss: p.taskLoss,
+      });
+      const rng = new RNG(innerSteps);
+      let checked = 0;
+      for (let t = 0; t < p.phi.length; t++) {
+        const values = p.phi[t]!.dataSync();
+        const grad = r.grads[t]!.dataSync();
+        for (let c = 0; c < 3; c++) {
+          const i = rng.integers(values.length);
+          const eps = 1e-2;
+          const shifted = (delta: number) => {
+            const v = Float32Array.from(values);
+            v[i] = v[i]! + delta;
+            const phi = p.phi.map((q, j) => (j === t ? tf.tensor(v, q.shape) : q));
+            return objective(p, phi, innerSteps, lr);
+          };
+          const fd = (shifted(eps) - shifted(-eps)) / (2 * eps);
+          assert.ok(
+            Math.abs(grad[i]! - fd) <= 0.03 * Math.abs(fd) + 2e-4,
+            `φ[${t}][${i}]: analytic ${grad[i]} vs finite difference ${fd}`,
+          );
+          checked++;
+        }
+      }
+      assert.equal(checked, 3 * p.phi.length);
+      assert.ok(
+        r.grads.some((g) => g.abs().max().dataSync()[0]! > 1e-4),
+        'φ receives a nonzero gradient',
+      );
+    });
+  }
+
+  it('one inner step on a fixed learned loss lowers it', () => {
+    const p = problem();
+    const before = p.innerLoss(p.theta0, p.phi).dataSync()[0]!;
+    const after = adapt({
+      theta0: p.theta0,
+      steps: 1,
+      lr: 0.1,
+      loss: (th) => p.innerLoss(th, p.phi),
+    });
+    assert.ok(p.innerLoss(after, p.phi).dataSync()[0]! < before);
+  });
+
+  it('keeps the tensor count flat across meta-iterations of the sine experiment', async () => {
+    const config = {
+      ...sineExperiment.defaults,
+      seeds: 2,
+      testTasks: 2,
+      testSteps: 3,
+      evalEvery: 2,
+      testEvery: 2,
+    };
+    const tools = { run: undefined as never, log: () => {} };
+    const state = await sineExperiment.init(config, tools);
+    await sineExperiment.step(state, 0, config);
+    await sineExperiment.step(state, 1, config);
+    const before = tf.memory().numTensors;
+    for (let i = 2; i < 6; i++) await sineExperiment.step(state, i, config);
+    assert.equal(tf.memory().numTensors, before);
+    sineExperiment.dispose?.(state);
+  });
+});
+
+describe('learned loss files', () => {
+  it('save → load gives identical outputs, and bad files get clear errors', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ml3-loss-'));
+    const phi = initLearnedLoss(LOSS, new RNG(3));
+    const path = join(dir, 'loss.json');
+    saveLearnedLoss(path, LOSS, phi, { experiment: 'test', config: { a: 1 }, seed: 3 }, '0.0.0');
+    const loaded = loadLearnedLoss(path);
+    assert.deepEqual(loaded.spec, LOSS);
+    assert.equal(loaded.document.training.seed, 3);
+    const input = tf.randomUniform([7, 2], -1, 1, 'float32', 5);
+    assert.deepEqual(
+      Array.from(learnedLossValues(loaded.phi, input, loaded.spec).dataSync()),
+      Array.from(learnedLossValues(phi, input, LOSS).dataSync()),
+    );
+    writeFileSync(path, '{"format": "ml3-learned-loss", "version": 1, "spec": {"inputs": []}}');
+    assert.throws(
+      () => loadLearnedLoss(path),
+      (e: Error) => e instanceof LearnedLossFileError && /spec\.inputs/.test(e.message),
+    );
+    writeFileSync(path, '{ not json');
+    assert.throws(() => loadLearnedLoss(path), /cannot read learned loss/);
+    writeFileSync(path, '{"format": "something-else"}');
+    assert.throws(() => loadLearnedLoss(path), /not a learned loss file/);
+    const doc = JSON.parse(
+      JSON.stringify({
+        format: 'ml3-learned-loss',
+        version: 1,
+        spec: LOSS,
+        weights: [{ shape: [2, 5], values: [1] }],
+      }),
+    );
+    writeFileSync(path, JSON.stringify(doc));
+    assert.throws(() => loadLearnedLoss(path), /expected 4 weight tensors/);
+  });
+});
