@@ -4,6 +4,7 @@
  * asserted (benchmarks measure; tests assert). `BENCH_RUNS` sets the number of runs (default 5).
  */
 import { cpus } from 'node:os';
+import { selectBackend } from '../agents/index.js';
 import {
   type Env,
   MOUNTAIN_CAR_PHYSICS_DEFAULTS,
@@ -14,6 +15,9 @@ import {
   ReacherSim,
   type VectorEnv,
 } from '../envs/index.js';
+import { shapedSineExperiment } from './experiments/shapedSine.js';
+import { sineExperiment } from './experiments/sine.js';
+import type { Experiment } from './run/experiment.js';
 import { writeFileAtomic } from './run/files.js';
 
 interface Figure {
@@ -157,6 +161,58 @@ envFigures('rapier/Reacher-v0', Float32Array.of(0.2, -0.1), 40_000, MUJOCO_REF);
   );
   sim.free();
 }
+
+// ML3: milliseconds per outer iteration (all seeds / both variants batched), after warm-up.
+await selectBackend('wasm');
+async function msPerIteration<C extends object, S>(
+  exp: Experiment<C, S>,
+  config: C,
+  iterations: number,
+): Promise<number[]> {
+  const state = await exp.init(config, { run: undefined as never, log: () => {} });
+  for (let i = 0; i < 2; i++) await exp.step(state, i, config);
+  const times: number[] = [];
+  for (let i = 2; i < 2 + iterations; i++) {
+    const t0 = performance.now();
+    await exp.step(state, i, config);
+    times.push(performance.now() - t0);
+  }
+  exp.dispose?.(state);
+  return times;
+}
+const noEval = { evalEvery: 1_000_000, testEvery: 1_000_000, iterations: 1_000_000 };
+figures.push(
+  figure(
+    'ML3 sine: outer iteration, 5 seeds batched (no evaluation)',
+    'ms',
+    await msPerIteration(sineExperiment, { ...sineExperiment.defaults, ...noEval }, 20),
+    "authors' PyTorch code: 2.0 ms per iteration for 1 seed",
+  ),
+);
+figures.push(
+  figure(
+    'ML3 sine: training-task evaluation, 5 seeds × 100 SGD steps',
+    'ms',
+    await msPerIteration(
+      sineExperiment,
+      { ...sineExperiment.defaults, ...noEval, evalEvery: 1 },
+      5,
+    ),
+    "authors' code: 0.65 s per round of 22 × 100 SGD runs, 1 seed",
+  ),
+);
+figures.push(
+  figure(
+    'ML3 shaped sine: outer iteration (10 meta-steps), both variants batched',
+    'ms',
+    await msPerIteration(
+      shapedSineExperiment,
+      { ...shapedSineExperiment.defaults, evalEvery: 1_000_000, iterations: 1_000_000 },
+      10,
+    ),
+    "authors' PyTorch code: 40 ms per iteration for 1 variant",
+  ),
+);
 
 const machine = {
   cpu: cpus()[0]?.model ?? 'unknown',
