@@ -9,5 +9,14 @@ export {
   softplus,
   tanh,
 } from './activations.js';
-export { type InitScheme, initMlp, type MlpSpec, mlp, type Params, paramCount } from './mlp.js';
+export {
+  type InitScheme,
+  initMlp,
+  type MlpSpec,
+  mlp,
+  type Params,
+  paramCount,
+  stackParams,
+  unstackParams,
+} from './mlp.js';
 export { Adam, type AdamState, sgdStep, tensorsFromJson, tensorsToJson } from './optim.js';

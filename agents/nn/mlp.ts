@@ -114,3 +114,28 @@ export function mlp(params: readonly tf.Tensor[], x: tf.Tensor, spec: MlpSpec): 
   }
   return h;
 }
+
+/**
+ * Stacks parameter lists of B networks into batched parameters (biases become [B, 1, out]);
+ * disposes the inputs.
+ */
+export function stackParams(members: Params[]): Params {
+  const stacked = tf.tidy(() =>
+    members[0]!.map((_, i) => {
+      const s = tf.stack(members.map((m) => m[i]!));
+      return s.rank === 2 ? s.reshape([s.shape[0]!, 1, s.shape[1]!]) : s;
+    }),
+  );
+  for (const m of members) for (const t of m) t.dispose();
+  return stacked;
+}
+
+/** The inverse of {@link stackParams}: B parameter lists (new tensors; the input is kept). */
+export function unstackParams(batched: readonly tf.Tensor[]): Params[] {
+  return tf.tidy(() => {
+    const lists = batched.map((p) =>
+      tf.unstack(p).map((t) => (t.rank === 2 && t.shape[0] === 1 ? t.reshape([t.shape[1]!]) : t)),
+    );
+    return lists[0]!.map((_, b) => lists.map((l) => l[b]!));
+  });
+}

@@ -12,7 +12,14 @@
  * their mean task loss (the authors' code steps once per task).
  */
 import * as tf from '@tensorflow/tfjs';
-import { Adam, type AdamState, tensorsFromJson, tensorsToJson } from '../../agents/index.js';
+import {
+  Adam,
+  type AdamState,
+  stackParams,
+  tensorsFromJson,
+  tensorsToJson,
+  unstackParams,
+} from '../../agents/index.js';
 import { RNG, type RNGState } from '../../envs/index.js';
 import {
   initLearnedLoss,
@@ -27,7 +34,6 @@ import { CorruptFileError } from '../run/files.js';
 import { packageVersion } from '../run/meta.js';
 import { writePlots } from '../run/plots.js';
 import { RunDir } from '../run/runDir.js';
-import { stackParams } from './sine.js';
 
 /** Config of `ml3 shaped-sine train`. */
 export interface ShapedSineConfig {
@@ -307,25 +313,22 @@ export const shapedSineExperiment: Experiment<ShapedSineConfig, ShapedSineState>
   },
   async summarize(state, config, tools: RunTools) {
     const thetas = oneStepTheta(state.phi, config, config.testFrequency);
-    const unstacked = state.phi.map((p) => tf.unstack(p));
+    const members = unstackParams(state.phi);
     state.variants.forEach((e, v) => {
-      const phi = unstacked.map((list) => {
-        const t = list[v]!;
-        return t.rank === 2 && t.shape[0] === 1 ? t.reshape([t.shape[1]!]) : t;
-      });
+      const training = {
+        experiment: 'shaped-sine',
+        config: { ...config, extra: String(e) } as unknown as Record<string, unknown>,
+        seed: config.seed,
+      };
       saveLearnedLoss(
         lossFile(tools.run, e),
         SHAPED_SINE_LOSS,
-        phi,
-        {
-          experiment: 'shaped-sine',
-          config: { ...config, extra: String(e) } as unknown as Record<string, unknown>,
-          seed: config.seed,
-        },
+        members[v]!,
+        training,
         packageVersion(),
       );
     });
-    for (const list of unstacked) for (const t of list) t.dispose();
+    for (const m of members) for (const t of m) t.dispose();
     const rows = landscape(state.phi, state.variants);
     await writePlots(tools.run.file('plots'), rows, [
       {

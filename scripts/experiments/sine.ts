@@ -17,8 +17,10 @@ import {
   type MlpSpec,
   mlp,
   type Params,
+  stackParams,
   tensorsFromJson,
   tensorsToJson,
+  unstackParams,
 } from '../../agents/index.js';
 import { RNG, type RNGState } from '../../envs/index.js';
 import {
@@ -130,21 +132,6 @@ function sampleTasks(
     }
   }
   return { xs, ys };
-}
-
-/**
- * Stacks per-member parameter lists into batched ones (biases become [B, 1, out]); disposes the
- * members.
- */
-export function stackParams(members: Params[]): Params {
-  const stacked = tf.tidy(() =>
-    members[0]!.map((_, i) => {
-      const s = tf.stack(members.map((m) => m[i]!));
-      return s.rank === 2 ? s.reshape([s.shape[0]!, 1, s.shape[1]!]) : s;
-    }),
-  );
-  for (const m of members) for (const t of m) t.dispose();
-  return stacked;
 }
 
 /** Per-member mean of a [B, N, 1] tensor: [B]. */
@@ -435,25 +422,16 @@ export const sineExperiment: Experiment<SineConfig, SineState> = {
       train: state.baseline.train.at(-1)!,
     };
     // One learned-loss file per seed: the artifact others load without this code.
-    const unstacked = state.phi.map((p) => tf.unstack(p));
+    const members = unstackParams(state.phi);
     lossFiles(tools.run, config).forEach((path, s) => {
-      const phi = unstacked.map((list) => {
-        const t = list[s]!;
-        return t.rank === 2 && t.shape[0] === 1 ? t.reshape([t.shape[1]!]) : t;
-      });
-      saveLearnedLoss(
-        path,
-        SINE_LOSS,
-        phi,
-        {
-          experiment: 'sine',
-          config: config as unknown as Record<string, unknown>,
-          seed: config.seed + s,
-        },
-        packageVersion(),
-      );
+      const training = {
+        experiment: 'sine',
+        config: config as unknown as Record<string, unknown>,
+        seed: config.seed + s,
+      };
+      saveLearnedLoss(path, SINE_LOSS, members[s]!, training, packageVersion());
     });
-    for (const list of unstacked) for (const t of list) t.dispose();
+    for (const m of members) for (const t of m) t.dispose();
     // Figure 2 of the paper: test MSE vs gradient steps, mean ± std over seeds.
     const curve = ml3Trace.map((row, k) => {
       const a = seedMeans(row, config.testTasks);
