@@ -6,6 +6,7 @@
 import { cpus } from 'node:os';
 import { selectBackend } from '../agents/index.js';
 import {
+  AsyncVectorEnv,
   type Env,
   MOUNTAIN_CAR_PHYSICS_DEFAULTS,
   MountainCarSim,
@@ -115,6 +116,16 @@ function envFigures(
       ),
     );
     envs.close();
+    const parallel = new AsyncVectorEnv({ id, numEnvs: n });
+    figures.push(
+      figure(
+        `${id}: AsyncVectorEnv ${n} (main thread + ${parallel.numWorkers} worker)`,
+        'env steps/s',
+        repeat(() => vectorEnvRate(parallel, actions, Math.round(steps / n))),
+        'goal: 1.7× SyncVectorEnv on 2 cores',
+      ),
+    );
+    parallel.close();
   }
   raw.close();
   wrapped.close();

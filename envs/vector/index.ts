@@ -1,4 +1,5 @@
 /** Vector envs after `gymnasium.vector`. */
+export { AsyncVectorEnv, type AsyncVectorEnvOptions } from './asyncVectorEnv.js';
 export { addInfo } from './infos.js';
 export { makeVec, SyncVectorEnv, type SyncVectorEnvOptions } from './syncVectorEnv.js';
 export {

@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  AsyncVectorEnv,
+  AutoresetMode,
+  ClosedEnvironmentError,
+  deepEqual,
+  GymError,
+  InvalidAction,
+  makeVec,
+  ResetNeeded,
+} from '../../envs/index.js';
+// Registers the faulty envs in this thread too (the workers import the same module).
+import './fixtures/faultyEnvs.js';
+
+const FAULTY = new URL('./fixtures/faultyEnvs.ts', import.meta.url).href;
+
+/** Runs the same seeded actions through an async and a sync vector env and compares everything. */
+function compare(
+  id: string,
+  numEnvs: number,
+  actions: (t: number) => unknown,
+  steps: number,
+  mode?: AutoresetMode,
+  maxEpisodeSteps?: number,
+) {
+  const opts = maxEpisodeSteps ? { maxEpisodeSteps } : {};
+  const a = new AsyncVectorEnv({ id, numEnvs, makeOptions: opts, autoresetMode: mode });
+  const s = makeVec(id, numEnvs, { ...opts, autoresetMode: mode });
+  try {
+    assert.ok(deepEqual(a.reset({ seed: 7 }), s.reset({ seed: 7 })), 'reset');
+    for (let t = 0; t < steps; t++) {
+      const ra = a.step(actions(t) as never);
+      const rs = s.step(actions(t) as never);
+      assert.ok(
+        deepEqual(ra, rs),
+        `step ${t}: ${JSON.stringify(ra[4])} vs ${JSON.stringify(rs[4])}`,
+      );
+    }
+    const mask = Array.from({ length: numEnvs }, (_, i) => i % 2 === 0);
+    assert.ok(
+      deepEqual(
+        a.reset({ seed: 3, options: { resetMask: mask } }),
+        s.reset({ seed: 3, options: { resetMask: mask } }),
+      ),
+      'masked reset',
+    );
+    assert.ok(deepEqual(a.call('getState'), s.call('getState')), 'call');
+  } finally {
+    a.close();
+    s.close();
+  }
+}
+
+describe('AsyncVectorEnv', () => {
+  it('matches SyncVectorEnv bit for bit: reacher with infos and NEXT_STEP autoreset', () => {
+    const acts = (t: number) => Float32Array.from({ length: 10 }, (_, i) => Math.sin(t + i));
+    compare('rapier/Reacher-v0', 5, acts, 12, AutoresetMode.NEXT_STEP, 4);
+  });
+
+  it('matches SyncVectorEnv with SAME_STEP autoreset (finalObs / finalInfo) and discrete actions', () => {
+    compare(
+      'rapier/Reacher-v0',
+      3,
+      (t) => new Float32Array(6).fill(t % 2 ? 0.5 : -0.5),
+      9,
+      AutoresetMode.SAME_STEP,
+      4,
+    );
+    compare(
+      'rapier/MountainCar-v0',
+      4,
+      (t) => Int32Array.from([t % 3, 2, 0, 1]),
+      6,
+      AutoresetMode.NEXT_STEP,
+      3,
+    );
+  });
+
+  it('surfaces errors from the workers with their class', () => {
+    const envs = new AsyncVectorEnv({
+      id: 'rapier/Reacher-v0',
+      numEnvs: 2,
+      autoresetMode: AutoresetMode.DISABLED,
+      makeOptions: { maxEpisodeSteps: 1 },
+    });
+    try {
+      envs.reset({ seed: 0 });
+      assert.throws(() => envs.step(new Float32Array(3) as never), InvalidAction);
+      assert.throws(
+        () => envs.step(Float32Array.of(Number.NaN, 0, 0, 0) as never),
+        (e: Error) => e instanceof InvalidAction && /finite numbers/.test(e.message),
+      );
+      // As in SyncVectorEnv, the other sub-envs did step: start over.
+      envs.reset({ seed: 0 });
+      envs.step(new Float32Array(4) as never);
+      assert.throws(() => envs.step(new Float32Array(4) as never), ResetNeeded);
+    } finally {
+      envs.close();
+    }
+    envs.close();
+    assert.throws(() => envs.reset(), ClosedEnvironmentError);
+  });
+
+  it('a crashing env or worker surfaces an error instead of hanging, and close() still works', () => {
+    const throwing = new AsyncVectorEnv({ id: 'test/Throwing-v0', numEnvs: 2, modules: [FAULTY] });
+    throwing.reset({ seed: 0 });
+    let failure: unknown;
+    for (let t = 0; t < 10 && !failure; t++) {
+      try {
+        throwing.step(Float32Array.of(1, 1) as never);
+      } catch (err) {
+        failure = err;
+      }
+    }
+    assert.ok(
+      failure instanceof Error && /simulated failure/.test((failure as Error).message),
+      String(failure),
+    );
+    throwing.close();
+    const exiting = new AsyncVectorEnv({
+      id: 'test/Exiting-v0',
+      numEnvs: 2,
+      modules: [FAULTY],
+      timeoutMs: 1500,
+    });
+    exiting.reset({ seed: 0 });
+    exiting.step(Float32Array.of(0, 0) as never);
+    assert.throws(
+      () => exiting.step(Float32Array.of(0, 0) as never),
+      (e: Error) => e instanceof GymError && /did not answer within 1500 ms/.test(e.message),
+    );
+    exiting.close();
+    assert.throws(
+      () => new AsyncVectorEnv({ id: 'rapier/Reacher-v0', numEnvs: 1 }),
+      /at least 2 envs/,
+    );
+  });
+});
