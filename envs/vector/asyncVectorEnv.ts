@@ -24,10 +24,10 @@ import {
   doneSlot,
   type LayoutSpec,
   layoutBytes,
+  partitionRange,
   type SharedViews,
   sharedViews,
   statusSlot,
-  workerRange,
 } from './sharedLayout.js';
 import { decodeJson, encodeJson } from './sharedText.js';
 import { perEnvSeeds, resetMaskOf, SyncVectorEnv } from './syncVectorEnv.js';
@@ -60,6 +60,8 @@ export interface AsyncVectorEnvOptions {
   modules?: string[];
   /** Bytes of each shared text region for infos (default 1 MiB). */
   infoBytes?: number;
+  /** The main thread's chunk as a fraction of an equal share (default 1: an equal split). */
+  mainShare?: number;
   /** How long a step may take before the workers are declared hung (default 60 s). */
   timeoutMs?: number;
 }
@@ -173,6 +175,7 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
       actionKind: actSpace instanceof Box ? 'box' : 'discrete',
       actSize: actSpace instanceof Box ? actSpace.size : 1,
       textBytes: options.infoBytes ?? 1 << 20,
+      mainShare: options.mainShare ?? 1,
     };
     const buffer = new SharedArrayBuffer(layoutBytes(this.layout));
     this.views = sharedViews(buffer, this.layout);
@@ -207,7 +210,7 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
       w.unref(); // an idle vector env does not keep the process alive
       return w;
     });
-    const [, localCount] = workerRange(0, numEnvs, this.numWorkers + 1);
+    const [, localCount] = partitionRange(0, this.layout);
     try {
       this.local = new SyncVectorEnv(
         Array.from({ length: localCount }, () => () => make(id, options.makeOptions)),
@@ -222,7 +225,7 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
 
   /** Env range of worker `w` (partition w + 1; partition 0 is the main thread's). */
   private range(w: number): [number, number] {
-    return workerRange(w + 1, this.numEnvs, this.numWorkers + 1);
+    return partitionRange(w + 1, this.layout);
   }
 
   /** Blocks until every worker has published `generation`; rethrows the first worker error. */
@@ -295,7 +298,7 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
     };
     const workers = Array.from({ length: this.numWorkers }, (_, w) => part(...this.range(w)));
     this.views.command.write(encodeJson({ workers }));
-    const localArgs = part(...workerRange(0, this.numEnvs, this.numWorkers + 1));
+    const localArgs = part(...partitionRange(0, this.layout));
     const localInfos = this.command(Command.RESET, () => {
       if (!localArgs) return undefined;
       const [obs, infos] = this.local.reset(localArgs);
@@ -334,7 +337,7 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
         `expected a batch of ${n} actions: a flat array of ${n}×${size} values or a list of ${n}, got ${list.length} values`,
       );
     }
-    const [, localCount] = workerRange(0, n, this.numWorkers + 1);
+    const [, localCount] = partitionRange(0, this.layout);
     const localInfos = this.command(Command.STEP, () => {
       const act =
         this.layout.actionKind === 'box'

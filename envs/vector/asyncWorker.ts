@@ -24,7 +24,7 @@ for (const m of setup.modules) await import(m);
 await import('../registration.js');
 const { make } = await import('../core/registry.js');
 const { SyncVectorEnv } = await import('./syncVectorEnv.js');
-const { Command, doneSlot, sharedViews, statusSlot, workerRange } = await import(
+const { Command, doneSlot, partitionRange, sharedViews, statusSlot } = await import(
   './sharedLayout.js'
 );
 const { decodeJson, encodeJson } = await import('./sharedText.js');
@@ -32,7 +32,7 @@ const { decodeJson, encodeJson } = await import('./sharedText.js');
 const { layout, worker } = setup;
 const views = sharedViews(setup.buffer, layout);
 // Partition 0 is stepped by the main thread; worker w hosts partition w + 1.
-const [start, count] = workerRange(worker + 1, layout.numEnvs, layout.numWorkers + 1);
+const [start, count] = partitionRange(worker + 1, layout);
 const out = views.outputs[worker]!;
 const { control } = views;
 
@@ -48,7 +48,7 @@ function writeResults(obs: ArrayLike<number>, infos: Record<string, unknown>): v
 }
 
 /** Polls of the generation counter before a worker sleeps. */
-const SPIN = Number(process.env.ML3_ASYNC_SPIN ?? 20_000);
+const SPIN = 20_000;
 
 let envs: InstanceType<typeof SyncVectorEnv> | undefined;
 let generation = 0;

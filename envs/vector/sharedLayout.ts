@@ -20,6 +20,11 @@ export interface LayoutSpec {
   actSize: number;
   /** Bytes of each text region (infos, call results, reset arguments). */
   textBytes: number;
+  /**
+   * Envs the main thread steps, as a fraction of an equal share: it also copies actions in and
+   * gathers results and infos, so a smaller chunk keeps it from being the last to finish.
+   */
+  mainShare: number;
 }
 
 const OBS_CTORS = {
@@ -103,14 +108,23 @@ export function sharedViews(buffer: SharedArrayBuffer, s: LayoutSpec): SharedVie
   };
 }
 
-/** The contiguous range of envs worker `w` hosts. */
-export function workerRange(
-  w: number,
-  numEnvs: number,
-  numWorkers: number,
+/**
+ * The contiguous range of envs of partition `p`: 0 is the main thread's chunk, `w + 1` worker
+ * `w`'s. The main chunk is `mainShare` of an equal share (at least one env); workers split the
+ * rest evenly.
+ */
+export function partitionRange(
+  p: number,
+  s: Pick<LayoutSpec, 'numEnvs' | 'numWorkers' | 'mainShare'>,
 ): [start: number, count: number] {
-  const base = Math.floor(numEnvs / numWorkers);
-  const extra = numEnvs % numWorkers;
-  const start = w * base + Math.min(w, extra);
-  return [start, base + (w < extra ? 1 : 0)];
+  const main = Math.min(
+    s.numEnvs - s.numWorkers,
+    Math.max(1, Math.round((s.numEnvs / (s.numWorkers + 1)) * s.mainShare)),
+  );
+  if (p === 0) return [0, main];
+  const rest = s.numEnvs - main;
+  const base = Math.floor(rest / s.numWorkers);
+  const extra = rest % s.numWorkers;
+  const w = p - 1;
+  return [main + w * base + Math.min(w, extra), base + (w < extra ? 1 : 0)];
 }
