@@ -88,5 +88,3 @@ export async function selectBackend(requested: BackendName = 'auto'): Promise<Ba
   await activate('wasm');
   return { requested, backend: 'wasm', provider: '@tensorflow/tfjs-backend-wasm' };
 }
-
-export { tf };

@@ -1,9 +1,12 @@
 /**
  * `npm run bench`: measures env throughput and writes `bench/results.json` and
  * `bench/results.md`. Each figure is the median of several timed runs, with min–max; nothing is
- * asserted (benchmarks measure; tests assert). `BENCH_RUNS` sets the number of runs (default 5).
+ * asserted (benchmarks measure; tests assert). `BENCH_RUNS` sets the number of runs (default 5);
+ * `--full` adds the whole ML3 runs with their full configs (one run each, ~4 minutes).
  */
-import { cpus } from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { selectBackend } from '../agents/index.js';
 import {
   AsyncVectorEnv,
@@ -20,6 +23,7 @@ import { shapedSineExperiment } from './experiments/shapedSine.js';
 import { sineExperiment } from './experiments/sine.js';
 import type { Experiment } from './run/experiment.js';
 import { writeFileAtomic } from './run/files.js';
+import { trainExperiment } from './run/train.js';
 
 interface Figure {
   name: string;
@@ -224,6 +228,33 @@ figures.push(
     "authors' PyTorch code: 40 ms per iteration for 1 variant",
   ),
 );
+
+// `npm run bench -- --full`: also the whole ML3 runs with their full configs (about 4 minutes).
+if (process.argv.includes('--full')) {
+  const out = mkdtempSync(join(tmpdir(), 'ml3-bench-'));
+  for (const [exp, reference] of [
+    [sineExperiment, "authors' code: 35 s for 1 seed incl. evaluations every 10 iterations"],
+    [shapedSineExperiment, "authors' code: 63 s for 1 variant"],
+  ] as const) {
+    const t0 = performance.now();
+    await trainExperiment(exp as unknown as Experiment<object, unknown>, {
+      config: { ...exp.defaults },
+      out,
+      backend: 'wasm',
+      backendExplicit: true,
+      quiet: true,
+      json: false,
+    });
+    figures.push(
+      figure(
+        `ML3 ${exp.name}: whole run, full config (${exp.name === 'sine' ? '5 seeds' : 'both variants'})`,
+        's',
+        [(performance.now() - t0) / 1000],
+        reference,
+      ),
+    );
+  }
+}
 
 const machine = {
   cpu: cpus()[0]?.model ?? 'unknown',

@@ -141,8 +141,15 @@ describe('AsyncVectorEnv', () => {
 describe('partitionRange', () => {
   it('covers every env exactly once, the main chunk sized by mainShare', async () => {
     const { partitionRange } = await import('../../envs/vector/sharedLayout.js');
-    for (const [numEnvs, numWorkers, mainShare] of [[16, 1, 1], [17, 3, 0.5], [2, 1, 1], [64, 1, 0.8]] as const) {
-      const ranges = Array.from({ length: numWorkers + 1 }, (_, p) => partitionRange(p, { numEnvs, numWorkers, mainShare }));
+    for (const [numEnvs, numWorkers, mainShare] of [
+      [16, 1, 1],
+      [17, 3, 0.5],
+      [2, 1, 1],
+      [64, 1, 0.8],
+    ] as const) {
+      const ranges = Array.from({ length: numWorkers + 1 }, (_, p) =>
+        partitionRange(p, { numEnvs, numWorkers, mainShare }),
+      );
       let next = 0;
       for (const [start, count] of ranges) {
         assert.equal(start, next);
@@ -150,7 +157,10 @@ describe('partitionRange', () => {
         next += count;
       }
       assert.equal(next, numEnvs);
-      assert.equal(ranges[0]![1], Math.max(1, Math.round((numEnvs / (numWorkers + 1)) * mainShare)));
+      assert.equal(
+        ranges[0]![1],
+        Math.max(1, Math.round((numEnvs / (numWorkers + 1)) * mainShare)),
+      );
     }
   });
 });
