@@ -18,3 +18,15 @@ export {
 } from './cem.js';
 export { LinearPolicy } from './linearPolicy.js';
 export * from './nn/index.js';
+export {
+  ActorCritic,
+  gae,
+  gaussianLogProb,
+  orthogonal,
+  PG_DEFAULTS,
+  type PgArgs,
+  type PgMetrics,
+  ppoLosses,
+  trainPolicyGradient,
+  wrapForPolicyGradient,
+} from './ppo.js';

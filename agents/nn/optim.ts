@@ -22,7 +22,8 @@ export interface AdamState {
 
 /** Adam (Kingma & Ba) with PyTorch's defaults: β1 0.9, β2 0.999, ε 1e-8. */
 export class Adam {
-  readonly lr: number;
+  /** Learning rate (may be changed between steps, e.g. annealed). */
+  lr: number;
   private stepCount = 0;
   private m: tf.Tensor[];
   private v: tf.Tensor[];

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../../agents/index.js';
+import { gae, orthogonal, PG_DEFAULTS, ppoLosses, trainPolicyGradient } from '../../agents/ppo.js';
+import {
+  Box,
+  Env,
+  type ResetArgs,
+  type ResetResult,
+  RNG,
+  register,
+  registry,
+  type StepResult,
+} from '../../envs/index.js';
+
+before(async () => {
+  await selectBackend('wasm');
+});
+
+/** x ∈ [−1, 1] moves by 0.2·a; reward −x²; 10 steps. The best policy pushes toward 0. */
+class CenterEnv extends Env<Float32Array, ArrayLike<number>> {
+  observationSpace = new Box(-1, 1, [1]);
+  actionSpace = new Box(-1, 1, [1]);
+  private x = 0;
+  override reset({ seed }: ResetArgs = {}): ResetResult<Float32Array> {
+    this.seedRng(seed);
+    this.x = this.npRandom.uniform(-1, 1);
+    return [Float32Array.of(this.x), {}];
+  }
+  override step(a: ArrayLike<number>): StepResult<Float32Array> {
+    this.x = Math.min(1, Math.max(-1, this.x + 0.2 * a[0]!));
+    return [Float32Array.of(this.x), -this.x * this.x, false, false, {}];
+  }
+}
+if (!registry.has('test/Center-v0'))
+  register({ id: 'test/Center-v0', entryPoint: () => new CenterEnv(), maxEpisodeSteps: 10 });
+
+describe('policy gradient pieces', () => {
+  it('GAE matches a hand computation', () => {
+    // One env, 3 steps, γ = 0.9, λ = 0.8; the episode ends after step 1 (obs 2 starts a new one).
+    const { advantages, returns } = gae([1, 2, 3], [0.5, 1, 1.5], [0, 0, 1], [2], [0], 1, 0.9, 0.8);
+    const d2 = 3 + 0.9 * 2 - 1.5; // bootstraps from the next value
+    const d1 = 2 + 0 - 1; // next obs starts a new episode: no bootstrap
+    const d0 = 1 + 0.9 * 1 - 0.5;
+    const expected = [d0 + 0.9 * 0.8 * d1, d1, d2];
+    expected.forEach((v, i) => assert.ok(Math.abs(advantages[i]! - v) < 1e-12, `A${i}`));
+    assert.ok(Math.abs(returns[0]! - (expected[0]! + 0.5)) < 1e-12);
+  });
+
+  it("PPO's clipped losses match hand-computed values", () => {
+    const oldLogp = tf.tensor1d([0, 0]);
+    const newLogp = tf.tensor1d([Math.log(1.5), Math.log(0.5)]); // ratios 1.5, 0.5
+    const adv = tf.tensor1d([1, 1]);
+    const r = ppoLosses(
+      newLogp,
+      oldLogp,
+      adv,
+      tf.tensor1d([2, 0]),
+      tf.tensor1d([1, 0]),
+      tf.tensor1d([0, 0]),
+      0.2,
+      true,
+    );
+    // max(−A·r, −A·clip(r)) = max(−1.5, −1.2) = −1.2 and max(−0.5, −0.8) = −0.5 → mean −0.85
+    assert.ok(Math.abs(r.pgLoss.dataSync()[0]! + 0.85) < 1e-6);
+    // value: max((2−0)², (1 + clip(1, ±0.2) − 0)²) = max(4, 1.44) = 4 and 0 → 0.5·mean = 1
+    assert.ok(Math.abs(r.vLoss.dataSync()[0]! - 1) < 1e-6);
+    assert.equal(r.clipFrac.dataSync()[0], 1);
+  });
+
+  it('orthogonal init has orthonormal columns times the gain', () => {
+    const m = orthogonal(5, 3, 2, new RNG(0));
+    for (let a = 0; a < 3; a++) {
+      for (let b = 0; b < 3; b++) {
+        let d = 0;
+        for (let r = 0; r < 5; r++) d += m[r * 3 + a]! * m[r * 3 + b]!;
+        assert.ok(Math.abs(d - (a === b ? 4 : 0)) < 1e-5);
+      }
+    }
+  });
+
+  it('PPO learns to center a point within seconds', () => {
+    const returns: number[] = [];
+    const agent = trainPolicyGradient(
+      'test/Center-v0',
+      {
+        ...PG_DEFAULTS,
+        totalTimesteps: 8192,
+        numEnvs: 4,
+        numSteps: 128,
+        numMinibatches: 4,
+        updateEpochs: 4,
+        learningRate: 3e-3,
+      },
+      0,
+      (_u, m) => {
+        if (m['charts/episodic_return'] !== undefined) returns.push(m['charts/episodic_return']);
+      },
+    );
+    const first = returns.slice(0, 3).reduce((a, b) => a + b, 0) / 3;
+    const last = returns.slice(-3).reduce((a, b) => a + b, 0) / 3;
+    // Raw episodic returns (RecordEpisodeStatistics sits below the reward normalisation).
+    assert.ok(last > first, `episodic return ${first.toFixed(3)} → ${last.toFixed(3)}`);
+    // The mean action pushes toward the centre from either side (observations are normalised).
+    const mean = agent.forward(agent.params, tf.tensor2d([[1.5], [-1.5]])).mean.dataSync();
+    assert.ok(mean[0]! < 0 && mean[1]! > 0, `mean actions ${Array.from(mean)}`);
+  });
+});
