@@ -74,4 +74,17 @@ describe('ml3 CLI (smoke)', () => {
     assert.notEqual(opt.code, 0);
     assert.match(opt.stderr, /unknown option '--nope'/);
   });
+
+  it('the soak script runs seeded random steps and reports RSS', () => {
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/soak.ts', 'rapier/Reacher-v0', '2000'],
+      { encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /rapier\/Reacher-v0: 2000 seeded random steps, all finite; RSS [\d.]+ MB → [\d.]+ MB/,
+    );
+  });
 });
