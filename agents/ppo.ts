@@ -346,8 +346,10 @@ export function trainPolicyGradient(
         const final = infos.finalInfo as
           | { episode?: { r: Float64Array }; _episode?: Uint8Array }
           | undefined;
-        if (final?.episode && final._episode)
-          final._episode.forEach((m, i) => m && episodeReturns.push(final.episode!.r[i]!));
+        if (final?.episode && final._episode) {
+          for (const [i, m] of final._episode.entries())
+            if (m) episodeReturns.push(final.episode.r[i]!);
+        }
       }
       const nextValue = tf.tidy(() =>
         agent.forward(agent.params, tf.tensor2d(nextObs, [N, O])).value.dataSync(),

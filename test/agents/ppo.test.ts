@@ -44,7 +44,8 @@ describe('policy gradient pieces', () => {
     const d1 = 2 + 0 - 1; // next obs starts a new episode: no bootstrap
     const d0 = 1 + 0.9 * 1 - 0.5;
     const expected = [d0 + 0.9 * 0.8 * d1, d1, d2];
-    expected.forEach((v, i) => assert.ok(Math.abs(advantages[i]! - v) < 1e-12, `A${i}`));
+    for (const [i, v] of expected.entries())
+      assert.ok(Math.abs(advantages[i]! - v) < 1e-12, `A${i}`);
     assert.ok(Math.abs(returns[0]! - (expected[0]! + 0.5)) < 1e-12);
   });
 
