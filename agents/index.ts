@@ -16,6 +16,13 @@ export {
   type CemUpdate,
   CrossEntropyMethod,
 } from './cem.js';
+export {
+  DYNAMICS_DEFAULTS,
+  type DynamicsArgs,
+  DynamicsEnsemble,
+  type FitReport,
+  type Transitions,
+} from './dynamics.js';
 export { LinearPolicy } from './linearPolicy.js';
 export * from './nn/index.js';
 export {

@@ -1,0 +1,280 @@
+/**
+ * A probabilistic dynamics ensemble (PETS-style, as in the ML3 authors' model-based reacher): M
+ * MLPs, each predicting the mean and variance of the state change Δ = s′ − s from the normalised
+ * (state, action); trained with the Gaussian negative log-likelihood on bootstrap resamples, in
+ * minibatches, with early stopping on held-out transitions. The members are one batched network
+ * (a leading member dimension), so training and prediction are single graphs, and `predict` is a
+ * pure function of the parameters, usable inside differentiable rollouts.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { RNG } from '../envs/index.js';
+import { type ActivationName, softplus } from './nn/activations.js';
+import { initMlp, type MlpSpec, mlp, type Params } from './nn/mlp.js';
+import { Adam } from './nn/optim.js';
+
+/** Settings of a {@link DynamicsEnsemble}. */
+export interface DynamicsArgs {
+  /** Ensemble members. */
+  members: number;
+  /** Hidden layer sizes. */
+  hidden: number[];
+  /** Hidden activation (the authors' model uses tanh). */
+  activation: ActivationName;
+  /** Floor of the predicted variance. */
+  minVariance: number;
+  /** Adam learning rate. */
+  learningRate: number;
+  /** Minibatch size. */
+  batchSize: number;
+  /** Maximum epochs per `fit`. */
+  maxEpochs: number;
+  /** Fraction of the transitions held out for early stopping. */
+  holdout: number;
+  /** Epochs without held-out improvement before stopping. */
+  patience: number;
+}
+
+/** The ML3 authors' reacher model: 3 members, hidden 100 and 30, tanh, variance ≥ 1e-3, Adam 1e-3, batch 64. */
+export const DYNAMICS_DEFAULTS: Readonly<DynamicsArgs> = Object.freeze({
+  members: 3,
+  hidden: [100, 30],
+  activation: 'tanh',
+  minVariance: 1e-3,
+  learningRate: 1e-3,
+  batchSize: 64,
+  maxEpochs: 200,
+  holdout: 0.1,
+  patience: 10,
+});
+
+/** Transitions as flat row-major arrays: states [n × S], actions [n × A], next states [n × S]. */
+export interface Transitions {
+  states: Float32Array;
+  actions: Float32Array;
+  nextStates: Float32Array;
+}
+
+/** Summary of one `fit`. */
+export interface FitReport {
+  epochs: number;
+  /** Mean Gaussian NLL on the training resamples in the last epoch. */
+  trainNll: number;
+  /** Best held-out mean NLL (of the ensemble members' average). */
+  holdoutNll: number;
+}
+
+/** An ensemble of probabilistic MLPs predicting the state change. */
+export class DynamicsEnsemble {
+  readonly stateSize: number;
+  readonly actionSize: number;
+  readonly args: Readonly<DynamicsArgs>;
+  readonly spec: MlpSpec;
+  /** Batched parameters: every tensor has a leading member dimension. */
+  params: Params;
+  /** Input normalisation (mean and std of [s, a]) and output scale of Δ, set by `fit`. */
+  private inMean: tf.Tensor;
+  private inStd: tf.Tensor;
+  private outStd: tf.Tensor;
+
+  constructor(
+    stateSize: number,
+    actionSize: number,
+    rng: RNG,
+    args: Readonly<DynamicsArgs> = DYNAMICS_DEFAULTS,
+  ) {
+    this.stateSize = stateSize;
+    this.actionSize = actionSize;
+    this.args = args;
+    this.spec = {
+      sizes: [stateSize + actionSize, ...args.hidden, 2 * stateSize],
+      activation: args.activation,
+      outputActivation: 'identity',
+      bias: true,
+    };
+    this.params = initMlp(this.spec, rng, { scheme: 'torch', batch: args.members });
+    this.inMean = tf.zeros([stateSize + actionSize]);
+    this.inStd = tf.ones([stateSize + actionSize]);
+    this.outStd = tf.ones([stateSize]);
+  }
+
+  /**
+   * Per-member mean and variance of Δ for inputs [M, B, S + A] (or [B, S + A], shared by all
+   * members): [M, B, S] each. Pure in `params`, so it can sit inside a differentiable rollout.
+   */
+  predictDelta(
+    params: readonly tf.Tensor[],
+    states: tf.Tensor,
+    actions: tf.Tensor,
+  ): { mean: tf.Tensor; variance: tf.Tensor } {
+    const x = tf.concat([states, actions], -1).sub(this.inMean).div(this.inStd);
+    const input = x.rank === 2 ? x.expandDims(0).tile([this.args.members, 1, 1]) : x;
+    const out = mlp(params, input, this.spec);
+    const S = this.stateSize;
+    const mean = out.slice([0, 0, 0], [-1, -1, S]).mul(this.outStd);
+    const rawVar = out.slice([0, 0, S], [-1, -1, S]);
+    const variance = softplus(rawVar).add(this.args.minVariance).mul(this.outStd.square());
+    return { mean, variance };
+  }
+
+  /**
+   * The ensemble's prediction of the next state for [B, S] states and [B, A] actions: the mixture
+   * mean and variance over members (law of total variance).
+   */
+  predict(states: tf.Tensor, actions: tf.Tensor): { mean: tf.Tensor; variance: tf.Tensor } {
+    return tf.tidy(() => {
+      const { mean, variance } = this.predictDelta(this.params, states, actions);
+      const m = mean.mean(0);
+      const v = variance.mean(0).add(mean.sub(m).square().mean(0));
+      return { mean: states.add(m), variance: v };
+    });
+  }
+
+  /** Mean Gaussian NLL per member of targets Δ [M, B, S]: [M]. */
+  private nll(
+    params: readonly tf.Tensor[],
+    states: tf.Tensor,
+    actions: tf.Tensor,
+    deltas: tf.Tensor,
+  ): tf.Tensor {
+    const { mean, variance } = this.predictDelta(params, states, actions);
+    return deltas.sub(mean).square().div(variance).add(variance.log()).mul(0.5).mean([1, 2]);
+  }
+
+  /**
+   * Fits the ensemble to transitions: normalisation from the data, a held-out split for early
+   * stopping, a bootstrap resample per member, minibatch Adam on the Gaussian NLL. Keeps the
+   * parameters of the best held-out epoch.
+   */
+  fit(data: Transitions, rng: RNG): FitReport {
+    const S = this.stateSize;
+    const A = this.actionSize;
+    const n = data.states.length / S;
+    if (
+      !Number.isInteger(n) ||
+      data.actions.length !== n * A ||
+      data.nextStates.length !== n * S ||
+      n < 2
+    ) {
+      throw new RangeError(
+        `transitions must hold n ≥ 2 rows of ${S} states, ${A} actions and ${S} next states`,
+      );
+    }
+    const M = this.args.members;
+    const order = rng.permutation(n);
+    const nHold = Math.max(1, Math.floor(n * this.args.holdout));
+    const hold = order.subarray(0, nHold);
+    const train = order.subarray(nHold);
+    const rows = (idx: ArrayLike<number>, src: Float32Array, width: number) => {
+      const out = new Float32Array(idx.length * width);
+      for (let k = 0; k < idx.length; k++)
+        out.set(src.subarray(idx[k]! * width, (idx[k]! + 1) * width), k * width);
+      return out;
+    };
+    const deltasOf = (idx: ArrayLike<number>) => {
+      const s = rows(idx, data.states, S);
+      const s2 = rows(idx, data.nextStates, S);
+      return s2.map((v, i) => v - s[i]!);
+    };
+    // Normalisation from the training split.
+    const inputs = tf.tidy(() =>
+      tf.concat(
+        [
+          tf.tensor2d(rows(train, data.states, S), [train.length, S]),
+          tf.tensor2d(rows(train, data.actions, A), [train.length, A]),
+        ],
+        1,
+      ),
+    );
+    const moments = tf.moments(inputs, 0);
+    const deltaStd = tf.tidy(() =>
+      tf
+        .moments(tf.tensor2d(deltasOf(train), [train.length, S]), 0)
+        .variance.sqrt()
+        .add(1e-6),
+    );
+    for (const t of [this.inMean, this.inStd, this.outStd]) t.dispose();
+    this.inMean = moments.mean;
+    this.inStd = tf.tidy(() => moments.variance.sqrt().add(1e-6));
+    this.outStd = deltaStd;
+    inputs.dispose();
+    moments.variance.dispose();
+
+    // A bootstrap resample of the training split per member.
+    const boot = Array.from({ length: M }, () =>
+      Int32Array.from({ length: train.length }, () => train[rng.integers(train.length)]!),
+    );
+    const holdS = tf.tensor2d(rows(hold, data.states, S), [nHold, S]);
+    const holdA = tf.tensor2d(rows(hold, data.actions, A), [nHold, A]);
+    const holdD = tf.tensor3d(deltasOf(hold), [1, nHold, S]);
+    const adam = new Adam(this.params, this.args.learningRate);
+    let best = Number.POSITIVE_INFINITY;
+    let bestParams = this.params.map((p) => tf.keep(p.clone()));
+    let sinceBest = 0;
+    let epochs = 0;
+    let trainNll = Number.NaN;
+    const B = Math.min(this.args.batchSize, train.length);
+    for (let epoch = 0; epoch < this.args.maxEpochs; epoch++) {
+      epochs = epoch + 1;
+      const perms = boot.map((b) => {
+        const p = rng.permutation(b.length);
+        return Int32Array.from(p, (i) => b[i]!);
+      });
+      let sum = 0;
+      let batches = 0;
+      for (let start = 0; start + B <= train.length; start += B) {
+        const idx = perms.map((p) => p.subarray(start, start + B));
+        const grads = tf.tidy(() => {
+          const s = tf.tensor3d(
+            Float32Array.from(idx.flatMap((i) => Array.from(rows(i, data.states, S)))),
+            [M, B, S],
+          );
+          const a = tf.tensor3d(
+            Float32Array.from(idx.flatMap((i) => Array.from(rows(i, data.actions, A)))),
+            [M, B, A],
+          );
+          const d = tf.tensor3d(Float32Array.from(idx.flatMap((i) => Array.from(deltasOf(i)))), [
+            M,
+            B,
+            S,
+          ]);
+          let loss = 0;
+          const g = tf.grads((...p: tf.Tensor[]) => {
+            const l = this.nll(p, s, a, d).sum() as tf.Scalar;
+            loss = l.dataSync()[0]! / M;
+            return l;
+          })(this.params);
+          sum += loss;
+          return g.map((t) => tf.keep(t));
+        });
+        batches += 1;
+        const next = adam.step(this.params, grads);
+        for (const t of [...this.params, ...grads]) t.dispose();
+        this.params = next;
+      }
+      trainNll = sum / Math.max(1, batches);
+      const holdNll = tf.tidy(
+        () =>
+          this.nll(this.params, holdS, holdA, holdD.tile([M, 1, 1]))
+            .mean()
+            .dataSync()[0]!,
+      );
+      if (holdNll < best - 1e-6) {
+        best = holdNll;
+        sinceBest = 0;
+        for (const t of bestParams) t.dispose();
+        bestParams = this.params.map((p) => tf.keep(p.clone()));
+      } else if (++sinceBest >= this.args.patience) {
+        break;
+      }
+    }
+    for (const t of this.params) t.dispose();
+    this.params = bestParams;
+    adam.dispose();
+    for (const t of [holdS, holdA, holdD]) t.dispose();
+    return { epochs, trainNll, holdoutNll: best };
+  }
+
+  dispose(): void {
+    for (const t of [...this.params, this.inMean, this.inStd, this.outStd]) t.dispose();
+  }
+}
