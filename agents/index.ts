@@ -26,6 +26,14 @@ export {
 export { LinearPolicy } from './linearPolicy.js';
 export * from './nn/index.js';
 export {
+  CemPlanner,
+  PLANNER_DEFAULTS,
+  type PlannerArgs,
+  type SequenceEvaluator,
+  SimulatorEvaluator,
+  type SnapshotEnv,
+} from './planners.js';
+export {
   ActorCritic,
   gae,
   gaussianLogProb,

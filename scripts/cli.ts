@@ -10,6 +10,7 @@ import { BackendUnavailableError } from '../agents/index.js';
 import { GymError, registry } from '../envs/index.js';
 import { addEnvsCommands, parseNonNegativeInt, runEpisodes } from './commands/envs.js';
 import { addExperimentGroups } from './commands/experiments.js';
+import { addPlanCommand } from './commands/plan.js';
 import { UsageError } from './commands/usage.js';
 import { sineExperiment } from './experiments/sine.js';
 import { CorruptFileError } from './run/files.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     .exitOverride();
   addEnvsCommands(program);
   addExperimentGroups(program);
+  addPlanCommand(program);
   program
     .command('demo')
     .description(

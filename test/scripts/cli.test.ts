@@ -87,4 +87,28 @@ describe('ml3 CLI (smoke)', () => {
       /rapier\/Reacher-v0: 2000 seeded random steps, all finite; RSS [\d.]+ MB → [\d.]+ MB/,
     );
   });
+
+  it('plan runs CEM-MPC episodes on the simulator and rejects envs without snapshots', () => {
+    const r = ml3(
+      'plan',
+      '--env',
+      'rapier/Reacher-v0',
+      '--episodes',
+      '1',
+      '--horizon',
+      '3',
+      '--iterations',
+      '1',
+      '--population',
+      '8',
+      '--json',
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.episodes[0].length, 50);
+    assert.ok(Number.isFinite(out.episodes[0].finalDistance));
+    const bad = ml3('plan', '--env', 'classic/MountainCarContinuous-v0');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /snapshot\(\)\/restore\(\)/);
+  });
 });
