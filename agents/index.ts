@@ -27,8 +27,10 @@ export { LinearPolicy } from './linearPolicy.js';
 export * from './nn/index.js';
 export {
   CemPlanner,
+  ModelEvaluator,
   PLANNER_DEFAULTS,
   type PlannerArgs,
+  type RewardFn,
   type SequenceEvaluator,
   SimulatorEvaluator,
   type SnapshotEnv,
@@ -45,3 +47,4 @@ export {
   trainPolicyGradient,
   wrapForPolicyGradient,
 } from './ppo.js';
+export { reacherRewardTensor } from './rewards.js';

@@ -4,8 +4,10 @@
  * is pluggable: rolled out in the real simulator from a snapshot (the env's true reward), or in a
  * learned model with any reward function, hand-written or learned.
  */
+import * as tf from '@tensorflow/tfjs';
 import { type Box, type Env, InvalidArgument, type RNG } from '../envs/index.js';
 import { type CemArgs, CrossEntropyMethod } from './cem.js';
+import type { DynamicsEnsemble } from './dynamics.js';
 
 /** Scores a population of action sequences (each `horizon × actionSize`, row-major): higher is better. */
 export interface SequenceEvaluator {
@@ -115,5 +117,51 @@ export class CemPlanner {
     this.mean.set(best.subarray(A));
     this.mean.set(best.subarray(best.length - A), best.length - A);
     return Float32Array.from(best.subarray(0, A));
+  }
+}
+
+/** Rewards of a batch of transitions: states [P, S], actions [P, A], next states [P, S] → [P]. */
+export type RewardFn = (states: tf.Tensor, actions: tf.Tensor, nextStates: tf.Tensor) => tf.Tensor;
+
+/**
+ * Rolls every sequence out at once in a learned dynamics ensemble (its mean prediction) from
+ * one start state and sums `reward` along the way: a population of P sequences is one batched
+ * [P, S] rollout. The reward may be hand-written or a learned network.
+ */
+export class ModelEvaluator implements SequenceEvaluator {
+  constructor(
+    private readonly model: DynamicsEnsemble,
+    private readonly reward: RewardFn,
+    private readonly start: ArrayLike<number>,
+  ) {
+    if (start.length !== model.stateSize) {
+      throw new InvalidArgument(
+        `start state has ${start.length} values, the model's state has ${model.stateSize}`,
+      );
+    }
+  }
+
+  evaluate(sequences: readonly Float64Array[]): number[] {
+    const P = sequences.length;
+    const A = this.model.actionSize;
+    const H = sequences[0]!.length / A;
+    return tf.tidy(() => {
+      const acts = tf.tensor3d(Float32Array.from(sequences.flatMap((s) => Array.from(s))), [
+        P,
+        H,
+        A,
+      ]);
+      let state = tf
+        .tensor2d(Float32Array.from(this.start), [1, this.model.stateSize])
+        .tile([P, 1]);
+      let total = tf.zeros([P]);
+      for (let t = 0; t < H; t++) {
+        const a = acts.slice([0, t, 0], [P, 1, A]).reshape([P, A]);
+        const next = this.model.predict(state, a).mean;
+        total = total.add(this.reward(state, a, next));
+        state = next;
+      }
+      return Array.from(total.dataSync());
+    });
   }
 }

@@ -29,3 +29,48 @@ describe('CEM-MPC on the simulator', () => {
     env.close();
   });
 });
+
+describe('CEM-MPC through a learned model', () => {
+  it('plans the reacher to a goal with an ensemble fitted on random transitions', async () => {
+    const {
+      selectBackend,
+      DynamicsEnsemble,
+      DYNAMICS_DEFAULTS,
+      ModelEvaluator,
+      reacherRewardTensor,
+    } = await import('../../agents/index.js');
+    const { REACHER_DEFAULTS } = await import('../../envs/index.js');
+    await selectBackend('wasm');
+    const env = new ReacherEnv();
+    const rng = new RNG(0);
+    const n = 3000;
+    const states = new Float32Array(n * 6);
+    const actions = new Float32Array(n * 2);
+    const nextStates = new Float32Array(n * 6);
+    env.reset({ seed: 0 });
+    for (let i = 0; i < n; i++) {
+      if (i % 50 === 0) env.reset();
+      states.set(env.getState(), i * 6);
+      const a = [rng.uniform(-0.3, 0.3), rng.uniform(-0.3, 0.3)];
+      actions.set(a, i * 2);
+      env.step(a);
+      nextStates.set(env.getState(), i * 6);
+    }
+    const model = new DynamicsEnsemble(6, 2, new RNG(1), {
+      ...DYNAMICS_DEFAULTS,
+      hidden: [64, 64],
+      maxEpochs: 30,
+    });
+    model.fit({ states, actions, nextStates }, new RNG(2));
+    env.reset({ seed: 3, options: { goal: [-0.15, 0.05] } });
+    const planner = new CemPlanner(env.actionSpace, PLANNER_DEFAULTS);
+    const reward = reacherRewardTensor(REACHER_DEFAULTS);
+    for (let t = 0; t < 50; t++)
+      env.step(planner.act(new ModelEvaluator(model, reward, env.getState()), rng));
+    const [fx, fy] = env.fingertip();
+    const d = Math.hypot(fx + 0.15, fy - 0.05);
+    assert.ok(d < 0.04, `final distance ${d}`);
+    model.dispose();
+    env.close();
+  });
+});
