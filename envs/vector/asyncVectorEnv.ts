@@ -19,6 +19,7 @@ import { batchSpace } from '../spaces/batch.js';
 import { Box } from '../spaces/box.js';
 import { Discrete } from '../spaces/discrete.js';
 import type { Space } from '../spaces/space.js';
+import { InfoReader } from './infoCodec.js';
 import {
   Command,
   doneSlot,
@@ -84,7 +85,7 @@ function mergeChunkInfos(target: Info, chunk: Info, offset: number, numEnvs: num
         target[key] = full;
       }
       value.forEach((v, i) => {
-        full![offset + i] = v;
+        full![offset + i] = v === null ? undefined : v; // JSON has no undefined; SyncVectorEnv leaves gaps undefined
       });
     } else if (value && typeof value === 'object') {
       if (!target[key] || typeof target[key] !== 'object') target[key] = {};
@@ -125,6 +126,8 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
   private readonly views: SharedViews;
   private readonly workers: Worker[];
   private readonly timeoutMs: number;
+  /** Readers of the workers' infos (numeric ones arrive without JSON). */
+  private infoReaders: InfoReader[] = [];
   /** The chunk the main thread steps itself (partition 0). */
   private local!: SyncVectorEnv;
   private generation = 0;
@@ -211,6 +214,10 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
       return w;
     });
     const [, localCount] = partitionRange(0, this.layout);
+    this.infoReaders = this.workers.map(
+      (_, w) =>
+        new InfoReader(this.views.outputs[w]!, this.views.numericInfos[w]!, this.range(w)[1]),
+    );
     try {
       this.local = new SyncVectorEnv(
         Array.from({ length: localCount }, () => () => make(id, options.makeOptions)),
@@ -277,8 +284,8 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
     const infos: Info = {};
     if (localInfos) mergeChunkInfos(infos, localInfos, 0, this.numEnvs);
     for (let w = 0; w < this.numWorkers; w++) {
-      const text = this.views.outputs[w]!.read();
-      if (text) mergeChunkInfos(infos, decodeJson(text) as Info, this.range(w)[0], this.numEnvs);
+      const chunk = this.infoReaders[w]!.read();
+      if (chunk) mergeChunkInfos(infos, chunk, this.range(w)[0], this.numEnvs);
     }
     return [obs, infos];
   }

@@ -28,6 +28,7 @@ const { Command, doneSlot, partitionRange, sharedViews, statusSlot } = await imp
   './sharedLayout.js'
 );
 const { decodeJson, encodeJson } = await import('./sharedText.js');
+const { InfoWriter } = await import('./infoCodec.js');
 
 const { layout, worker } = setup;
 const views = sharedViews(setup.buffer, layout);
@@ -42,9 +43,11 @@ function publish(generation: number, ok: boolean): void {
   Atomics.notify(control, doneSlot(worker));
 }
 
+const infoWriter = new InfoWriter(out, views.numericInfos[worker]!, count);
+
 function writeResults(obs: ArrayLike<number>, infos: Record<string, unknown>): void {
   views.obs.set(obs, start * layout.obsSize);
-  out.write(Object.keys(infos).length === 0 ? '' : encodeJson(infos));
+  infoWriter.write(infos);
 }
 
 /** Polls of the generation counter before a worker sleeps. */

@@ -44,7 +44,12 @@ export interface SharedViews {
   truncations: Uint8Array;
   command: SharedText;
   outputs: SharedText[];
+  /** Per worker: numeric infos, `NUMERIC_INFO_KEYS` rows of `numEnvs` values (see `infoCodec`). */
+  numericInfos: Float64Array[];
 }
+
+/** Numeric info keys a worker can send without JSON. */
+export const NUMERIC_INFO_KEYS = 16;
 
 /** Index of worker `w`'s done generation in `control`. */
 export const doneSlot = (w: number) => 2 + w;
@@ -76,6 +81,9 @@ function offsets(s: LayoutSpec) {
   const textSize = SharedText.size(s.textBytes);
   const command = take(textSize);
   const outputs = Array.from({ length: s.numWorkers }, () => take(textSize));
+  const numericInfos = Array.from({ length: s.numWorkers }, () =>
+    take(8 * NUMERIC_INFO_KEYS * s.numEnvs),
+  );
   return {
     control,
     actions,
@@ -85,6 +93,7 @@ function offsets(s: LayoutSpec) {
     truncations,
     command,
     outputs,
+    numericInfos,
     textSize,
     total: o,
   };
@@ -105,6 +114,9 @@ export function sharedViews(buffer: SharedArrayBuffer, s: LayoutSpec): SharedVie
     truncations: new Uint8Array(buffer, o.truncations, s.numEnvs),
     command: new SharedText(buffer, o.command, o.textSize),
     outputs: o.outputs.map((at) => new SharedText(buffer, at, o.textSize)),
+    numericInfos: o.numericInfos.map(
+      (at) => new Float64Array(buffer, at, NUMERIC_INFO_KEYS * s.numEnvs),
+    ),
   };
 }
 

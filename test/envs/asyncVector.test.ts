@@ -164,3 +164,34 @@ describe('partitionRange', () => {
     }
   });
 });
+
+describe('info codec', () => {
+  it('sends numeric infos as numbers, re-sends the key list only when it changes, falls back to JSON', async () => {
+    const { InfoReader, InfoWriter } = await import('../../envs/vector/infoCodec.js');
+    const { SharedText } = await import('../../envs/vector/sharedText.js');
+    const buffer = new SharedArrayBuffer(1 << 16);
+    const text = new SharedText(buffer, 0, 4096);
+    const numeric = new Float64Array(buffer, 8192, 64);
+    const writer = new InfoWriter(text, numeric, 3);
+    const reader = new InfoReader(text, numeric, 3);
+    const a = { r: Float64Array.of(1, 2, 3), _r: Uint8Array.of(1, 1, 0) };
+    writer.write(a);
+    assert.ok(text.read().startsWith('#N['), 'first time: marker and key list');
+    assert.deepEqual(reader.read(), a);
+    const b = { r: Float64Array.of(4, 5, 6), _r: Uint8Array.of(0, 1, 1) };
+    writer.write(b);
+    assert.equal(text.read(), '#N', 'same keys: the marker alone');
+    assert.deepEqual(reader.read(), b);
+    const c = { s: ['x', undefined, 'y'], _s: Uint8Array.of(1, 0, 1) };
+    writer.write(c);
+    assert.deepEqual(
+      reader.read(),
+      { s: ['x', null, 'y'], _s: Uint8Array.of(1, 0, 1) },
+      'JSON for non-numeric infos',
+    );
+    writer.write({});
+    assert.equal(reader.read(), undefined);
+    writer.write(a);
+    assert.deepEqual(reader.read(), a, 'after JSON the key list is sent again');
+  });
+});
