@@ -16,7 +16,6 @@ import {
   Adam,
   type AdamState,
   stackParams,
-  tensorsFromJson,
   tensorsToJson,
   unstackParams,
 } from '../../agents/index.js';
@@ -34,6 +33,7 @@ import { CorruptFileError } from '../run/files.js';
 import { packageVersion } from '../run/meta.js';
 import { writePlots } from '../run/plots.js';
 import { RunDir } from '../run/runDir.js';
+import { restoreParams } from './checkpointState.js';
 
 /** Config of `ml3 shaped-sine train`. */
 export interface ShapedSineConfig {
@@ -298,14 +298,8 @@ export const shapedSineExperiment: Experiment<ShapedSineConfig, ShapedSineState>
     const s = json as { phi: unknown; adam: AdamState; rng: RNGState };
     const state = freshState(config);
     try {
-      const phi = tensorsFromJson(
-        s.phi,
-        state.phi.map((p) => p.shape),
-      );
-      state.adam.setState(s.adam);
       state.rng.setState(s.rng);
-      for (const t of state.phi) t.dispose();
-      state.phi = phi;
+      state.phi = restoreParams(state.phi, state.adam, s);
     } catch (err) {
       throw new CorruptFileError(`corrupt shaped-sine checkpoint state: ${(err as Error).message}`);
     }

@@ -18,7 +18,6 @@ import {
   mlp,
   type Params,
   stackParams,
-  tensorsFromJson,
   tensorsToJson,
   unstackParams,
 } from '../../agents/index.js';
@@ -37,6 +36,7 @@ import { CorruptFileError } from '../run/files.js';
 import { packageVersion } from '../run/meta.js';
 import { writePlots } from '../run/plots.js';
 import { RunDir } from '../run/runDir.js';
+import { restoreParams } from './checkpointState.js';
 
 /** Config of `ml3 sine train` (flags map 1:1). */
 export interface SineConfig {
@@ -396,16 +396,10 @@ export const sineExperiment: Experiment<SineConfig, SineState> = {
     const s = json as { phi: unknown; adam: AdamState; rngs: RNGState[] };
     const state = freshState(config);
     try {
-      const phi = tensorsFromJson(
-        s.phi,
-        state.phi.map((p) => p.shape),
-      );
-      state.adam.setState(s.adam);
       if (!Array.isArray(s.rngs) || s.rngs.length !== config.seeds)
         throw new RangeError(`expected ${config.seeds} RNG states`);
       for (const [i, r] of s.rngs.entries()) state.rngs[i]!.setState(r);
-      for (const t of state.phi) t.dispose();
-      state.phi = phi;
+      state.phi = restoreParams(state.phi, state.adam, s);
     } catch (err) {
       throw new CorruptFileError(`corrupt sine checkpoint state: ${(err as Error).message}`);
     }

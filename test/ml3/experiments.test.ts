@@ -1,25 +1,11 @@
 /** Smoke runs of the ML3 commands at tiny budgets (the full runs are experiments, see the README). */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { PNG } from 'pngjs';
-
-function ml3(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...args], {
-    encoding: 'utf8',
-  });
-  return {
-    code: r.status,
-    stdout: r.stdout,
-    stderr: r.stderr
-      .split('\n')
-      .filter((l) => !l.includes('var Module'))
-      .join('\n'),
-  };
-}
+import { ml3 } from '../scripts/runCli.js';
 
 describe('ml3 sine / shaped-sine (smoke)', () => {
   it('sine train writes learned losses, plots and a summary; sine test loads the loss files', () => {

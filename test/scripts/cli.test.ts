@@ -4,13 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-
-function ml3(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...args], {
-    encoding: 'utf8',
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { ml3 } from './runCli.js';
 
 describe('ml3 CLI (smoke)', () => {
   it('demo (the main job) runs every env and an ML3 sine run (tiny budget here)', () => {

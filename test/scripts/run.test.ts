@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { kebab, parseField } from '../../scripts/commands/experiments.js';
 import { cemExperiment } from '../../scripts/experiments/cem.js';
 import { writeFileAtomic } from '../../scripts/run/files.js';
 import { trainExperiment } from '../../scripts/run/train.js';
+import { ml3 } from './runCli.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'ml3-run-'));
 /** A CEM run small enough for tests (classic car: ~5 ms per iteration). */
@@ -28,13 +29,6 @@ const metricsOf = (dir: string) =>
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l));
-
-function ml3(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...args], {
-    encoding: 'utf8',
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const base = {
   out: '',
