@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { RNG } from '../envs/index.js';
 import { type ActivationName, softplus } from './nn/activations.js';
 import { initMlp, type MlpSpec, mlp, type Params } from './nn/mlp.js';
-import { Adam } from './nn/optim.js';
+import { Adam, tensorsFromJson, tensorsToJson } from './nn/optim.js';
 
 /** Settings of a {@link DynamicsEnsemble}. */
 export interface DynamicsArgs {
@@ -32,6 +32,12 @@ export interface DynamicsArgs {
   holdout: number;
   /** Epochs without held-out improvement before stopping. */
   patience: number;
+  /**
+   * Indices of state entries that are angles: the network sees each as (cos, sin) instead of the
+   * raw value (PETS's state preprocessing), so the model does not depend on how many turns a
+   * free joint has made and does not extrapolate in the angle.
+   */
+  angleIndices?: readonly number[];
 }
 
 /** The ML3 authors' reacher model: 3 members, hidden 100 and 30, tanh, variance ≥ 1e-3, Adam 1e-3, batch 64. */
@@ -54,6 +60,15 @@ export interface Transitions {
   nextStates: Float32Array;
 }
 
+/** The JSON form of a trained {@link DynamicsEnsemble}. */
+export interface DynamicsEnsembleJson {
+  stateSize: number;
+  actionSize: number;
+  args: DynamicsArgs;
+  params: unknown;
+  normalisation: unknown;
+}
+
 /** Summary of one `fit`. */
 export interface FitReport {
   epochs: number;
@@ -69,6 +84,8 @@ export class DynamicsEnsemble {
   readonly actionSize: number;
   readonly args: Readonly<DynamicsArgs>;
   readonly spec: MlpSpec;
+  /** Width of the network's input: the state (angles as cos and sin) and the action. */
+  readonly inputSize: number;
   /** Batched parameters: every tensor has a leading member dimension. */
   params: Params;
   /** Input normalisation (mean and std of [s, a]) and output scale of Δ, set by `fit`. */
@@ -85,15 +102,22 @@ export class DynamicsEnsemble {
     this.stateSize = stateSize;
     this.actionSize = actionSize;
     this.args = args;
+    const angles = args.angleIndices ?? [];
+    if (!angles.every((i) => Number.isInteger(i) && i >= 0 && i < stateSize)) {
+      throw new RangeError(
+        `angleIndices must be state indices in [0, ${stateSize}), got [${angles}]`,
+      );
+    }
+    this.inputSize = stateSize + angles.length + actionSize;
     this.spec = {
-      sizes: [stateSize + actionSize, ...args.hidden, 2 * stateSize],
+      sizes: [this.inputSize, ...args.hidden, 2 * stateSize],
       activation: args.activation,
       outputActivation: 'identity',
       bias: true,
     };
     this.params = initMlp(this.spec, rng, { scheme: 'torch', batch: args.members });
-    this.inMean = tf.zeros([stateSize + actionSize]);
-    this.inStd = tf.ones([stateSize + actionSize]);
+    this.inMean = tf.zeros([this.inputSize]);
+    this.inStd = tf.ones([this.inputSize]);
     this.outStd = tf.ones([stateSize]);
   }
 
@@ -106,7 +130,7 @@ export class DynamicsEnsemble {
     states: tf.Tensor,
     actions: tf.Tensor,
   ): { mean: tf.Tensor; variance: tf.Tensor } {
-    const x = tf.concat([states, actions], -1).sub(this.inMean).div(this.inStd);
+    const x = this.features(states, actions).sub(this.inMean).div(this.inStd);
     const input = x.rank === 2 ? x.expandDims(0).tile([this.args.members, 1, 1]) : x;
     const out = mlp(params, input, this.spec);
     const S = this.stateSize;
@@ -114,6 +138,18 @@ export class DynamicsEnsemble {
     const rawVar = out.slice([0, 0, S], [-1, -1, S]);
     const variance = softplus(rawVar).add(this.args.minVariance).mul(this.outStd.square());
     return { mean, variance };
+  }
+
+  /** The network's raw input for states [.., S] and actions [.., A]: [.., inputSize]. */
+  private features(states: tf.Tensor, actions: tf.Tensor): tf.Tensor {
+    const angles = this.args.angleIndices ?? [];
+    if (angles.length === 0) return tf.concat([states, actions], -1);
+    const S = this.stateSize;
+    const columns = tf.split(states, S, -1);
+    const parts = columns.map((c, i) =>
+      angles.includes(i) ? tf.concat([c.cos(), c.sin()], -1) : c,
+    );
+    return tf.concat([...parts, actions], -1);
   }
 
   /**
@@ -127,6 +163,49 @@ export class DynamicsEnsemble {
       const v = variance.mean(0).add(mean.sub(m).square().mean(0));
       return { mean: states.add(m), variance: v };
     });
+  }
+
+  /**
+   * The next state under the ensemble's mean prediction, s + mean over members of E[Δ], for [B, S]
+   * states and [B, A] actions: [B, S]. Differentiable in the states and actions (no tidy: it is
+   * meant to sit inside a rollout that is differentiated).
+   */
+  nextStateMean(states: tf.Tensor, actions: tf.Tensor): tf.Tensor {
+    return states.add(this.predictDelta(this.params, states, actions).mean.mean(0));
+  }
+
+  /** The trained ensemble as JSON (sizes, settings, weights and normalisation). */
+  toJSON(): DynamicsEnsembleJson {
+    return {
+      stateSize: this.stateSize,
+      actionSize: this.actionSize,
+      args: { ...this.args },
+      params: tensorsToJson(this.params),
+      normalisation: tensorsToJson([this.inMean, this.inStd, this.outStd]),
+    };
+  }
+
+  /** Rebuilds an ensemble from {@link DynamicsEnsemble.toJSON}; throws `RangeError` on malformed input. */
+  static fromJSON(json: DynamicsEnsembleJson, rng: RNG): DynamicsEnsemble {
+    if (
+      !json ||
+      !Number.isInteger(json.stateSize) ||
+      !Number.isInteger(json.actionSize) ||
+      typeof json.args !== 'object'
+    ) {
+      throw new RangeError('dynamics model JSON needs stateSize, actionSize and args');
+    }
+    const model = new DynamicsEnsemble(json.stateSize, json.actionSize, rng, json.args);
+    const params = tensorsFromJson(
+      json.params,
+      model.params.map((p) => p.shape),
+    );
+    const S = json.stateSize;
+    const norm = tensorsFromJson(json.normalisation, [[model.inputSize], [model.inputSize], [S]]);
+    model.dispose();
+    model.params = params;
+    [model.inMean, model.inStd, model.outStd] = norm as [tf.Tensor, tf.Tensor, tf.Tensor];
+    return model;
   }
 
   /** Mean Gaussian NLL per member of targets Δ [M, B, S]: [M]. */
@@ -143,9 +222,10 @@ export class DynamicsEnsemble {
   /**
    * Fits the ensemble to transitions: normalisation from the data, a held-out split for early
    * stopping, a bootstrap resample per member, minibatch Adam on the Gaussian NLL. Keeps the
-   * parameters of the best held-out epoch.
+   * parameters of the best held-out epoch. Starts from the current weights, so a refit on grown
+   * data can take fewer epochs (`maxEpochs`, default `args.maxEpochs`).
    */
-  fit(data: Transitions, rng: RNG): FitReport {
+  fit(data: Transitions, rng: RNG, options: { maxEpochs?: number } = {}): FitReport {
     const S = this.stateSize;
     const A = this.actionSize;
     const n = data.states.length / S;
@@ -177,12 +257,9 @@ export class DynamicsEnsemble {
     };
     // Normalisation from the training split.
     const inputs = tf.tidy(() =>
-      tf.concat(
-        [
-          tf.tensor2d(rows(train, data.states, S), [train.length, S]),
-          tf.tensor2d(rows(train, data.actions, A), [train.length, A]),
-        ],
-        1,
+      this.features(
+        tf.tensor2d(rows(train, data.states, S), [train.length, S]),
+        tf.tensor2d(rows(train, data.actions, A), [train.length, A]),
       ),
     );
     const moments = tf.moments(inputs, 0);
@@ -213,7 +290,8 @@ export class DynamicsEnsemble {
     let epochs = 0;
     let trainNll = Number.NaN;
     const B = Math.min(this.args.batchSize, train.length);
-    for (let epoch = 0; epoch < this.args.maxEpochs; epoch++) {
+    const maxEpochs = options.maxEpochs ?? this.args.maxEpochs;
+    for (let epoch = 0; epoch < maxEpochs; epoch++) {
       epochs = epoch + 1;
       const perms = boot.map((b) => {
         const p = rng.permutation(b.length);

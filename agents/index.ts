@@ -20,20 +20,29 @@ export {
   DYNAMICS_DEFAULTS,
   type DynamicsArgs,
   DynamicsEnsemble,
+  type DynamicsEnsembleJson,
   type FitReport,
   type Transitions,
 } from './dynamics.js';
+export { type FeedbackPolicySpec, policyActions } from './feedbackPolicy.js';
 export { LinearPolicy } from './linearPolicy.js';
+export { type LockstepArgs, type LockstepRollouts, rolloutLockstep } from './lockstepRollouts.js';
+export { type ModelRolloutArgs, type Rollout, rolloutThroughModel } from './modelRollout.js';
 export * from './nn/index.js';
 export {
   CemPlanner,
   ModelEvaluator,
+  MPPI_DEFAULTS,
+  type MppiArgs,
+  MppiPlanner,
   PLANNER_DEFAULTS,
+  type Planner,
   type PlannerArgs,
   type RewardFn,
   type SequenceEvaluator,
   SimulatorEvaluator,
   type SnapshotEnv,
+  type TrajectoryScore,
 } from './planners.js';
 export {
   ActorCritic,
@@ -48,3 +57,4 @@ export {
   wrapForPolicyGradient,
 } from './ppo.js';
 export { reacherRewardTensor } from './rewards.js';
+export { mountainCarTwin, reacherTwin, type ScalarStep, SimulatorTwin } from './simulatorTwin.js';

@@ -317,6 +317,10 @@ export function trainPolicyGradient(
         : args.learningRate;
       adam.lr = lr;
       const episodeReturns: number[] = [];
+      // Where the update's time goes: env stepping, batched inference, the gradient epochs.
+      let envMs = 0;
+      let inferenceMs = 0;
+      const tInference = performance.now();
       for (let t = 0; t < T; t++) {
         globalStep += N;
         obsBuf.set(nextObs, t * N * O);
@@ -339,7 +343,9 @@ export function trainPolicyGradient(
         actBuf.set(action, t * N * A);
         logpBuf.set(logp, t * N);
         valBuf.set(value, t * N);
+        const tEnv = performance.now();
         const [o, r, term, trunc, infos] = envs.step(action);
+        envMs += performance.now() - tEnv;
         rewBuf.set(r, t * N);
         nextObs = o as Float32Array;
         nextDone = Float64Array.from(term, (x, i) => (x || trunc[i] ? 1 : 0));
@@ -351,6 +357,8 @@ export function trainPolicyGradient(
             if (m) episodeReturns.push(final.episode.r[i]!);
         }
       }
+      inferenceMs += performance.now() - tInference - envMs;
+      const tUpdate = performance.now();
       const nextValue = tf.tidy(() =>
         agent.forward(agent.params, tf.tensor2d(nextObs, [N, O])).value.dataSync(),
       );
@@ -435,6 +443,9 @@ export function trainPolicyGradient(
         'losses/clipfrac': stats.clip / stats.n,
         'losses/explained_variance': explained,
         'charts/SPS': globalStep / ((performance.now() - t0) / 1000),
+        'perf/env_ms': envMs,
+        'perf/inference_ms': inferenceMs,
+        'perf/update_ms': performance.now() - tUpdate,
       };
       if (episodeReturns.length)
         metrics['charts/episodic_return'] =

@@ -1,6 +1,8 @@
 /**
  * `ml3/ml3`: learned losses M_φ, the bi-level meta-train step (Algorithm 1), meta-test
- * (Algorithm 2) and learned-loss files.
+ * (Algorithm 2), learned-loss files, and the task definitions of the model-based experiments
+ * (the reacher's policy, learned loss, task loss, real rollouts and held-out test protocol; the
+ * mountain car's).
  */
 export {
   initLearnedLoss,
@@ -22,3 +24,44 @@ export {
   type MetaStepResult,
   metaGradient,
 } from './metaStep.js';
+export {
+  CAR_LOSS,
+  CAR_POLICY,
+  type CarGoals,
+  carLearnedLoss,
+  carPolicyActions,
+  carRolloutPolicy,
+  carTaskLoss,
+  carTwinRollout,
+  EXTRA_GOAL_SOFTMIN,
+  VELOCITY_SCALE,
+} from './mountainCarTask.js';
+export {
+  fingertipDistances,
+  jointGoal,
+  jointGoalsTensor,
+  REACHER_JOINT_STATE,
+  REACHER_LOSS,
+  REACHER_POLICY,
+  type ReacherEpisode,
+  type ReacherRollouts,
+  reacherLearnedLoss,
+  reacherLossFeatures,
+  reacherPolicyActions,
+  reacherTaskLoss,
+  rolloutPolicy,
+  sampleFingertipGoal,
+} from './reacherTask.js';
+export {
+  adaptReacherPolicies,
+  heldOutReacherEpisodes,
+  learnedRewardEvaluator,
+  type MethodResult,
+  optimisePoliciesThroughModel,
+  planReacherEpisodes,
+  type ReacherDynamics,
+  type ReacherInnerLoss,
+  type ReacherTestOptions,
+  reacherModelTaskLoss,
+  testReacherLoss,
+} from './reacherTest.js';

@@ -22,6 +22,11 @@ export interface LearnedLossDocument {
   training: { experiment: string; config: Record<string, unknown>; seed: number };
   packageVersion: string;
   savedAt: string;
+  /**
+   * What the experiment's test protocol needs besides φ (e.g. the optimizee's initial parameters
+   * and the dynamics model), validated by that experiment when it loads the file.
+   */
+  context?: Record<string, unknown>;
 }
 
 /** A learned loss file that is unreadable, corrupt or of another format. */
@@ -39,6 +44,7 @@ export function saveLearnedLoss(
   phi: readonly tf.Tensor[],
   training: LearnedLossDocument['training'],
   packageVersion: string,
+  context?: Record<string, unknown>,
 ): void {
   const doc: LearnedLossDocument = {
     format: FORMAT,
@@ -48,6 +54,7 @@ export function saveLearnedLoss(
     training,
     packageVersion,
     savedAt: new Date().toISOString(),
+    ...(context ? { context } : {}),
   };
   writeFileAtomic(path, `${JSON.stringify(doc)}\n`);
 }

@@ -7,7 +7,18 @@
 import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { selectBackend } from '../agents/index.js';
+import {
+  CemPlanner,
+  MPPI_DEFAULTS,
+  MppiPlanner,
+  PG_DEFAULTS,
+  PLANNER_DEFAULTS,
+  type Planner,
+  type SequenceEvaluator,
+  SimulatorEvaluator,
+  selectBackend,
+  trainPolicyGradient,
+} from '../agents/index.js';
 import {
   AsyncVectorEnv,
   type Env,
@@ -16,9 +27,16 @@ import {
   make,
   makeVec,
   REACHER_DEFAULTS,
+  ReacherEnv,
   ReacherSim,
+  RNG,
   type VectorEnv,
 } from '../envs/index.js';
+import { initLearnedLoss } from '../ml3/index.js';
+import { REACHER_LOSS } from '../ml3/reacherTask.js';
+import { learnedRewardEvaluator } from '../ml3/reacherTest.js';
+import { mountainCarExperiment } from './experiments/mountainCar.js';
+import { reacherExperiment } from './experiments/reacher.js';
 import { shapedSineExperiment } from './experiments/shapedSine.js';
 import { sineExperiment } from './experiments/sine.js';
 import type { Experiment } from './run/experiment.js';
@@ -185,6 +203,7 @@ async function msPerIteration<C extends object, S>(
   iterations: number,
 ): Promise<number[]> {
   const state = await exp.init(config, { run: undefined as never, log: () => {} });
+  // Two warm-up iterations (JIT, kernel compilation), then the timed ones.
   for (let i = 0; i < 2; i++) await exp.step(state, i, config);
   const times: number[] = [];
   for (let i = 2; i < 2 + iterations; i++) {
@@ -196,6 +215,12 @@ async function msPerIteration<C extends object, S>(
   return times;
 }
 const noEval = { evalEvery: 1_000_000, testEvery: 1_000_000, iterations: 1_000_000 };
+const noModelWork = {
+  collectEvery: 1_000_000,
+  refitEvery: 1_000_000,
+  evalEvery: 1_000_000,
+  iterations: 1_000_000,
+};
 figures.push(
   figure(
     'ML3 sine: outer iteration, 5 seeds batched (no evaluation)',
@@ -228,6 +253,122 @@ figures.push(
     "authors' PyTorch code: 40 ms per iteration for 1 variant",
   ),
 );
+
+figures.push(
+  figure(
+    'ML3 reacher: outer iteration, 8 goals batched, task loss through the learned ensemble (no refit/eval)',
+    'ms',
+    await msPerIteration(reacherExperiment, { ...reacherExperiment.defaults, ...noModelWork }, 10),
+    "authors' code: 1 goal per iteration through their ensemble (not timed on this machine)",
+  ),
+);
+figures.push(
+  figure(
+    'ML3 reacher: outer iteration, 8 goals batched, task loss through the twin',
+    'ms',
+    await msPerIteration(
+      reacherExperiment,
+      { ...reacherExperiment.defaults, ...noModelWork, dynamics: 'twin' },
+      10,
+    ),
+  ),
+);
+figures.push(
+  figure(
+    'ML3 mountain car: outer iteration, one variant (4 starts batched, horizon 150)',
+    'ms',
+    await msPerIteration(
+      mountainCarExperiment,
+      {
+        ...mountainCarExperiment.defaults,
+        extra: 'true',
+        evalEvery: 1_000_000,
+        iterations: 1_000_000,
+      },
+      10,
+    ),
+    "authors' PyTorch code: 43 ms per iteration (1 start, horizon 35)",
+  ),
+);
+
+// Planners on the Rapier reacher in the real simulator: decisions per second.
+{
+  const env = new ReacherEnv();
+  const rng = new RNG(0);
+  const decisions = (planner: Planner, evaluator: () => SequenceEvaluator) =>
+    repeat(() => {
+      env.reset({ seed: 0 });
+      planner.reset();
+      return rate(10, () => env.step(planner.act(evaluator(), rng)));
+    });
+  figures.push(
+    figure(
+      'CEM-MPC decisions, reacher, true reward in the simulator (horizon 10, 4 × 64 sequences)',
+      'decisions/s',
+      decisions(
+        new CemPlanner(env.actionSpace, PLANNER_DEFAULTS),
+        () => new SimulatorEvaluator(env, 2),
+      ),
+    ),
+  );
+  figures.push(
+    figure(
+      'MPPI decisions, reacher, true reward in the simulator (horizon 10, 4 × 64 sequences)',
+      'decisions/s',
+      decisions(
+        new MppiPlanner(env.actionSpace, MPPI_DEFAULTS),
+        () => new SimulatorEvaluator(env, 2),
+      ),
+    ),
+  );
+  const phi = initLearnedLoss(REACHER_LOSS, new RNG(1));
+  figures.push(
+    figure(
+      'CEM-MPC decisions, reacher, learned reward (400×400 network) on simulated sequences',
+      'decisions/s',
+      decisions(new CemPlanner(env.actionSpace, PLANNER_DEFAULTS), () => {
+        const s = env.getState();
+        return learnedRewardEvaluator(env, phi, [s[4]!, s[5]!]);
+      }),
+    ),
+  );
+  for (const t of phi) t.dispose();
+  env.close();
+}
+
+// PPO (CleanRL defaults, 1 env, 2048 steps per update) on the Rapier reacher: env steps/s, and
+// where an update's time goes.
+{
+  const sps: number[] = [];
+  const split = { env: [] as number[], inference: [] as number[], update: [] as number[] };
+  trainPolicyGradient(
+    'rapier/Reacher-v0',
+    { ...PG_DEFAULTS, totalTimesteps: (RUNS + 1) * PG_DEFAULTS.numSteps },
+    0,
+    (update, m) => {
+      if (update === 1) return; // warm-up
+      sps.push(m['charts/SPS']!);
+      split.env.push(m['perf/env_ms']!);
+      split.inference.push(m['perf/inference_ms']!);
+      split.update.push(m['perf/update_ms']!);
+    },
+  );
+  figures.push(
+    figure(
+      'PPO training on rapier/Reacher-v0 (CleanRL defaults: 2048 steps, 10 epochs × 32 minibatches per update)',
+      'env steps/s',
+      sps,
+      "CleanRL's ppo_continuous_action on MuJoCo: not timed on this machine",
+    ),
+  );
+  for (const [part, what] of [
+    ['env', 'stepping the env (with the wrappers)'],
+    ['inference', 'batched policy inference and rollout bookkeeping'],
+    ['update', 'GAE and the 10 epochs of minibatch updates'],
+  ] as const) {
+    figures.push(figure(`PPO update: ${what}`, 'ms per 2048 steps', split[part]));
+  }
+}
 
 // `npm run bench -- --full`: also the whole ML3 runs with their full configs (about 4 minutes).
 if (process.argv.includes('--full')) {

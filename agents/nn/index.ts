@@ -17,6 +17,8 @@ export {
   type Params,
   paramCount,
   stackParams,
+  tileParams,
   unstackParams,
 } from './mlp.js';
+export { clamp, detach } from './ops.js';
 export { Adam, type AdamState, sgdStep, tensorsFromJson, tensorsToJson } from './optim.js';

@@ -139,3 +139,14 @@ export function unstackParams(batched: readonly tf.Tensor[]): Params[] {
     return lists[0]!.map((_, b) => lists.map((l) => l[b]!));
   });
 }
+
+/** B copies of one network as batched parameters (biases become [B, 1, out]); the input is kept. */
+export function tileParams(params: readonly tf.Tensor[], copies: number): Params {
+  return tf.tidy(() =>
+    params.map((p) =>
+      p.rank === 1
+        ? p.reshape([1, 1, p.shape[0]!]).tile([copies, 1, 1])
+        : p.expandDims(0).tile([copies, ...p.shape.map(() => 1)]),
+    ),
+  );
+}

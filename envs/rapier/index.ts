@@ -6,6 +6,7 @@ export {
   type RapierMountainCarParams,
 } from './mountainCar.js';
 export {
+  integrateMountainCar,
   MOUNTAIN_CAR_PHYSICS_DEFAULTS,
   type MountainCarPhysics,
   MountainCarSim,
@@ -24,10 +25,13 @@ export {
   type ReacherSnapshot,
 } from './reacher.js';
 export {
+  type ArmState,
   capsuleMassProperties,
+  integrateReacherArm,
   type LinkMassProperties,
   REACHER_DEFAULTS,
   type ReacherParams,
+  reacherArmDerivative,
   reacherFingertip,
   reacherInverseKinematics,
   reacherMassProperties,

@@ -91,6 +91,38 @@ export function mountainCarAcceleration(
 }
 
 /**
+ * One env step of the car's equation in plain float64 arithmetic, with the sim's integrator:
+ * `substeps` symplectic Euler substeps with the force at the predicted midpoint, and inelastic
+ * walls (the position stops, the velocity into the wall is removed). The Rapier sim integrates
+ * the same way in float32; this is what differentiable twins and tests compare against.
+ * @returns `[x, v]` after the step (the throttle is clamped to [−1, 1]).
+ */
+export function integrateMountainCar(
+  x: number,
+  v: number,
+  u: number,
+  p: Readonly<MountainCarPhysics>,
+  substeps = p.substeps,
+): [number, number] {
+  const throttle = Math.min(Math.max(u, -1), 1);
+  const h = p.timestep / substeps;
+  for (let i = 0; i < substeps; i++) {
+    const a0 = mountainCarAcceleration(x, v, throttle, p);
+    const a = mountainCarAcceleration(x + 0.5 * h * v, v + 0.5 * h * a0, throttle, p);
+    v += h * a;
+    x += h * v;
+    if (x < p.minPosition) {
+      x = p.minPosition;
+      v = Math.max(v, 0);
+    } else if (x > p.maxPosition) {
+      x = p.maxPosition;
+      v = Math.min(v, 0);
+    }
+  }
+  return [x, v];
+}
+
+/**
  * The largest |ẋ| the car can reach: kinetic energy is bounded by the track's height range plus
  * one pass of engine work along the whole track (a car that turns back has lost its speed).
  */

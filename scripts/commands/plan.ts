@@ -1,10 +1,19 @@
-/** `ml3 plan`: CEM model-predictive control of a Rapier env, evaluated on seeded episodes. */
+/**
+ * `ml3 plan`: sampling model-predictive control (CEM or MPPI) of a Rapier env in the real
+ * simulator, with the env's true reward or a learned reward (a reacher learned-loss file),
+ * evaluated on seeded episodes.
+ */
 import { type Command, Option } from 'commander';
 import {
   CemPlanner,
+  MPPI_DEFAULTS,
+  MppiPlanner,
   PLANNER_DEFAULTS,
+  type Planner,
+  type SequenceEvaluator,
   SimulatorEvaluator,
   type SnapshotEnv,
+  selectBackend,
 } from '../../agents/index.js';
 import {
   Box,
@@ -15,6 +24,8 @@ import {
   type RgbFrame,
   RNG,
 } from '../../envs/index.js';
+import { loadLearnedLoss } from '../../ml3/index.js';
+import { learnedRewardEvaluator } from '../../ml3/reacherTest.js';
 import { writeFileAtomic } from '../run/files.js';
 import { parseNonNegativeInt } from './envs.js';
 import { UsageError } from './usage.js';
@@ -24,13 +35,18 @@ export function addPlanCommand(program: Command): void {
   program
     .command('plan')
     .description(
-      'CEM model-predictive control of an env that supports snapshots (the Rapier envs), rolled out in the real simulator',
+      'sampling model-predictive control (CEM or MPPI) of an env that supports snapshots (the Rapier envs), rolled out in the real simulator, with the true or a learned reward',
     )
     .requiredOption('--env <id>', 'a registered env id with Box actions and snapshot()/restore()')
+    .option(
+      '--reward <true|file>',
+      "the reward the planner maximises: the env's (true) or a reacher learned-loss file (its negated loss)",
+      'true',
+    )
     .addOption(
-      new Option('--reward <which>', 'the reward the planner maximises')
-        .choices(['true'])
-        .default('true'),
+      new Option('--planner <name>', 'the sampling planner')
+        .choices(['cem', 'mppi'])
+        .default('cem'),
     )
     .option('--episodes <n>', 'episodes', (v) => parseNonNegativeInt(v, '--episodes'), 3)
     .option(
@@ -60,8 +76,10 @@ export function addPlanCommand(program: Command): void {
     .option('--gif <path>', 'write a GIF of the first episode')
     .option('--json', 'print the results as JSON')
     .action(
-      (opts: {
+      async (opts: {
         env: string;
+        reward: string;
+        planner: 'cem' | 'mppi';
         episodes: number;
         seed: number;
         horizon: number;
@@ -83,13 +101,34 @@ export function addPlanCommand(program: Command): void {
             `--env ${opts.env} must have Box actions and snapshot()/restore() (the Rapier envs)`,
           );
         }
-        const planner = new CemPlanner(env.actionSpace, {
-          ...PLANNER_DEFAULTS,
+        const budget = {
           horizon: opts.horizon,
           iterations: opts.iterations,
           populationSize: opts.population,
-        });
-        const evaluator = new SimulatorEvaluator(raw, env.actionSpace.size);
+        };
+        const planner: Planner =
+          opts.planner === 'mppi'
+            ? new MppiPlanner(env.actionSpace, { ...MPPI_DEFAULTS, ...budget })
+            : new CemPlanner(env.actionSpace, { ...PLANNER_DEFAULTS, ...budget });
+        let phi: import('@tensorflow/tfjs').Tensor[] | undefined;
+        if (opts.reward !== 'true') {
+          await selectBackend('auto');
+          const loaded = loadLearnedLoss(opts.reward);
+          phi = loaded.phi;
+          if (loaded.document.training?.experiment !== 'reacher' || !(raw instanceof ReacherEnv)) {
+            env.close();
+            for (const t of phi) t.dispose();
+            throw new UsageError(
+              `--reward ${opts.reward}: a learned reward must come from the reacher experiment and plan rapier/Reacher-v0 (it was trained by "${loaded.document.training?.experiment}", --env is ${opts.env})`,
+            );
+          }
+        }
+        // The learned reward needs the episode's goal, so its evaluator is built per episode.
+        const evaluatorFor = (): SequenceEvaluator => {
+          if (!phi) return new SimulatorEvaluator(raw, (env.actionSpace as Box).size);
+          const s = (raw as ReacherEnv).getState();
+          return learnedRewardEvaluator(raw as ReacherEnv, phi, [s[4]!, s[5]!]);
+        };
         const rng = new RNG(RNG.deriveSeed(opts.seed, 'plan'));
         const episodes: {
           episode: number;
@@ -103,6 +142,7 @@ export function addPlanCommand(program: Command): void {
           for (let ep = 0; ep < opts.episodes; ep++) {
             env.reset(ep === 0 ? { seed: opts.seed } : {});
             planner.reset();
+            const evaluator = evaluatorFor();
             if (opts.gif && ep === 0) frames.push(env.render() as RgbFrame);
             let total = 0;
             let length = 0;
@@ -138,11 +178,22 @@ export function addPlanCommand(program: Command): void {
           }
         } finally {
           env.close();
+          for (const t of phi ?? []) t.dispose();
         }
         if (opts.gif) writeFileAtomic(opts.gif, encodeGif(frames, env.metadata.renderFps ?? 30));
         if (opts.json)
           console.log(
-            JSON.stringify({ env: opts.env, reward: 'true', seed: opts.seed, episodes }, null, 2),
+            JSON.stringify(
+              {
+                env: opts.env,
+                reward: opts.reward,
+                planner: opts.planner,
+                seed: opts.seed,
+                episodes,
+              },
+              null,
+              2,
+            ),
           );
       },
     );

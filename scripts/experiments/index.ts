@@ -1,6 +1,8 @@
 /** The experiments the CLI offers, by command name. */
 import type { Experiment } from '../run/experiment.js';
 import { cemExperiment } from './cem.js';
+import { mountainCarExperiment } from './mountainCar.js';
+import { reacherExperiment } from './reacher.js';
 import { shapedSineExperiment } from './shapedSine.js';
 import { sineExperiment } from './sine.js';
 
@@ -9,6 +11,8 @@ export const EXPERIMENTS = [
   cemExperiment,
   sineExperiment,
   shapedSineExperiment,
+  reacherExperiment,
+  mountainCarExperiment,
 ] as unknown as readonly Experiment<object, unknown>[];
 
 /** The experiment of a command name, or undefined. */

@@ -124,7 +124,7 @@ function learnedLossPerVariant(
 }
 
 /** θ after one SGD step on the learned loss from θ₀, on y = sin(f·x), x = −5, −4.9, …, 4.9: [V]. */
-function oneStepTheta(
+export function oneStepTheta(
   phi: readonly tf.Tensor[],
   config: ShapedSineConfig,
   frequency: number,

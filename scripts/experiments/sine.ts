@@ -289,7 +289,8 @@ function lossFiles(run: RunDir, config: SineConfig): string[] {
   );
 }
 
-interface SineTestOptions {
+/** Options of the sine test. */
+export interface SineTestOptions {
   seed: number;
   testTasks: number;
   testSteps: number;
@@ -310,31 +311,43 @@ const test: TestCommand<SineTestOptions> = {
     if (saved.experiment !== 'sine')
       throw new CorruptFileError(`${runPath} is a run of "${saved.experiment}", not "sine"`);
     const trained = saved.config as unknown as SineConfig;
-    const phi = stackParams(lossFiles(run, trained).map((f) => loadLearnedLoss(f).phi));
-    // Fresh tasks and inits: the same number of "seeds" as learned losses, from the test seed.
-    const config: SineConfig = {
-      ...trained,
-      seed: options.seed,
-      testTasks: options.testTasks,
-      testSteps: options.testSteps,
-    };
-    const data = makeData(config);
-    const ml3 = seedMeans(evaluate(data.test, config, phi).at(-1)!, config.testTasks);
-    const mse = seedMeans(evaluate(data.test, config, 'mse').at(-1)!, config.testTasks);
-    disposeSet(data.train);
-    disposeSet(data.test);
-    for (const t of phi) t.dispose();
-    return {
-      run: runPath,
-      learnedLosses: trained.seeds,
-      testSeed: options.seed,
-      testMseMl3: mean(ml3),
-      testMseMse: mean(mse),
-      perLossTestMseMl3: ml3,
-      perLossTestMseMse: mse,
-    };
+    return { run: runPath, ...evaluateSineLosses(lossFiles(run, trained), trained, options) };
   },
 };
+
+/**
+ * The sine test protocol for learned-loss files (one per "seed" of fresh tasks and inits, drawn
+ * from `options.seed`): test MSE after SGD on each learned loss vs on MSE.
+ */
+export function evaluateSineLosses(
+  files: readonly string[],
+  trained: SineConfig,
+  options: SineTestOptions,
+): Record<string, unknown> {
+  const phi = stackParams(files.map((f) => loadLearnedLoss(f).phi));
+  // Fresh tasks and inits: the same number of "seeds" as learned losses, from the test seed.
+  const config: SineConfig = {
+    ...trained,
+    seeds: files.length,
+    seed: options.seed,
+    testTasks: options.testTasks,
+    testSteps: options.testSteps,
+  };
+  const data = makeData(config);
+  const ml3 = seedMeans(evaluate(data.test, config, phi).at(-1)!, config.testTasks);
+  const mse = seedMeans(evaluate(data.test, config, 'mse').at(-1)!, config.testTasks);
+  disposeSet(data.train);
+  disposeSet(data.test);
+  for (const t of phi) t.dispose();
+  return {
+    learnedLosses: files.length,
+    testSeed: options.seed,
+    testMseMl3: mean(ml3),
+    testMseMse: mean(mse),
+    perLossTestMseMl3: ml3,
+    perLossTestMseMse: mse,
+  };
+}
 
 /** The sine-regression experiment. */
 export const sineExperiment: Experiment<SineConfig, SineState> = {

@@ -47,7 +47,7 @@ export async function renderLinePlot(
     field: 'series',
     type: 'nominal',
     title: null,
-    legend: { orient: 'bottom' },
+    legend: { orient: 'bottom', labelLimit: 0 },
   } as const;
   const line = {
     mark: { type: 'line', point: rows.length <= 60 },

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CemPlanner, PLANNER_DEFAULTS, SimulatorEvaluator } from '../../agents/planners.js';
+import {
+  CemPlanner,
+  MPPI_DEFAULTS,
+  MppiPlanner,
+  PLANNER_DEFAULTS,
+  SimulatorEvaluator,
+} from '../../agents/planners.js';
 import { ReacherEnv, RNG } from '../../envs/index.js';
 
 describe('CEM-MPC on the simulator', () => {
@@ -13,6 +19,41 @@ describe('CEM-MPC on the simulator', () => {
     assert.deepEqual(Array.from(env.getState()), before);
     assert.ok(scores[0]! < scores[1]!, 'full torque pays the control cost');
     assert.throws(() => new SimulatorEvaluator({} as never, 2), /snapshot\(\) and restore\(\)/);
+    env.close();
+  });
+
+  it('MPPI brings the reacher to a goal within 3 cm with the true reward', () => {
+    const env = new ReacherEnv();
+    env.reset({ seed: 0, options: { goal: [-0.15, 0.05] } });
+    const planner = new MppiPlanner(env.actionSpace, MPPI_DEFAULTS);
+    const ev = new SimulatorEvaluator(env, 2);
+    const rng = new RNG(0);
+    for (let t = 0; t < 50; t++) env.step(planner.act(ev, rng));
+    const [fx, fy] = env.fingertip();
+    const d = Math.hypot(fx + 0.15, fy - 0.05);
+    assert.ok(d < 0.03, `final distance ${d}`);
+    assert.throws(
+      () => new MppiPlanner(env.actionSpace, { ...MPPI_DEFAULTS, temperature: 0 }),
+      /temperature > 0/,
+    );
+    env.close();
+  });
+
+  it('a trajectory score sees every simulated state and action', () => {
+    const env = new ReacherEnv();
+    env.reset({ seed: 2 });
+    const seen: number[] = [];
+    const ev = new SimulatorEvaluator(env, 2, 1, {
+      stateSize: 1,
+      stateOf: (e) => [(e as ReacherEnv).getState()[0]!],
+      score: (states, actions, P, H) => {
+        seen.push(states.length, actions.length, P, H);
+        return Array.from({ length: P }, (_, p) => -Math.abs(states[p * (H + 1) + H]!));
+      },
+    });
+    const scores = ev.evaluate([new Float64Array(6).fill(1), new Float64Array(6).fill(-1)]);
+    assert.deepEqual(seen, [2 * 4, 2 * 3 * 2, 2, 3]);
+    assert.equal(scores.length, 2);
     env.close();
   });
 

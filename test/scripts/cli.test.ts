@@ -7,18 +7,25 @@ import { describe, it } from 'node:test';
 import { ml3 } from './runCli.js';
 
 describe('ml3 CLI (smoke)', () => {
-  it('demo (the main job) runs every env and an ML3 sine run (tiny budget here)', () => {
+  it('demo (the main job) runs every env and an ML3 reacher run with its comparison table (tiny budget here)', () => {
     const out = mkdtempSync(join(tmpdir(), 'ml3-demo-'));
-    const a = ml3('demo', '--out', out, '--iterations', '2');
+    const a = ml3('demo', '--out', out, '--iterations', '2', '--goals', '1');
     assert.equal(a.code, 0, a.stderr);
     assert.match(
       a.stdout,
       /rapier\/Reacher-v0: random-policy returns \(seed 0\) -50\.12, -43\.46, -39\.56/,
     );
-    assert.match(
-      a.stdout,
-      /held-out test MSE after 100 SGD steps: learned loss \d+\.\d{3} ± \d+\.\d{3} vs MSE loss 3\.356 ± 0\.893/,
-    );
+    for (const row of [
+      /ML3 learned loss, 2 SGD steps +median +\d+\.\d\d cm/,
+      /task loss through the model, 2 SGD steps +median/,
+      /task loss through the model, 50 Adam steps \(gradient planner\) +median/,
+      /CEM-MPC, true reward \(simulator\) +median/,
+      /MPPI, true reward \(simulator\) +median/,
+      /CEM-MPC, learned loss as reward \(simulator\) +median/,
+    ]) {
+      assert.match(a.stdout, row);
+    }
+    assert.match(a.stdout, /ml3 eval .*learned-loss\.json/);
   });
 
   it('envs list / check / run', () => {

@@ -1,0 +1,33 @@
+/**
+ * Deterministic feedback policies a = clamp(f_θ(input / scale)): an MLP over a normalised input
+ * (state, or state and goal), its actions clamped to the action bounds. θ is explicit (and may be
+ * batched, one policy per goal), so the same function serves ordinary training, ML3's inner
+ * loop and rollouts through a learned model.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { type MlpSpec, mlp, type Params } from './nn/mlp.js';
+import { clamp } from './nn/ops.js';
+
+/** Architecture of a feedback policy. */
+export interface FeedbackPolicySpec {
+  /** The network (its first size is the input width). */
+  net: MlpSpec;
+  /** Each input is divided by its scale (the authors' `norm_in`). */
+  inputScale: number[];
+  /** Actions are clamped to [actionLow, actionHigh] (gradient-safe at every order). */
+  actionLow: number;
+  actionHigh: number;
+}
+
+/**
+ * Actions for `inputs` ([N, in], or [B, N, in] with batched θ): [.., N, actions].
+ * @example const a = policyActions(theta, tf.concat([s, g], -1), REACHER_POLICY)
+ */
+export function policyActions(
+  theta: readonly tf.Tensor[],
+  inputs: tf.Tensor,
+  spec: FeedbackPolicySpec,
+): tf.Tensor {
+  const x = inputs.div(spec.inputScale);
+  return clamp(mlp(theta as Params, x, spec.net), spec.actionLow, spec.actionHigh);
+}

@@ -1,0 +1,221 @@
+/**
+ * The model-based reacher task of ML3 (paper IV.A.2): a goal-conditioned policy on
+ * `rapier/Reacher-v0`, a learned loss M_φ(s_t, a_t, d) over its rollouts, the task loss (through
+ * a learned dynamics model, or any source of states), and real-simulator rollouts of a batch of
+ * goals.
+ *
+ * States are the arm's joint state s = [q0, q1, q̇0, q̇1] (`ReacherEnv.getState()` without the
+ * target); a goal is a fingertip target, turned into the joint-space goal g = [q0*, q1*, 0, 0]
+ * by inverse kinematics, as the authors' task loss is in joint space.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  detach,
+  type FeedbackPolicySpec,
+  type LockstepRollouts,
+  type Params,
+  policyActions,
+  rolloutLockstep,
+} from '../agents/index.js';
+import {
+  REACHER_DEFAULTS,
+  ReacherEnv,
+  type ReacherParams,
+  type RNG,
+  reacherFingertip,
+  reacherInverseKinematics,
+} from '../envs/index.js';
+import type { LearnedLossSpec } from './learnedLoss.js';
+import { learnedLossValues } from './learnedLoss.js';
+
+/** Joint-state size (q0, q1, q̇0, q̇1). */
+export const REACHER_JOINT_STATE = 4;
+
+/** The authors' reacher policy: (s, g) / [1,1,8,8,1,1,1,1] → 64 → 64 → 2 (tanh hidden), clamped to ±1. */
+export const REACHER_POLICY: FeedbackPolicySpec = {
+  net: { sizes: [8, 64, 64, 2], activation: 'tanh', outputActivation: 'identity', bias: true },
+  inputScale: [1, 1, 8, 8, 1, 1, 1, 1],
+  actionLow: -1,
+  actionHigh: 1,
+};
+
+/** The authors' reacher learned loss: (s 4, a 2, d 1) / [1,1,8,8,1,1,1] → 400 → 400 → 1, ELU, softplus out. */
+export const REACHER_LOSS: LearnedLossSpec = {
+  inputs: ['q0Error', 'q1Error', 'qd0', 'qd1', 'a0', 'a1', 'finalDistance'],
+  inputScale: [1, 1, 8, 8, 1, 1, 1],
+  hidden: [400, 400],
+  activation: 'elu',
+  outputActivation: 'softplus',
+  bias: true,
+};
+
+/** A fingertip target drawn as Reacher-v5 draws it: uniform in the disk of radius 0.2, rejection-sampled. */
+export function sampleFingertipGoal(rng: RNG): [number, number] {
+  let goal: [number, number];
+  do goal = [rng.uniform(-0.2, 0.2), rng.uniform(-0.2, 0.2)];
+  while (Math.hypot(goal[0], goal[1]) >= 0.2);
+  return goal;
+}
+
+/**
+ * The joint-space goal [q0*, q1*, 0, 0] of a fingertip target: of the two inverse-kinematics
+ * solutions, the one nearest the arm's rest pose q = 0. Targets closer to the base than the
+ * joint limit allows are pushed out to the nearest reachable radius.
+ */
+export function jointGoal(
+  target: readonly [number, number],
+  p: ReacherParams = REACHER_DEFAULTS,
+): number[] {
+  const a = p.link0Length;
+  const b = p.fingertipOffset;
+  const rMin = Math.sqrt(a * a + b * b + 2 * a * b * Math.cos(p.joint1Limit)) * 1.0001;
+  const r = Math.hypot(target[0], target[1]);
+  const t: [number, number] =
+    r >= rMin
+      ? [target[0], target[1]]
+      : r > 0
+        ? [(target[0] * rMin) / r, (target[1] * rMin) / r]
+        : [rMin, 0];
+  const down = reacherInverseKinematics(t, p, 'down');
+  const up = reacherInverseKinematics(t, p, 'up');
+  const norm = (q: number[]) => Math.hypot(q[0]!, q[1]!);
+  const q = norm(down) <= norm(up) ? down : up;
+  return [q[0], q[1], 0, 0];
+}
+
+/** Policy actions for joint states [G, S] or [G, N, S] and joint goals [G, 4]; θ batched per goal. */
+export function reacherPolicyActions(
+  theta: Params,
+  states: tf.Tensor,
+  goals: tf.Tensor,
+): tf.Tensor {
+  const s = states.rank === 2 ? states.expandDims(1) : states;
+  const g = goals.expandDims(1).tile([1, s.shape[1]!, 1]);
+  const a = policyActions(theta, tf.concat([s, g], -1), REACHER_POLICY);
+  return states.rank === 2 ? a.squeeze([1]) : a;
+}
+
+/**
+ * The authors' task loss per goal, through whatever produced the states [G, H+1, 4]:
+ * 10‖q_H − q*‖ + mean_t ‖q_t − q*‖ + 1e-4 · mean_t ‖q̇_t‖ → [G].
+ */
+export function reacherTaskLoss(states: tf.Tensor, goals: tf.Tensor): tf.Tensor {
+  const [G, T] = states.shape as [number, number, number];
+  const q = states.slice([0, 0, 0], [G, T, 2]);
+  const qd = states.slice([0, 0, 2], [G, T, 2]);
+  const target = goals.slice([0, 0], [G, 2]).expandDims(1);
+  // √(x + ε): the norm's gradient stays finite at 0.
+  const dist = q.sub(target).square().sum(-1).add(1e-12).sqrt(); // [G, T]
+  const final = dist.slice([0, T - 1], [G, 1]).squeeze([1]);
+  const speed = qd.square().sum(-1).add(1e-12).sqrt().mean(1);
+  return final.mul(10).add(dist.mean(1)).add(speed.mul(1e-4));
+}
+
+/**
+ * M_φ's features of a rollout: for t < H, [s_t − g, a_t, d] with d = ‖s_H − g‖ repeated; s_t and d
+ * are detached (constants for every gradient), so the learned loss reaches θ through the actions.
+ * The authors' single-goal M_φ sees s_t; with a distribution of goals it must know where the goal
+ * is, so it sees the error state s_t − g = [q − q*, q̇] instead (same width).
+ * states [G, H+1, 4], actions [G, H, 2], goals [G, 4] → [G, H, 7].
+ */
+export function reacherLossFeatures(
+  states: tf.Tensor,
+  actions: tf.Tensor,
+  goals: tf.Tensor,
+): tf.Tensor {
+  const [G, T] = states.shape as [number, number, number];
+  const H = T - 1;
+  const s = detach(states.slice([0, 0, 0], [G, H, REACHER_JOINT_STATE]).sub(goals.expandDims(1)));
+  const final = states.slice([0, H, 0], [G, 1, REACHER_JOINT_STATE]);
+  const d = detach(final.sub(goals.expandDims(1)).square().sum(-1, true).add(1e-12).sqrt()).tile([
+    1,
+    H,
+    1,
+  ]);
+  return tf.concat([s, actions, d], -1);
+}
+
+/** The learned loss of each goal's rollout, mean over steps: [G] (φ unbatched). */
+export function reacherLearnedLoss(
+  phi: readonly tf.Tensor[],
+  states: tf.Tensor,
+  actions: tf.Tensor,
+  goals: tf.Tensor,
+): tf.Tensor {
+  const features = reacherLossFeatures(states, actions, goals);
+  const [G, H, F] = features.shape as [number, number, number];
+  return learnedLossValues(phi, features.reshape([G * H, F]), REACHER_LOSS)
+    .reshape([G, H])
+    .mean(1);
+}
+
+/** Real reacher rollouts: the lockstep record plus each goal's final fingertip distance (m). */
+export interface ReacherRollouts extends LockstepRollouts {
+  finalDistance: Float64Array;
+}
+
+/** One reacher episode start per goal: the env's seeded reset with the goal fixed. */
+export interface ReacherEpisode {
+  target: [number, number];
+  seed: number;
+}
+
+/** The fingertip distance to the target at every step of rollout g: [H+1]. */
+export function fingertipDistances(
+  r: LockstepRollouts,
+  g: number,
+  target: readonly [number, number],
+): Float64Array {
+  const S = r.stateSize;
+  return Float64Array.from({ length: r.horizon + 1 }, (_, t) => {
+    const i = (g * (r.horizon + 1) + t) * S;
+    const [fx, fy] = reacherFingertip(r.states[i]!, r.states[i + 1]!, REACHER_DEFAULTS);
+    return Math.hypot(fx - target[0], fy - target[1]);
+  });
+}
+
+/**
+ * Real rollouts of a batched policy θ ([G, …]) for the episodes' goals, one Rapier env per goal
+ * in lockstep (the policy runs once per step for all goals). `envs` grows as needed and is kept
+ * for the next call; the caller closes them.
+ */
+export function rolloutPolicy(
+  envs: ReacherEnv[],
+  theta: Params,
+  episodes: readonly ReacherEpisode[],
+  goals: tf.Tensor,
+  horizon: number,
+): ReacherRollouts {
+  const G = episodes.length;
+  while (envs.length < G) envs.push(new ReacherEnv());
+  const r = rolloutLockstep({
+    envs: envs.slice(0, G),
+    resets: episodes.map((e) => ({ seed: e.seed, options: { goal: e.target } })),
+    horizon,
+    stateSize: REACHER_JOINT_STATE,
+    actionSize: 2,
+    stateOf: (env) => env.getState(),
+    act: (now) =>
+      tf.tidy(
+        () =>
+          reacherPolicyActions(
+            theta,
+            tf.tensor2d(now, [G, REACHER_JOINT_STATE]),
+            goals,
+          ).dataSync() as Float32Array,
+      ),
+  });
+  const finalDistance = Float64Array.from(
+    episodes,
+    (e, g) => fingertipDistances(r, g, e.target)[horizon]!,
+  );
+  return { ...r, finalDistance };
+}
+
+/** The joint-space goals of episodes as a [G, 4] tensor. */
+export function jointGoalsTensor(episodes: readonly ReacherEpisode[]): tf.Tensor2D {
+  return tf.tensor2d(
+    episodes.map((e) => jointGoal(e.target)),
+    [episodes.length, 4],
+  );
+}

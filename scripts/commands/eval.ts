@@ -1,0 +1,125 @@
+/**
+ * `ml3 eval <learned.json>`: runs the held-out test protocol of whichever experiment produced a
+ * learned-loss file, on fresh goals/tasks, and prints the comparison: how users judge a learned
+ * loss or reward they did not train themselves. The file carries what the protocol needs (the
+ * optimizee's initial parameters, the dynamics model) in its `context`.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Command } from 'commander';
+import { BACKEND_NAMES, type BackendName, selectBackend, stackParams } from '../../agents/index.js';
+import { loadLearnedLoss } from '../../ml3/index.js';
+import { evaluateCarFile } from '../experiments/mountainCar.js';
+import { evaluateReacherFile } from '../experiments/reacher.js';
+import { oneStepTheta, type ShapedSineConfig } from '../experiments/shapedSine.js';
+import { evaluateSineLosses, type SineConfig } from '../experiments/sine.js';
+import { writeJsonAtomic } from '../run/files.js';
+import { parseNonNegativeInt } from './envs.js';
+import { UsageError } from './usage.js';
+
+/** Options of `ml3 eval`. */
+interface EvalOptions {
+  goals: number;
+  seed: number;
+  steps?: number;
+  planners: boolean;
+  modelPolicySteps: number;
+  out?: string;
+  json?: boolean;
+  backend: string;
+}
+
+/** Evaluates one learned-loss file by its experiment's protocol; returns the results. */
+export async function evaluateLearnedLoss(
+  path: string,
+  options: EvalOptions,
+  log: (message: string) => void,
+): Promise<Record<string, unknown>> {
+  const { phi, document } = loadLearnedLoss(path);
+  for (const t of phi) t.dispose();
+  const experiment = document.training?.experiment;
+  if (options.out) mkdirSync(options.out, { recursive: true });
+  switch (experiment) {
+    case 'reacher':
+      return evaluateReacherFile(
+        path,
+        {
+          goals: options.goals,
+          seed: options.seed,
+          planners: options.planners,
+          modelPolicySteps: options.modelPolicySteps,
+          steps: options.steps,
+        },
+        { dir: options.out, log },
+      );
+    case 'mountain-car':
+      return evaluateCarFile(path, { dir: options.out, log, steps: options.steps });
+    case 'sine': {
+      const trained = document.training.config as unknown as SineConfig;
+      const result = evaluateSineLosses([path], trained, {
+        seed: options.seed,
+        testTasks: options.goals,
+        testSteps: options.steps ?? trained.testSteps,
+      });
+      const m = (k: string) => (result[k] as number).toFixed(3);
+      log(
+        `test MSE on ${options.goals} fresh tasks: learned loss ${m('testMseMl3')}, MSE loss ${m('testMseMse')}`,
+      );
+      return { learnedLoss: path, ...result };
+    }
+    case 'shaped-sine': {
+      const trained = document.training.config as unknown as ShapedSineConfig;
+      const loaded = loadLearnedLoss(path);
+      const batched = stackParams([loaded.phi]);
+      const theta = oneStepTheta(batched, trained, trained.testFrequency)[0]!;
+      for (const t of batched) t.dispose();
+      log(`θ after one SGD step toward frequency ${trained.testFrequency}: ${theta.toFixed(3)}`);
+      return { learnedLoss: path, target: trained.testFrequency, thetaAfterOneStep: theta };
+    }
+    default:
+      throw new UsageError(
+        `${path} was trained by "${String(experiment)}"; ml3 eval knows reacher, mountain-car, sine and shaped-sine`,
+      );
+  }
+}
+
+/** Adds `ml3 eval`. */
+export function addEvalCommand(program: Command): void {
+  program
+    .command('eval <learned-loss.json>')
+    .description(
+      "run the held-out test protocol of the experiment that trained a learned-loss file and print the comparison (reacher: vs the task loss, a gradient planner, CEM/MPPI; mountain-car: the real car's outcome; sine: vs MSE)",
+    )
+    .option(
+      '--goals <n>',
+      'held-out goals (reacher) or tasks (sine)',
+      (v) => parseNonNegativeInt(v, '--goals'),
+      10,
+    )
+    .option(
+      '--seed <n>',
+      'seed of the held-out goals or tasks',
+      (v) => parseNonNegativeInt(v, '--seed'),
+      1,
+    )
+    .option('--steps <n>', "SGD steps of the fresh model (default: the experiment's)", (v) =>
+      parseNonNegativeInt(v, '--steps'),
+    )
+    .option('--no-planners', 'reacher: skip the CEM/MPPI planners')
+    .option(
+      '--model-policy-steps <n>',
+      'reacher: Adam steps of the gradient planner (0 skips it)',
+      (v) => parseNonNegativeInt(v, '--model-policy-steps'),
+      100,
+    )
+    .option('--out <dir>', 'write results.json and GIFs into this folder')
+    .option('--json', 'print the results as JSON')
+    .option('--backend <name>', `TensorFlow.js backend (${BACKEND_NAMES.join(', ')})`, 'auto')
+    .action(async (path: string, opts: EvalOptions) => {
+      if (opts.goals < 1) throw new UsageError('--goals must be at least 1');
+      await selectBackend(opts.backend as BackendName);
+      const log = opts.json ? (m: string) => console.error(m) : (m: string) => console.log(m);
+      const result = await evaluateLearnedLoss(path, opts, log);
+      if (opts.out) writeJsonAtomic(`${opts.out}/results.json`, result);
+      if (opts.json) console.log(JSON.stringify(result, null, 2));
+    });
+}

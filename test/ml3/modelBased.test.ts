@@ -1,0 +1,307 @@
+/** Smoke runs of the model-based ML3 commands and `ml3 eval` at tiny budgets. */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ml3 } from '../scripts/runCli.js';
+
+describe('ml3 reacher / mountain-car / eval (smoke)', () => {
+  it('reacher train meta-trains, writes a self-contained learned loss, and eval compares it on held-out goals', () => {
+    const out = mkdtempSync(join(tmpdir(), 'ml3-reacher-'));
+    // prettier-ignore
+    const train = ml3(
+      'reacher',
+      'train',
+      '--iterations',
+      '4',
+      '--goals',
+      '2',
+      '--horizon',
+      '8',
+      '--random-episodes',
+      '3',
+      '--collect-every',
+      '2',
+      '--refit-every',
+      '2',
+      '--refit-epochs',
+      '2',
+      '--test-goals',
+      '2',
+      '--eval-every',
+      '2',
+      '--model-policy-steps',
+      '2',
+      '--planners',
+      'false',
+      '--checkpoint-every',
+      '2',
+      '--out',
+      out,
+      '--name',
+      'r',
+      '--json',
+      '--quiet',
+    );
+    assert.equal(train.code, 0, train.stderr);
+    const summary = JSON.parse(train.stdout);
+    const methods = summary.methods.map((m: { method: string }) => m.method);
+    assert.deepEqual(methods, [
+      'initial policy (no update)',
+      'ML3 learned loss, 2 SGD steps',
+      'task loss through the model, 2 SGD steps',
+      'task loss through the model, 2 Adam steps (gradient planner)',
+    ]);
+    for (const m of summary.methods) {
+      assert.equal(m.finalDistance.length, 2);
+      assert.ok(m.finalDistance.every((d: number) => d >= 0 && d < 0.5));
+    }
+    const run = join(out, 'reacher', 'r');
+    for (const f of [
+      'learned-loss.json',
+      'media/ml3-test-episode.gif',
+      'plots/held_out_distance.png',
+    ])
+      assert.ok(existsSync(join(run, f)), f);
+    const doc = JSON.parse(readFileSync(join(run, 'learned-loss.json'), 'utf8'));
+    assert.equal(doc.training.experiment, 'reacher');
+    assert.ok(doc.context.theta0 && doc.context.dynamics, 'the file carries θ₀ and the model');
+
+    // ml3 eval on the file alone, with the planners on fresh goals.
+    const evalOut = join(out, 'eval');
+    // prettier-ignore
+    const ev = ml3(
+      'eval',
+      join(run, 'learned-loss.json'),
+      '--goals',
+      '1',
+      '--seed',
+      '7',
+      '--model-policy-steps',
+      '0',
+      '--out',
+      evalOut,
+      '--json',
+    );
+    assert.equal(ev.code, 0, ev.stderr);
+    const result = JSON.parse(ev.stdout);
+    assert.deepEqual(
+      result.methods.map((m: { method: string }) => m.method),
+      [
+        'initial policy (no update)',
+        'ML3 learned loss, 2 SGD steps',
+        'task loss through the model, 2 SGD steps',
+        'CEM-MPC, true reward (simulator)',
+        'MPPI, true reward (simulator)',
+        'CEM-MPC, learned loss as reward (simulator)',
+      ],
+    );
+    assert.ok(existsSync(join(evalOut, 'results.json')));
+    assert.ok(existsSync(join(evalOut, 'ml3-test-episode.gif')));
+
+    // The same seed gives the same numbers.
+    // prettier-ignore
+    const again = ml3(
+      'eval',
+      join(run, 'learned-loss.json'),
+      '--goals',
+      '1',
+      '--seed',
+      '7',
+      '--model-policy-steps',
+      '0',
+      '--no-planners',
+      '--json',
+    );
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(
+      JSON.parse(again.stdout).methods.map((m: { finalDistance: number[] }) => m.finalDistance),
+      result.methods.slice(0, 3).map((m: { finalDistance: number[] }) => m.finalDistance),
+    );
+
+    // A corrupt file: a clear error, exit code 2.
+    const bad = join(out, 'bad.json');
+    writeFileSync(
+      bad,
+      JSON.stringify({ ...doc, context: { ...doc.context, dynamics: { stateSize: 4 } } }),
+    );
+    const broken = ml3('eval', bad);
+    assert.equal(broken.code, 2);
+    assert.match(broken.stderr, /corrupt reacher learned loss/);
+    const missing = ml3('eval', join(out, 'nope.json'));
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /cannot read learned loss/);
+  });
+
+  it('mountain-car train runs both variants, and test/eval drive the real car and write GIFs', () => {
+    const out = mkdtempSync(join(tmpdir(), 'ml3-car-'));
+    // prettier-ignore
+    const train = ml3(
+      'mountain-car',
+      'train',
+      '--iterations',
+      '2',
+      '--starts',
+      '2',
+      '--horizon',
+      '20',
+      '--extra-steps',
+      '8',
+      '--eval-every',
+      '1',
+      '--out',
+      out,
+      '--name',
+      'c',
+      '--json',
+      '--quiet',
+    );
+    assert.equal(train.code, 0, train.stderr);
+    const summary = JSON.parse(train.stdout);
+    assert.deepEqual(
+      summary.results.map((r: { extra: boolean }) => r.extra),
+      [true, false],
+    );
+    for (const r of summary.results) assert.equal(r.episodes.length, 5);
+    const run = join(out, 'mountain-car', 'c');
+    for (const f of [
+      'media/mountain-car-extra.gif',
+      'media/mountain-car-plain.gif',
+      'plots/task_loss.png',
+    ])
+      assert.ok(existsSync(join(run, f)), f);
+    const test = ml3('mountain-car', 'test', '--run', run, '--steps', '1', '--json');
+    assert.equal(test.code, 0, test.stderr);
+    assert.equal(JSON.parse(test.stdout).results.length, 2);
+    const ev = ml3('eval', join(run, 'learned-loss-extra.json'), '--json');
+    assert.equal(ev.code, 0, ev.stderr);
+    const r = JSON.parse(ev.stdout);
+    assert.equal(r.extra, true);
+    assert.deepEqual(r.episodes, summary.results[0].episodes, 'same file, same numbers');
+  });
+});
+
+describe('model-based ML3 runs resume exactly', () => {
+  const base = { backend: 'wasm', backendExplicit: true, quiet: true, json: false } as const;
+  const distances = (summary: Record<string, unknown> | undefined) =>
+    ((summary?.methods ?? []) as { finalDistance: number[] }[]).map((m) => m.finalDistance);
+
+  it('reacher: stopped after 3 of 6 iterations (a model refit in between) and resumed equals a straight run', async () => {
+    const { trainExperiment } = await import('../../scripts/run/train.js');
+    const { reacherExperiment } = await import('../../scripts/experiments/reacher.js');
+    const out = mkdtempSync(join(tmpdir(), 'ml3-reacher-resume-'));
+    const config = {
+      ...reacherExperiment.defaults,
+      iterations: 6,
+      goals: 2,
+      horizon: 6,
+      randomEpisodes: 2,
+      collectEvery: 1,
+      refitEvery: 2,
+      refitEpochs: 2,
+      testGoals: 2,
+      evalEvery: 3,
+      modelPolicySteps: 0,
+      planners: false,
+      checkpointEvery: 1,
+    };
+    const straight = await trainExperiment(reacherExperiment, { ...base, out, name: 'a', config });
+    const part = await trainExperiment(reacherExperiment, {
+      ...base,
+      out,
+      name: 'b',
+      config,
+      stopAfter: 3,
+    });
+    assert.equal(part.status, 'interrupted');
+    const resumed = await trainExperiment(reacherExperiment, {
+      ...base,
+      out,
+      config: {},
+      resume: part.run.path,
+    });
+    assert.equal(resumed.status, 'completed');
+    assert.deepEqual(distances(resumed.summary), distances(straight.summary));
+  });
+
+  it('mountain car: stopped and resumed equals a straight run', async () => {
+    const { trainExperiment } = await import('../../scripts/run/train.js');
+    const { mountainCarExperiment } = await import('../../scripts/experiments/mountainCar.js');
+    const out = mkdtempSync(join(tmpdir(), 'ml3-car-resume-'));
+    const config = {
+      ...mountainCarExperiment.defaults,
+      iterations: 4,
+      starts: 2,
+      horizon: 12,
+      extraSteps: 5,
+      evalEvery: 2,
+      checkpointEvery: 1,
+    };
+    const straight = await trainExperiment(mountainCarExperiment, {
+      ...base,
+      out,
+      name: 'a',
+      config,
+    });
+    const part = await trainExperiment(mountainCarExperiment, {
+      ...base,
+      out,
+      name: 'b',
+      config,
+      stopAfter: 2,
+    });
+    const resumed = await trainExperiment(mountainCarExperiment, {
+      ...base,
+      out,
+      config: {},
+      resume: part.run.path,
+    });
+    const episodes = (s: Record<string, unknown> | undefined) =>
+      ((s?.results ?? []) as { episodes: unknown }[]).map((r) => r.episodes);
+    assert.deepEqual(episodes(resumed.summary), episodes(straight.summary));
+  });
+});
+
+describe('model-based ML3 meta-steps', () => {
+  it('do not leak tensors (reacher with the ensemble, mountain car)', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    const { selectBackend } = await import('../../agents/index.js');
+    const { reacherExperiment } = await import('../../scripts/experiments/reacher.js');
+    const { mountainCarExperiment } = await import('../../scripts/experiments/mountainCar.js');
+    await selectBackend('wasm');
+    const tools = { run: undefined as never, log: () => {} };
+    const reacher = {
+      ...reacherExperiment.defaults,
+      goals: 2,
+      horizon: 6,
+      randomEpisodes: 2,
+      collectEvery: 1,
+      refitEvery: 2,
+      refitEpochs: 1,
+      testGoals: 1,
+      evalEvery: 2,
+      iterations: 100,
+    };
+    const car = {
+      ...mountainCarExperiment.defaults,
+      starts: 2,
+      horizon: 10,
+      extraSteps: 4,
+      evalEvery: 2,
+      iterations: 100,
+    };
+    for (const [exp, config] of [
+      [reacherExperiment, reacher],
+      [mountainCarExperiment, car],
+    ] as const) {
+      const e = exp as unknown as typeof reacherExperiment;
+      const state = await e.init(config as never, tools);
+      for (let i = 0; i < 2; i++) await e.step(state, i, config as never);
+      const n = tf.memory().numTensors;
+      for (let i = 2; i < 6; i++) await e.step(state, i, config as never);
+      assert.equal(tf.memory().numTensors, n, `${e.name}: tensors leak`);
+      e.dispose?.(state);
+    }
+  });
+});
