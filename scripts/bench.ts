@@ -2,11 +2,12 @@
  * `npm run bench`: measures env throughput and writes `bench/results.json` and
  * `bench/results.md`. Each figure is the median of several timed runs, with min–max; nothing is
  * asserted (benchmarks measure; tests assert). `BENCH_RUNS` sets the number of runs (default 5);
- * `--full` adds the whole ML3 runs with their full configs (one run each, ~4 minutes).
+ * `--full` adds the whole ML3 runs with their full configs (one run each, ~15 minutes).
  */
 import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import {
   CemPlanner,
   MPPI_DEFAULTS,
@@ -370,12 +371,26 @@ figures.push(
   }
 }
 
-// `npm run bench -- --full`: also the whole ML3 runs with their full configs (about 4 minutes).
+// `npm run bench -- --full`: also the whole ML3 runs with their full configs (about 15 minutes).
 if (process.argv.includes('--full')) {
   const out = mkdtempSync(join(tmpdir(), 'ml3-bench-'));
-  for (const [exp, reference] of [
-    [sineExperiment, "authors' code: 35 s for 1 seed incl. evaluations every 10 iterations"],
-    [shapedSineExperiment, "authors' code: 63 s for 1 variant"],
+  for (const [exp, what, reference] of [
+    [
+      sineExperiment,
+      '5 seeds',
+      "authors' code: 35 s for 1 seed incl. evaluations every 10 iterations",
+    ],
+    [shapedSineExperiment, 'both variants', "authors' code: 63 s for 1 variant"],
+    [
+      reacherExperiment,
+      '300 iterations, with the final test and all baselines',
+      "authors' code: 3000 iterations, 1 goal (not timed here)",
+    ],
+    [
+      mountainCarExperiment,
+      'both variants, 150 iterations',
+      "authors' code: 13 s for 1 variant, 300 iterations",
+    ],
   ] as const) {
     const t0 = performance.now();
     await trainExperiment(exp as unknown as Experiment<object, unknown>, {
@@ -388,7 +403,7 @@ if (process.argv.includes('--full')) {
     });
     figures.push(
       figure(
-        `ML3 ${exp.name}: whole run, full config (${exp.name === 'sine' ? '5 seeds' : 'both variants'})`,
+        `ML3 ${exp.name}: whole run, full config (${what})`,
         's',
         [(performance.now() - t0) / 1000],
         reference,
@@ -401,11 +416,12 @@ const machine = {
   cpu: cpus()[0]?.model ?? 'unknown',
   cores: cpus().length,
   node: process.version,
+  backend: tf.getBackend(),
   date: new Date().toISOString(),
 };
 const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(3));
 const table = [
-  `Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; ${RUNS} runs each (median, min–max).`,
+  `Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, tfjs backend ${machine.backend}; ${RUNS} runs each (median, min–max).`,
   '',
   '| benchmark | median | min–max | unit | reference |',
   '|---|---|---|---|---|',
