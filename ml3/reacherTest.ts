@@ -24,7 +24,11 @@ import {
   sgdStep,
   tileParams,
 } from '../agents/index.js';
-import { ReacherEnv, RNG } from '../envs/index.js';
+import { Box, ReacherEnv, RNG } from '../envs/index.js';
+
+/** Reacher's action space, for the planners (without building an env). */
+const REACHER_ACTION_SPACE = new Box(-1, 1, [2], 'float32');
+
 import {
   jointGoal,
   jointGoalsTensor,
@@ -366,7 +370,7 @@ export function testReacherLoss(
       );
     }
     if (options.planners) {
-      const space = new ReacherEnv().actionSpace;
+      const space = REACHER_ACTION_SPACE;
       const rows: [
         string,
         (env: ReacherEnv) => Planner,

@@ -397,11 +397,15 @@ export async function evaluateReacherFile(
   },
   out: { dir?: string; log: (m: string) => void },
 ): Promise<Record<string, unknown>> {
-  const { phi } = loadLearnedLoss(path);
-  const doc = JSON.parse(
-    (await import('node:fs')).readFileSync(path, 'utf8'),
-  ) as LearnedLossDocument;
-  const { theta0, dynamics, context } = readContext(doc, path);
+  const { phi, document } = loadLearnedLoss(path);
+  let read: ReturnType<typeof readContext>;
+  try {
+    read = readContext(document, path);
+  } catch (err) {
+    for (const t of phi) t.dispose();
+    throw err;
+  }
+  const { theta0, dynamics, context } = read;
   try {
     const steps = options.steps ?? context.testSteps;
     const res = testReacherLoss(

@@ -9,7 +9,6 @@ import { ml3 } from '../scripts/runCli.js';
 describe('ml3 reacher / mountain-car / eval (smoke)', () => {
   it('reacher train meta-trains, writes a self-contained learned loss, and eval compares it on held-out goals', () => {
     const out = mkdtempSync(join(tmpdir(), 'ml3-reacher-'));
-    // prettier-ignore
     const train = ml3(
       'reacher',
       'train',
@@ -70,7 +69,6 @@ describe('ml3 reacher / mountain-car / eval (smoke)', () => {
 
     // ml3 eval on the file alone, with the planners on fresh goals.
     const evalOut = join(out, 'eval');
-    // prettier-ignore
     const ev = ml3(
       'eval',
       join(run, 'learned-loss.json'),
@@ -101,7 +99,6 @@ describe('ml3 reacher / mountain-car / eval (smoke)', () => {
     assert.ok(existsSync(join(evalOut, 'ml3-test-episode.gif')));
 
     // The same seed gives the same numbers.
-    // prettier-ignore
     const again = ml3(
       'eval',
       join(run, 'learned-loss.json'),
@@ -120,6 +117,33 @@ describe('ml3 reacher / mountain-car / eval (smoke)', () => {
       result.methods.slice(0, 3).map((m: { finalDistance: number[] }) => m.finalDistance),
     );
 
+    // The learned reward drives a planner; MPPI plans with the true reward.
+    const tinyPlan = (...extra: string[]) =>
+      ml3(
+        ...['plan', '--env', 'rapier/Reacher-v0', '--episodes', '1', '--horizon', '3'],
+        ...['--iterations', '1', '--population', '4', ...extra, '--json'],
+      );
+    const plan = tinyPlan('--reward', join(run, 'learned-loss.json'));
+    assert.equal(plan.code, 0, plan.stderr);
+    const planned = JSON.parse(plan.stdout);
+    assert.equal(planned.reward, join(run, 'learned-loss.json'));
+    assert.equal(planned.episodes[0].length, 50);
+    const mppi = tinyPlan('--planner', 'mppi');
+    assert.equal(mppi.code, 0, mppi.stderr);
+    assert.equal(JSON.parse(mppi.stdout).planner, 'mppi');
+    const wrongEnv = ml3(
+      'plan',
+      '--env',
+      'rapier/MountainCarContinuous-v0',
+      '--reward',
+      join(run, 'learned-loss.json'),
+    );
+    assert.equal(wrongEnv.code, 2);
+    assert.match(
+      wrongEnv.stderr,
+      /a learned reward must come from the reacher experiment and plan rapier\/Reacher-v0/,
+    );
+
     // A corrupt file: a clear error, exit code 2.
     const bad = join(out, 'bad.json');
     writeFileSync(
@@ -136,7 +160,6 @@ describe('ml3 reacher / mountain-car / eval (smoke)', () => {
 
   it('mountain-car train runs both variants, and test/eval drive the real car and write GIFs', () => {
     const out = mkdtempSync(join(tmpdir(), 'ml3-car-'));
-    // prettier-ignore
     const train = ml3(
       'mountain-car',
       'train',
