@@ -180,6 +180,38 @@ describe('differentiable rollout through a dynamics ensemble', () => {
     model.dispose();
   });
 
+  it('with angleIndices, sees angles as (cos, sin): predictions are 2π-periodic in them', () => {
+    const rng = new RNG(7);
+    const n = 300;
+    const states = Float32Array.from({ length: n * 2 }, (_, i) =>
+      i % 2 ? rng.uniform(-1, 1) : rng.uniform(-Math.PI, Math.PI),
+    );
+    const actions = Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
+    const nextStates = states.map((v, i) =>
+      i % 2 ? v + 0.1 * Math.sin(states[i - 1]!) : v + 0.05 * actions[i >> 1]!,
+    );
+    const model = new DynamicsEnsemble(2, 1, new RNG(8), {
+      ...DYNAMICS_DEFAULTS,
+      hidden: [16],
+      maxEpochs: 5,
+      angleIndices: [0],
+    });
+    model.fit({ states, actions, nextStates }, new RNG(9));
+    assert.equal(model.inputSize, 4);
+    const [a, b] = tf.tidy(() => {
+      const u = tf.tensor2d([[0.3]]);
+      const d = (q: number) =>
+        model.nextStateMean(tf.tensor2d([[q, 0.2]]), u).sub(tf.tensor2d([[q, 0]]));
+      return [d(0.7).dataSync(), d(0.7 + 2 * Math.PI).dataSync()];
+    });
+    for (let i = 0; i < 2; i++) assert.ok(Math.abs(a![i]! - b![i]!) < 1e-4, `${a} vs ${b}`);
+    assert.throws(
+      () => new DynamicsEnsemble(2, 1, new RNG(0), { ...DYNAMICS_DEFAULTS, angleIndices: [2] }),
+      /angleIndices must be state indices in \[0, 2\)/,
+    );
+    model.dispose();
+  });
+
   it('round-trips the trained ensemble through JSON', () => {
     const model = smallModel();
     const copy = DynamicsEnsemble.fromJSON(JSON.parse(JSON.stringify(model.toJSON())), new RNG(0));
