@@ -20,7 +20,9 @@ export interface FeedbackPolicySpec {
 }
 
 /**
- * Actions for `inputs` ([N, in], or [B, N, in] with batched θ): [.., N, actions].
+ * Actions for `inputs`: [N, in] → [N, actions] with one θ; with θ batched over B policies,
+ * [B, N, in] → [B, N, actions], or [B, in] → [B, actions] (one input row per policy, as in a
+ * lockstep rollout of one policy per goal).
  * @example const a = policyActions(theta, tf.concat([s, g], -1), REACHER_POLICY)
  */
 export function policyActions(
@@ -28,6 +30,8 @@ export function policyActions(
   inputs: tf.Tensor,
   spec: FeedbackPolicySpec,
 ): tf.Tensor {
-  const x = inputs.div(spec.inputScale);
-  return clamp(mlp(theta as Params, x, spec.net), spec.actionLow, spec.actionHigh);
+  const perRow = theta[0]!.rank === 3 && inputs.rank === 2;
+  const x = (perRow ? inputs.expandDims(1) : inputs).div(spec.inputScale);
+  const a = clamp(mlp(theta as Params, x, spec.net), spec.actionLow, spec.actionHigh);
+  return perRow ? a.squeeze([1]) : a;
 }

@@ -51,12 +51,14 @@ export {
   reacherTaskLoss,
   rolloutPolicy,
   sampleFingertipGoal,
+  sampleReacherEpisodes,
 } from './reacherTask.js';
 export {
   adaptReacherPolicies,
   heldOutReacherEpisodes,
   learnedRewardEvaluator,
   type MethodResult,
+  median,
   optimisePoliciesThroughModel,
   planReacherEpisodes,
   type ReacherDynamics,

@@ -56,9 +56,7 @@ export const EXTRA_GOAL_SOFTMIN = 0.02;
 
 /** Throttles [G, 1] for states [G, 2] (or [G, N, 1] for [G, N, 2]) under batched θ. */
 export function carPolicyActions(theta: Params, states: tf.Tensor): tf.Tensor {
-  const s = states.rank === 2 ? states.expandDims(1) : states;
-  const a = policyActions(theta, s, CAR_POLICY);
-  return states.rank === 2 ? a.squeeze([1]) : a;
+  return policyActions(theta, states, CAR_POLICY);
 }
 
 /** ‖ŝ − g‖ for states [G, T, 2] and a goal (x, ẋ): [G, T]. */

@@ -89,10 +89,8 @@ export function reacherPolicyActions(
   states: tf.Tensor,
   goals: tf.Tensor,
 ): tf.Tensor {
-  const s = states.rank === 2 ? states.expandDims(1) : states;
-  const g = goals.expandDims(1).tile([1, s.shape[1]!, 1]);
-  const a = policyActions(theta, tf.concat([s, g], -1), REACHER_POLICY);
-  return states.rank === 2 ? a.squeeze([1]) : a;
+  const g = states.rank === 2 ? goals : goals.expandDims(1).tile([1, states.shape[1]!, 1]);
+  return policyActions(theta, tf.concat([states, g], -1), REACHER_POLICY);
 }
 
 /**
@@ -158,6 +156,14 @@ export interface ReacherRollouts extends LockstepRollouts {
 export interface ReacherEpisode {
   target: [number, number];
   seed: number;
+}
+
+/** `count` episodes from `rng`: a fingertip target (Reacher's distribution) and a reset seed each. */
+export function sampleReacherEpisodes(rng: RNG, count: number): ReacherEpisode[] {
+  return Array.from({ length: count }, () => ({
+    target: sampleFingertipGoal(rng),
+    seed: rng.integers(2 ** 31),
+  }));
 }
 
 /** The fingertip distance to the target at every step of rollout g: [H+1]. */

@@ -39,16 +39,12 @@ import {
   reacherPolicyActions,
   reacherTaskLoss,
   rolloutPolicy,
-  sampleFingertipGoal,
+  sampleReacherEpisodes,
 } from './reacherTask.js';
 
 /** Held-out goals: a seeded stream of its own (training draws from another). */
 export function heldOutReacherEpisodes(count: number, seed: number): ReacherEpisode[] {
-  const rng = new RNG(RNG.deriveSeed(seed, 'reacher/test-goals'));
-  return Array.from({ length: count }, () => ({
-    target: sampleFingertipGoal(rng),
-    seed: rng.integers(2 ** 31),
-  }));
+  return sampleReacherEpisodes(new RNG(RNG.deriveSeed(seed, 'reacher/test-goals')), count);
 }
 
 /**
@@ -283,7 +279,8 @@ export interface MethodResult {
   seconds: number;
 }
 
-const median = (xs: readonly number[]) => {
+/** The median of a non-empty list. */
+export const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const n = s.length;
   return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;

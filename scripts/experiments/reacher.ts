@@ -55,16 +55,17 @@ import {
   REACHER_JOINT_STATE,
   REACHER_LOSS,
   REACHER_POLICY,
-  type ReacherEpisode,
   type ReacherRollouts,
   reacherLearnedLoss,
   reacherPolicyActions,
   rolloutPolicy,
-  sampleFingertipGoal,
+  sampleReacherEpisodes,
 } from '../../ml3/reacherTask.js';
 import {
   adaptReacherPolicies,
+  heldOutReacherEpisodes,
   type MethodResult,
+  median,
   type ReacherDynamics,
   reacherModelTaskLoss,
   testReacherLoss,
@@ -225,13 +226,6 @@ function fitModel(state: ReacherState, maxEpochs?: number) {
   );
 }
 
-function episodesOf(rng: RNG, count: number): ReacherEpisode[] {
-  return Array.from({ length: count }, () => ({
-    target: sampleFingertipGoal(rng),
-    seed: rng.integers(2 ** 31),
-  }));
-}
-
 function initialPolicy(seed: number): Params {
   return initMlp(REACHER_POLICY.net, new RNG(RNG.deriveSeed(seed, 'reacher/theta0')), {
     scheme: 'torch',
@@ -259,7 +253,7 @@ function freshState(config: ReacherConfig): ReacherState {
 /** Random-babbling episodes (uniform actions) for the first model fit. */
 function babble(state: ReacherState, config: ReacherConfig, seed: number) {
   const rng = new RNG(RNG.deriveSeed(seed, 'reacher/babble'));
-  const episodes = episodesOf(rng, config.randomEpisodes);
+  const episodes = sampleReacherEpisodes(rng, config.randomEpisodes);
   while (state.envs.length < episodes.length) state.envs.push(new ReacherEnv());
   const r = rolloutLockstep({
     envs: state.envs.slice(0, episodes.length),
@@ -335,10 +329,7 @@ function dynamicsOf(state: ReacherState, config: ReacherConfig): ReacherDynamics
 
 /** Median final fingertip distance on held-out goals after the test steps on the learned loss. */
 function heldOutMedian(state: ReacherState, config: ReacherConfig): number {
-  const episodes = episodesOf(
-    new RNG(RNG.deriveSeed(config.seed, 'reacher/test-goals')),
-    config.testGoals,
-  );
+  const episodes = heldOutReacherEpisodes(config.testGoals, config.seed);
   const { theta, rollouts } = adaptReacherPolicies({
     theta0: state.theta0,
     episodes,
@@ -349,9 +340,7 @@ function heldOutMedian(state: ReacherState, config: ReacherConfig): number {
     horizon: config.horizon,
   });
   for (const t of theta) t.dispose();
-  const d = Array.from(rollouts.finalDistance).sort((a, b) => a - b);
-  const n = d.length;
-  return n % 2 ? d[(n - 1) / 2]! : (d[n / 2 - 1]! + d[n / 2]!) / 2;
+  return median(Array.from(rollouts.finalDistance));
 }
 
 /** A GIF of one real episode from its recorded joint states. */
@@ -489,7 +478,7 @@ export const reacherExperiment: Experiment<ReacherConfig, ReacherState> = {
   step(state, iteration, config) {
     const G = config.goals;
     const H = config.horizon;
-    const episodes = episodesOf(state.goalRng, G);
+    const episodes = sampleReacherEpisodes(state.goalRng, G);
     const goals = jointGoalsTensor(episodes);
     const theta0 = tileParams(state.theta0, G);
     // States the inner step learns on: real rollouts of the current (pre-step) policies.

@@ -206,14 +206,24 @@ describe('ml3 reacher / mountain-car / eval (smoke)', () => {
 });
 
 describe('model-based ML3 runs resume exactly', () => {
-  const base = { backend: 'wasm', backendExplicit: true, quiet: true, json: false } as const;
-  const distances = (summary: Record<string, unknown> | undefined) =>
-    ((summary?.methods ?? []) as { finalDistance: number[] }[]).map((m) => m.finalDistance);
+  /** A straight run and a run stopped after `stopAfter` iterations then resumed, same config. */
+  async function straightAndResumed(
+    exp: Parameters<typeof import('../../scripts/run/train.js').trainExperiment>[0],
+    config: Record<string, unknown>,
+    stopAfter: number,
+    prefix: string,
+  ) {
+    const { trainExperiment } = await import('../../scripts/run/train.js');
+    const base = { backend: 'wasm', backendExplicit: true, quiet: true, json: false } as const;
+    const out = mkdtempSync(join(tmpdir(), prefix));
+    const straight = await trainExperiment(exp, { ...base, out, name: 'a', config });
+    const part = await trainExperiment(exp, { ...base, out, name: 'b', config, stopAfter });
+    const resumed = await trainExperiment(exp, { ...base, out, config: {}, resume: part.run.path });
+    return { straight, part, resumed };
+  }
 
   it('reacher: stopped after 3 of 6 iterations (a model refit in between) and resumed equals a straight run', async () => {
-    const { trainExperiment } = await import('../../scripts/run/train.js');
     const { reacherExperiment } = await import('../../scripts/experiments/reacher.js');
-    const out = mkdtempSync(join(tmpdir(), 'ml3-reacher-resume-'));
     const config = {
       ...reacherExperiment.defaults,
       iterations: 6,
@@ -229,29 +239,21 @@ describe('model-based ML3 runs resume exactly', () => {
       planners: false,
       checkpointEvery: 1,
     };
-    const straight = await trainExperiment(reacherExperiment, { ...base, out, name: 'a', config });
-    const part = await trainExperiment(reacherExperiment, {
-      ...base,
-      out,
-      name: 'b',
+    const { straight, part, resumed } = await straightAndResumed(
+      reacherExperiment as never,
       config,
-      stopAfter: 3,
-    });
+      3,
+      'ml3-reacher-resume-',
+    );
     assert.equal(part.status, 'interrupted');
-    const resumed = await trainExperiment(reacherExperiment, {
-      ...base,
-      out,
-      config: {},
-      resume: part.run.path,
-    });
     assert.equal(resumed.status, 'completed');
+    const distances = (summary: Record<string, unknown> | undefined) =>
+      ((summary?.methods ?? []) as { finalDistance: number[] }[]).map((m) => m.finalDistance);
     assert.deepEqual(distances(resumed.summary), distances(straight.summary));
   });
 
   it('mountain car: stopped and resumed equals a straight run', async () => {
-    const { trainExperiment } = await import('../../scripts/run/train.js');
     const { mountainCarExperiment } = await import('../../scripts/experiments/mountainCar.js');
-    const out = mkdtempSync(join(tmpdir(), 'ml3-car-resume-'));
     const config = {
       ...mountainCarExperiment.defaults,
       iterations: 4,
@@ -261,25 +263,12 @@ describe('model-based ML3 runs resume exactly', () => {
       evalEvery: 2,
       checkpointEvery: 1,
     };
-    const straight = await trainExperiment(mountainCarExperiment, {
-      ...base,
-      out,
-      name: 'a',
+    const { straight, resumed } = await straightAndResumed(
+      mountainCarExperiment as never,
       config,
-    });
-    const part = await trainExperiment(mountainCarExperiment, {
-      ...base,
-      out,
-      name: 'b',
-      config,
-      stopAfter: 2,
-    });
-    const resumed = await trainExperiment(mountainCarExperiment, {
-      ...base,
-      out,
-      config: {},
-      resume: part.run.path,
-    });
+      2,
+      'ml3-car-resume-',
+    );
     const episodes = (s: Record<string, unknown> | undefined) =>
       ((s?.results ?? []) as { episodes: unknown }[]).map((r) => r.episodes);
     assert.deepEqual(episodes(resumed.summary), episodes(straight.summary));
