@@ -30,6 +30,15 @@ export { type LockstepArgs, type LockstepRollouts, rolloutLockstep } from './loc
 export { type ModelRolloutArgs, type Rollout, rolloutThroughModel } from './modelRollout.js';
 export * from './nn/index.js';
 export {
+  evaluatePolicy,
+  PgPolicy,
+  type PgPolicyFile,
+  type PgTrainerState,
+  type PolicyEvaluation,
+  PolicyGradientTrainer,
+  trainPolicyGradient,
+} from './pgTrainer.js';
+export {
   CemPlanner,
   ModelEvaluator,
   MPPI_DEFAULTS,
@@ -48,12 +57,12 @@ export {
   ActorCritic,
   gae,
   gaussianLogProb,
+  globalNormClip,
   orthogonal,
   PG_DEFAULTS,
   type PgArgs,
   type PgMetrics,
   ppoLosses,
-  trainPolicyGradient,
   wrapForPolicyGradient,
 } from './ppo.js';
 export { reacherRewardTensor } from './rewards.js';

@@ -6,22 +6,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  AutoresetMode,
-  Box,
   ClipAction,
   type Env,
-  InvalidArgument,
-  make,
   NormalizeObservation,
   NormalizeReward,
   RecordEpisodeStatistics,
-  RNG,
-  SyncVectorEnv,
+  type RNG,
   TransformObservation,
   TransformReward,
 } from '../envs/index.js';
 import { type MlpSpec, mlp, type Params } from './nn/mlp.js';
-import { Adam } from './nn/optim.js';
 
 /** Settings of {@link trainPolicyGradient} (defaults: CleanRL's ppo_continuous_action). */
 export interface PgArgs {
@@ -39,7 +33,7 @@ export interface PgArgs {
   annealLr: boolean;
   /** Discount γ. */
   gamma: number;
-  /** GAE λ. */
+  /** GAE λ (PPO; REINFORCE uses λ = 1: Monte-Carlo returns minus the baseline). */
   gaeLambda: number;
   /** Minibatches per epoch (PPO). */
   numMinibatches: number;
@@ -258,208 +252,15 @@ export function wrapForPolicyGradient(env: Env, gamma: number): Env {
   return new TransformReward(e, (r) => Math.min(Math.max(r, -10), 10));
 }
 
-function globalNormClip(grads: tf.Tensor[], maxNorm: number): tf.Tensor[] {
+/** Scales gradients so their global norm is at most `maxNorm` (torch's clip_grad_norm_). */
+export function globalNormClip(grads: tf.Tensor[], maxNorm: number): tf.Tensor[] {
   const norm = tf.sqrt(tf.addN(grads.map((g) => g.square().sum())));
   const scale = tf.minimum(tf.scalar(1), tf.scalar(maxNorm).div(norm.add(1e-6)));
   return grads.map((g) => g.mul(scale));
 }
 
-/**
- * Trains a Gaussian policy on a registered env with Box actions. Calls `log` once per update with
- * CleanRL's metric names (`charts/episodic_return`, `losses/policy_loss`, …).
- */
-export function trainPolicyGradient(
-  id: string,
-  args: PgArgs,
-  seed: number,
-  log: (update: number, metrics: PgMetrics) => void,
-): ActorCritic {
-  const envs = new SyncVectorEnv(
-    Array.from({ length: args.numEnvs }, () => () => wrapForPolicyGradient(make(id), args.gamma)),
-    { autoresetMode: AutoresetMode.SAME_STEP },
-  );
-  const obsSpace = envs.singleObservationSpace;
-  const actSpace = envs.singleActionSpace;
-  if (!(obsSpace instanceof Box) || !(actSpace instanceof Box)) {
-    envs.close();
-    throw new InvalidArgument(
-      `policy gradient needs Box observations and actions, ${id} has ${String(obsSpace)} / ${String(actSpace)}`,
-    );
-  }
-  const rng = new RNG(RNG.deriveSeed(seed, 'pg'));
-  const agent = new ActorCritic(
-    obsSpace.size,
-    actSpace.size,
-    args.hidden,
-    new RNG(RNG.deriveSeed(seed, 'pg/init')),
-  );
-  const adam = new Adam(agent.params, args.learningRate, 0.9, 0.999, 1e-5);
-  const N = args.numEnvs;
-  const T = args.numSteps;
-  const O = obsSpace.size;
-  const A = actSpace.size;
-  const batch = N * T;
-  const numUpdates = Math.floor(args.totalTimesteps / batch);
-  const obsBuf = new Float32Array(batch * O);
-  const actBuf = new Float32Array(batch * A);
-  const logpBuf = new Float32Array(batch);
-  const rewBuf = new Float64Array(batch);
-  const doneBuf = new Float64Array(batch);
-  const valBuf = new Float64Array(batch);
-  let [nextObs] = envs.reset({ seed: RNG.deriveSeed(seed, 'pg/env') }) as [Float32Array, unknown];
-  let nextDone = new Float64Array(N);
-  const t0 = performance.now();
-  let globalStep = 0;
-  try {
-    for (let update = 1; update <= numUpdates; update++) {
-      const lr = args.annealLr
-        ? (1 - (update - 1) / numUpdates) * args.learningRate
-        : args.learningRate;
-      adam.lr = lr;
-      const episodeReturns: number[] = [];
-      // Where the update's time goes: env stepping, batched inference, the gradient epochs.
-      let envMs = 0;
-      let inferenceMs = 0;
-      const tInference = performance.now();
-      for (let t = 0; t < T; t++) {
-        globalStep += N;
-        obsBuf.set(nextObs, t * N * O);
-        doneBuf.set(nextDone, t * N);
-        // One batched forward pass for all envs.
-        const { action, logp, value } = tf.tidy(() => {
-          const obs = tf.tensor2d(nextObs, [N, O]);
-          const out = agent.forward(agent.params, obs);
-          const eps = tf.tensor2d(
-            Float32Array.from({ length: N * A }, () => rng.normal()),
-            [N, A],
-          );
-          const a = out.mean.add(out.logStd.exp().mul(eps));
-          return {
-            action: a.dataSync() as Float32Array,
-            logp: gaussianLogProb(a, out.mean, out.logStd).dataSync(),
-            value: out.value.dataSync(),
-          };
-        });
-        actBuf.set(action, t * N * A);
-        logpBuf.set(logp, t * N);
-        valBuf.set(value, t * N);
-        const tEnv = performance.now();
-        const [o, r, term, trunc, infos] = envs.step(action);
-        envMs += performance.now() - tEnv;
-        rewBuf.set(r, t * N);
-        nextObs = o as Float32Array;
-        nextDone = Float64Array.from(term, (x, i) => (x || trunc[i] ? 1 : 0));
-        const final = infos.finalInfo as
-          | { episode?: { r: Float64Array }; _episode?: Uint8Array }
-          | undefined;
-        if (final?.episode && final._episode) {
-          for (const [i, m] of final._episode.entries())
-            if (m) episodeReturns.push(final.episode.r[i]!);
-        }
-      }
-      inferenceMs += performance.now() - tInference - envMs;
-      const tUpdate = performance.now();
-      const nextValue = tf.tidy(() =>
-        agent.forward(agent.params, tf.tensor2d(nextObs, [N, O])).value.dataSync(),
-      );
-      const { advantages, returns } = gae(
-        rewBuf,
-        valBuf,
-        doneBuf,
-        nextValue,
-        nextDone,
-        N,
-        args.gamma,
-        args.gaeLambda,
-      );
-      const stats = { pg: 0, v: 0, ent: 0, kl: 0, clip: 0, n: 0 };
-      const epochs = args.algo === 'ppo' ? args.updateEpochs : 1;
-      const minibatches = args.algo === 'ppo' ? args.numMinibatches : 1;
-      const mbSize = Math.floor(batch / minibatches);
-      for (let epoch = 0; epoch < epochs; epoch++) {
-        const order = rng.permutation(batch);
-        for (let m = 0; m < minibatches; m++) {
-          const idx = order.subarray(m * mbSize, (m + 1) * mbSize);
-          const pick = (src: ArrayLike<number>, width: number) => {
-            const out = new Float32Array(idx.length * width);
-            idx.forEach((j, k) => {
-              for (let w = 0; w < width; w++) out[k * width + w] = src[j * width + w]!;
-            });
-            return out;
-          };
-          const next = tf.tidy(() => {
-            const obs = tf.tensor2d(pick(obsBuf, O), [idx.length, O]);
-            const act = tf.tensor2d(pick(actBuf, A), [idx.length, A]);
-            const oldLogp = tf.tensor1d(pick(logpBuf, 1));
-            let adv = tf.tensor1d(pick(advantages, 1));
-            if (args.normAdv && idx.length > 1) {
-              const { mean, variance } = tf.moments(adv);
-              adv = adv.sub(mean).div(variance.sqrt().add(1e-8));
-            }
-            const ret = tf.tensor1d(pick(returns, 1));
-            const oldV = tf.tensor1d(pick(valBuf, 1));
-            const grads = tf.grads((...p: tf.Tensor[]) => {
-              const f = agent.forward(p, obs);
-              const logp = gaussianLogProb(act, f.mean, f.logStd);
-              const ent = f.logStd.add(0.5 + 0.5 * Math.log(2 * Math.PI)).sum() as tf.Scalar;
-              const losses =
-                args.algo === 'ppo'
-                  ? ppoLosses(logp, oldLogp, adv, f.value, oldV, ret, args.clipCoef, args.clipVloss)
-                  : {
-                      // REINFORCE with a baseline: −log π(a|s)·(G − V(s)).
-                      pgLoss: logp.mul(adv).mean().neg() as tf.Scalar,
-                      vLoss: f.value.sub(ret).square().mean().mul(0.5) as tf.Scalar,
-                      approxKl: tf.scalar(0),
-                      clipFrac: tf.scalar(0),
-                    };
-              // Read the diagnostics here: tensors made inside tf.grads are freed when it returns.
-              stats.pg += losses.pgLoss.dataSync()[0]!;
-              stats.v += losses.vLoss.dataSync()[0]!;
-              stats.ent += ent.dataSync()[0]!;
-              stats.kl += losses.approxKl.dataSync()[0]!;
-              stats.clip += losses.clipFrac.dataSync()[0]!;
-              stats.n += 1;
-              return losses.pgLoss
-                .sub(ent.mul(args.entCoef))
-                .add(losses.vLoss.mul(args.vfCoef)) as tf.Scalar;
-            })(agent.params);
-            return globalNormClip(grads, args.maxGradNorm).map((g) => tf.keep(g));
-          });
-          const updated = adam.step(agent.params, next);
-          for (const t of [...agent.params, ...next]) t.dispose();
-          agent.params = updated;
-        }
-      }
-      const varY = variance(returns);
-      const explained =
-        varY === 0 ? Number.NaN : 1 - variance(returns.map((r, i) => r - valBuf[i]!)) / varY;
-      const metrics: PgMetrics = {
-        global_step: globalStep,
-        'charts/learning_rate': lr,
-        'losses/policy_loss': stats.pg / stats.n,
-        'losses/value_loss': stats.v / stats.n,
-        'losses/entropy': stats.ent / stats.n,
-        'losses/approx_kl': stats.kl / stats.n,
-        'losses/clipfrac': stats.clip / stats.n,
-        'losses/explained_variance': explained,
-        'charts/SPS': globalStep / ((performance.now() - t0) / 1000),
-        'perf/env_ms': envMs,
-        'perf/inference_ms': inferenceMs,
-        'perf/update_ms': performance.now() - tUpdate,
-      };
-      if (episodeReturns.length)
-        metrics['charts/episodic_return'] =
-          episodeReturns.reduce((a, b) => a + b, 0) / episodeReturns.length;
-      log(update, metrics);
-    }
-  } finally {
-    envs.close();
-    adam.dispose();
-  }
-  return agent;
-}
-
-function variance(xs: ArrayLike<number>): number {
+/** Population variance. */
+export function variance(xs: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < xs.length; i++) m += xs[i]!;
   m /= xs.length;

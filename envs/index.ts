@@ -38,6 +38,7 @@ export {
   unregister,
 } from './core/registry.js';
 export { assertValidSeed, RNG, type RNGState, rngStatesEqual } from './core/rng.js';
+export { decodeBinary, encodeBinary, type SavedEnvState } from './core/savedState.js';
 export {
   checkRenderMode,
   readBoxAction,

@@ -37,6 +37,36 @@ export {
   VELOCITY_SCALE,
 } from './mountainCarTask.js';
 export {
+  CAR_INTERMEDIATE_STEPS,
+  CAR_INTERMEDIATE_X,
+  CAR_PG_TASK,
+  initPgLoss,
+  initPgPolicies,
+  learnedPolicyLoss,
+  makePgEnvs,
+  normalisedAdvantages,
+  type PgLossBase,
+  type PgMetaStepResult,
+  type PgRollouts,
+  type PgTask,
+  type PgTestCurve,
+  type PgTestMethod,
+  pgLossSpec,
+  pgMetaStep,
+  pgPolicySpec,
+  REACHER_PG_TASK,
+  reinforceLoss,
+  rolloutPgPolicies,
+  trainPgPolicies,
+} from './policyLoss.js';
+export {
+  comparePgMethods,
+  heldOutPgTasks,
+  type PgCompareArgs,
+  type PgMethodCurve,
+  pgTestMethods,
+} from './policyLossTest.js';
+export {
   fingertipDistances,
   jointGoal,
   jointGoalsTensor,

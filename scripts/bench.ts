@@ -37,6 +37,7 @@ import { initLearnedLoss } from '../ml3/index.js';
 import { REACHER_LOSS } from '../ml3/reacherTask.js';
 import { learnedRewardEvaluator } from '../ml3/reacherTest.js';
 import { mountainCarExperiment } from './experiments/mountainCar.js';
+import { pgMl3Experiment } from './experiments/pgMl3.js';
 import { reacherExperiment } from './experiments/reacher.js';
 import { shapedSineExperiment } from './experiments/shapedSine.js';
 import { sineExperiment } from './experiments/sine.js';
@@ -291,6 +292,22 @@ figures.push(
     "authors' PyTorch code: 43 ms per iteration (1 start, horizon 35)",
   ),
 );
+for (const [task, what] of [
+  ['reacher', '8 targets × 8 episodes × 50 steps'],
+  ['car', '8 starts × 8 episodes × 200 steps, extra information'],
+] as const) {
+  figures.push(
+    figure(
+      `Model-free ML3 (${task}): meta-iteration, ${what}, two rollouts + meta-gradient`,
+      'ms',
+      await msPerIteration(
+        pgMl3Experiment,
+        { ...pgMl3Experiment.defaults, task, extra: task === 'car', iterations: 1_000_000 },
+        5,
+      ),
+    ),
+  );
+}
 
 // Planners on the Rapier reacher in the real simulator: decisions per second.
 {

@@ -39,6 +39,7 @@
  * ## Versions
  * v0: Gymnasium v1.x `MountainCarContinuous-v0`.
  */
+
 import {
   Env,
   type EnvMetadata,
@@ -49,6 +50,7 @@ import {
   type StepResult,
 } from '../core/env.js';
 import { InvalidArgument, ResetNeeded } from '../core/errors.js';
+import { savedNumber } from '../core/savedState.js';
 import { checkRenderMode, readBoxAction, resolveParams } from '../core/validate.js';
 import { Box } from '../spaces/box.js';
 import { renderMountainCarAnsi, renderMountainCarFrame } from './mountainCarRender.js';
@@ -205,6 +207,21 @@ export class MountainCarContinuousEnv extends Env<Float32Array, Float32Array | n
       false,
       {} as Info,
     ];
+  }
+
+  protected override saveOwnState(): unknown {
+    return this.hasState ? { position: this.position, velocity: this.velocity } : null;
+  }
+
+  protected override loadOwnState(own: unknown): void {
+    if (own === null) this.hasState = false;
+    else {
+      const s = own as Record<string, unknown>;
+      this.setState([
+        savedNumber(s, 'position', 'MountainCarContinuous'),
+        savedNumber(s, 'velocity', 'MountainCarContinuous'),
+      ]);
+    }
   }
 
   /** The state `[position, velocity]` (float64 copy). */

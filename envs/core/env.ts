@@ -5,8 +5,10 @@
  * more than a cheap env's whole step.
  */
 import type { Space } from '../spaces/space.js';
+import { UnsupportedOperation } from './errors.js';
 import type { EnvSpec } from './registry.js';
-import { assertValidSeed, RNG } from './rng.js';
+import { assertValidSeed, RNG, type RNGState } from './rng.js';
+import { expectSavedState, type SavedEnvState, savedNumber } from './savedState.js';
 
 /** Extra information returned by `reset` and `step`. */
 export type Info = Record<string, unknown>;
@@ -138,6 +140,49 @@ export abstract class Env<Obs = unknown, Act = unknown> {
     assertValidSeed(seed);
     this.rng = new RNG(seed);
     this.rngSeed = seed;
+  }
+
+  /**
+   * The env's whole state as JSON data — simulation, episode bookkeeping and RNG — so a training
+   * run can checkpoint mid-episode and, after {@link Env.loadState} on an env made the same way,
+   * continue bit-exactly. Wrappers nest their own state around the wrapped env's.
+   * @throws UnsupportedOperation for envs that do not implement it
+   */
+  saveState(): SavedEnvState {
+    return {
+      class: this.constructor.name,
+      rng: this.rng?.getState() ?? null,
+      rngSeed: this.rngSeed ?? null,
+      own: this.saveOwnState(),
+    };
+  }
+
+  /**
+   * Returns to a state from {@link Env.saveState}.
+   * @throws InvalidArgument when the state is malformed or was saved by another kind of env
+   */
+  loadState(state: unknown): void {
+    const saved = expectSavedState(state, this.constructor.name);
+    if (saved.rng === null) {
+      this.rng = undefined;
+      this.rngSeed = undefined;
+    } else {
+      this.rng = RNG.fromState(saved.rng as RNGState);
+      this.rngSeed = savedNumber(saved, 'rngSeed', this.constructor.name);
+    }
+    this.loadOwnState(saved.own);
+  }
+
+  /** The subclass's part of {@link Env.saveState} (JSON data). */
+  protected saveOwnState(): unknown {
+    throw new UnsupportedOperation(
+      `${this.constructor.name} cannot save its state (it does not implement saveOwnState/loadOwnState)`,
+    );
+  }
+
+  /** Restores the subclass's part of a saved state. */
+  protected loadOwnState(_own: unknown): void {
+    throw new UnsupportedOperation(`${this.constructor.name} cannot load a saved state`);
   }
 
   /** Starts a new episode; returns the first observation and info. */

@@ -44,6 +44,9 @@ export class InvalidArgument extends GymError {}
 /** An environment was used after `close()`. */
 export class ClosedEnvironmentError extends GymError {}
 
+/** The env (or a wrapper) does not support what was asked, e.g. `saveState()`. */
+export class UnsupportedOperation extends GymError {}
+
 /** `checkEnv` found a violation of the Gymnasium API; `check` names the failed check. */
 export class EnvCheckError extends GymError {
   /** The name of the failed check, e.g. `"reset seeding"`. */

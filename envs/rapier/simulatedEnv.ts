@@ -4,6 +4,7 @@
  */
 import { Env } from '../core/env.js';
 import { ClosedEnvironmentError, ResetNeeded } from '../core/errors.js';
+import { decodeBinary, encodeBinary } from '../core/savedState.js';
 
 /** Base of envs backed by a simulation object with a `free()` method. */
 export abstract class SimulatedEnv<Obs, Act> extends Env<Obs, Act> {
@@ -34,6 +35,24 @@ export abstract class SimulatedEnv<Obs, Act> extends Env<Obs, Act> {
     if (!this.started) {
       throw new ResetNeeded(`${this.name}: call reset() ${what ? `before ${what}` : 'first'}`);
     }
+  }
+
+  /** A bit-exact copy of the simulation's state (Rapier world snapshot and extras). */
+  abstract snapshot(): object;
+
+  /** Returns to a {@link SimulatedEnv.snapshot} bit-exactly. */
+  abstract restore(snapshot: never): void;
+
+  /** The world snapshot with binary parts as base64, or `null` before the first reset. */
+  protected override saveOwnState(): unknown {
+    this.assertOpen();
+    return this.started ? encodeBinary(this.snapshot()) : null;
+  }
+
+  protected override loadOwnState(own: unknown): void {
+    this.assertOpen();
+    if (own === null) this.started = false;
+    else (this.restore as (s: unknown) => void)(decodeBinary(own));
   }
 
   override close(): void {

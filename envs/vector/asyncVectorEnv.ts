@@ -379,6 +379,16 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
     ];
   }
 
+  /**
+   * Not supported: the autoreset bookkeeping lives in the workers. Checkpointed training uses
+   * {@link SyncVectorEnv}, whose `saveState` covers every sub-env and wrapper.
+   */
+  saveState(): never {
+    throw new errors.UnsupportedOperation(
+      'AsyncVectorEnv cannot save its state; use SyncVectorEnv for checkpointed training',
+    );
+  }
+
   render(): RenderOutput[] | undefined {
     if (this.renderMode === undefined) return undefined;
     return this.call('render') as RenderOutput[];

@@ -3,10 +3,16 @@
  * `gymnasium.vector.SyncVectorEnv` (same autoreset modes, seeding and info batching).
  */
 import type { Env, Info, RenderOutput } from '../core/env.js';
-import { ClosedEnvironmentError, InvalidArgument, ResetNeeded } from '../core/errors.js';
+import {
+  ClosedEnvironmentError,
+  InvalidArgument,
+  ResetNeeded,
+  UnsupportedOperation,
+} from '../core/errors.js';
 import type { EnvSpec, MakeOptions } from '../core/registry.js';
 import { make } from '../core/registry.js';
 import { assertValidSeed } from '../core/rng.js';
+import { expectSavedState, type SavedEnvState } from '../core/savedState.js';
 import {
   batchSpace,
   concatenate,
@@ -15,6 +21,7 @@ import {
   writeBatchItem,
 } from '../spaces/batch.js';
 import type { Space } from '../spaces/space.js';
+import { flatdim, flatten, unflatten } from '../spaces/utils.js';
 import { addInfo } from './infos.js';
 import {
   AutoresetMode,
@@ -225,6 +232,65 @@ export class SyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv<
     }
     this.observations = obs;
     return [obs, rewards, terminations, truncations, infos];
+  }
+
+  /**
+   * Every sub-env's {@link Env.saveState} plus the autoreset flags and the last observations, so a
+   * checkpointed training run continues bit-exactly after {@link SyncVectorEnv.loadState}.
+   * @throws UnsupportedOperation when a sub-env cannot save its state
+   */
+  saveState(): SavedEnvState {
+    this.assertOpen();
+    if (!this.singleObservationSpace.isFlattenable) {
+      throw new UnsupportedOperation(
+        `SyncVectorEnv cannot save observations of ${String(this.singleObservationSpace)} (not flattenable)`,
+      );
+    }
+    return {
+      class: 'SyncVectorEnv',
+      envs: this.envs.map((e) => e.saveState()),
+      autoresetEnvs: Array.from(this.autoresetEnvs),
+      endedEnvs: Array.from(this.endedEnvs),
+      observations: iterate(this.singleObservationSpace, this.observations, this.numEnvs).map((o) =>
+        Array.from(flatten(this.singleObservationSpace, o)),
+      ),
+    };
+  }
+
+  /** Returns to a state from {@link SyncVectorEnv.saveState} (same sub-envs, same wrappers). */
+  loadState(state: unknown): void {
+    this.assertOpen();
+    const saved = expectSavedState(state, 'SyncVectorEnv');
+    const n = this.numEnvs;
+    const list = (key: string) => {
+      const v = saved[key];
+      if (!Array.isArray(v) || v.length !== n) {
+        throw new InvalidArgument(
+          `SyncVectorEnv state field "${key}" must have one entry per sub-env (${n})`,
+        );
+      }
+      return v as unknown[];
+    };
+    const flags = (key: string) => {
+      const v = list(key);
+      if (v.some((x) => x !== 0 && x !== 1))
+        throw new InvalidArgument(`SyncVectorEnv state field "${key}" must hold 0/1 flags`);
+      return Uint8Array.from(v as number[]);
+    };
+    const envStates = list('envs');
+    const autoreset = flags('autoresetEnvs');
+    const ended = flags('endedEnvs');
+    const single = this.singleObservationSpace;
+    const items = list('observations').map((o, i) => {
+      if (!Array.isArray(o) || o.length !== flatdim(single))
+        throw new InvalidArgument(`SyncVectorEnv state: observation ${i} has the wrong size`);
+      return unflatten(single, o as number[]);
+    });
+    const obs = concatenate(single, items) as BObs;
+    for (const [i, s] of envStates.entries()) this.envs[i]!.loadState(s);
+    this.autoresetEnvs.set(autoreset);
+    this.endedEnvs.set(ended);
+    this.observations = obs;
   }
 
   render(): RenderOutput[] | undefined {

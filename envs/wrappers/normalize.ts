@@ -4,8 +4,9 @@
  */
 import type { Env, StepResult } from '../core/env.js';
 import { InvalidArgument } from '../core/errors.js';
+import { savedNumber } from '../core/savedState.js';
 import { Box, type BoxArray } from '../spaces/box.js';
-import { RunningMeanStd } from './runningMeanStd.js';
+import { RunningMeanStd, type RunningMeanStdState } from './runningMeanStd.js';
 import { ObservationWrapper, Wrapper } from './wrapper.js';
 
 /**
@@ -34,6 +35,14 @@ export class NormalizeObservation<Act> extends ObservationWrapper<Float32Array, 
     this.observationSpace = new Box(-Infinity, Infinity, space.shape, 'float32');
     this.obsRms = new RunningMeanStd(space.size);
     this.epsilon = epsilon;
+  }
+
+  protected override saveOwnState(): unknown {
+    return this.obsRms.getState();
+  }
+
+  protected override loadOwnState(own: unknown): void {
+    this.obsRms.setState(own as RunningMeanStdState);
   }
 
   override observation(obs: BoxArray): Float32Array {
@@ -70,6 +79,16 @@ export class NormalizeReward<Obs, Act> extends Wrapper<Obs, Act> {
       throw new InvalidArgument(`gamma must be in [0, 1], got ${gamma}`);
     this.gamma = gamma;
     this.epsilon = epsilon;
+  }
+
+  protected override saveOwnState(): unknown {
+    return { returnRms: this.returnRms.getState(), discountedReward: this.discountedReward };
+  }
+
+  protected override loadOwnState(own: unknown): void {
+    const s = (own ?? {}) as Record<string, unknown>;
+    this.returnRms.setState(s.returnRms as RunningMeanStdState);
+    this.discountedReward = savedNumber(s, 'discountedReward', 'NormalizeReward');
   }
 
   override step(action: Act): StepResult<Obs> {

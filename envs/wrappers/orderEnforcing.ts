@@ -1,6 +1,7 @@
 /** `OrderEnforcing`: `step`/`render` before `reset` is an error, after Gymnasium's wrapper. */
 import type { Env, RenderOutput, ResetArgs, ResetResult, StepResult } from '../core/env.js';
 import { ResetNeeded } from '../core/errors.js';
+import { savedFlag } from '../core/savedState.js';
 import { Wrapper } from './wrapper.js';
 
 /** Throws {@link ResetNeeded} when `step` (or `render`, unless disabled) comes before `reset`. */
@@ -20,6 +21,14 @@ export class OrderEnforcing<Obs, Act> extends Wrapper<Obs, Act> {
   /** Whether `reset` has been called. */
   get hasReset(): boolean {
     return this.resetDone;
+  }
+
+  protected override saveOwnState(): unknown {
+    return { resetDone: this.resetDone };
+  }
+
+  protected override loadOwnState(own: unknown): void {
+    this.resetDone = savedFlag(own, 'resetDone', 'OrderEnforcing');
   }
 
   override reset(args?: ResetArgs): ResetResult<Obs> {

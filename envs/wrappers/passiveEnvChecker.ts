@@ -12,6 +12,7 @@ import {
 } from '../core/checks.js';
 import type { Env, RenderOutput, ResetArgs, ResetResult, StepResult } from '../core/env.js';
 import { EnvCheckError } from '../core/errors.js';
+import { savedFlag } from '../core/savedState.js';
 import { warn } from '../core/warnings.js';
 import { Wrapper } from './wrapper.js';
 
@@ -36,6 +37,17 @@ export class PassiveEnvChecker<Obs, Act> extends Wrapper<Obs, Act> {
     super(env);
     checkSpace(env.observationSpace, 'observation', passiveReporter);
     checkSpace(env.actionSpace, 'action', passiveReporter);
+  }
+
+  protected override saveOwnState(): unknown {
+    const { checkedReset, checkedStep, checkedRender } = this;
+    return { checkedReset, checkedStep, checkedRender };
+  }
+
+  protected override loadOwnState(own: unknown): void {
+    this.checkedReset = savedFlag(own, 'checkedReset', 'PassiveEnvChecker');
+    this.checkedStep = savedFlag(own, 'checkedStep', 'PassiveEnvChecker');
+    this.checkedRender = savedFlag(own, 'checkedRender', 'PassiveEnvChecker');
   }
 
   override reset(args?: ResetArgs): ResetResult<Obs> {

@@ -4,6 +4,7 @@
  */
 import type { Env, ResetArgs, ResetResult, StepResult } from '../core/env.js';
 import { InvalidArgument } from '../core/errors.js';
+import { savedNumber, savedNumbers } from '../core/savedState.js';
 import { Wrapper } from './wrapper.js';
 
 /** The statistics of one finished episode. */
@@ -44,6 +45,34 @@ export class RecordEpisodeStatistics<Obs, Act> extends Wrapper<Obs, Act> {
     }
     this.bufferLength = bufferLength;
     this.statsKey = statsKey;
+  }
+
+  /** Saves the queues and the running episode; its wall-clock time is saved as elapsed seconds. */
+  protected override saveOwnState(): unknown {
+    return {
+      returnQueue: [...this.returnQueue],
+      lengthQueue: [...this.lengthQueue],
+      timeQueue: [...this.timeQueue],
+      episodeCount: this.episodeCount,
+      episodeReturn: this.episodeReturn,
+      episodeLength: this.episodeLength,
+      elapsedMs: performance.now() - this.startTime,
+    };
+  }
+
+  protected override loadOwnState(own: unknown): void {
+    const s = (own ?? {}) as Record<string, unknown>;
+    const owner = 'RecordEpisodeStatistics';
+    for (const [queue, key] of [
+      [this.returnQueue, 'returnQueue'],
+      [this.lengthQueue, 'lengthQueue'],
+      [this.timeQueue, 'timeQueue'],
+    ] as const)
+      queue.splice(0, queue.length, ...savedNumbers(s, key, owner));
+    this.episodeCount = savedNumber(s, 'episodeCount', owner);
+    this.episodeReturn = savedNumber(s, 'episodeReturn', owner);
+    this.episodeLength = savedNumber(s, 'episodeLength', owner);
+    this.startTime = performance.now() - savedNumber(s, 'elapsedMs', owner);
   }
 
   override reset(args?: ResetArgs): ResetResult<Obs> {

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import type { Env, ResetArgs, ResetResult, RgbFrame, StepResult } from '../core/env.js';
-import { InvalidArgument } from '../core/errors.js';
+import { InvalidArgument, UnsupportedOperation } from '../core/errors.js';
 import { writeFileAtomic } from '../core/files.js';
 import { encodeGif } from '../render/encode.js';
 import { Wrapper } from './wrapper.js';
@@ -31,6 +31,14 @@ export interface RecordVideoOptions {
 export class RecordVideo<Obs, Act> extends Wrapper<Obs, Act> {
   /** Paths of the GIFs written so far. */
   readonly written: string[] = [];
+
+  /** Refused: the frames of a video being recorded are not part of a checkpoint. */
+  protected override saveOwnState(): unknown {
+    throw new UnsupportedOperation(
+      'RecordVideo cannot save its state (it holds the frames of an unfinished video); record videos outside checkpointed training',
+    );
+  }
+
   private readonly options: Required<RecordVideoOptions>;
   private episode = -1;
   private frames: RgbFrame[] | undefined;

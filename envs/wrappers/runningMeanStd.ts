@@ -58,9 +58,13 @@ export class RunningMeanStd {
 
   /** Restores statistics saved by {@link RunningMeanStd.getState}. */
   setState(state: RunningMeanStdState): void {
-    if (state.mean.length !== this.mean.length || state.var.length !== this.var.length) {
+    const ok = (xs: unknown) =>
+      Array.isArray(xs) &&
+      xs.length === this.mean.length &&
+      xs.every((x) => typeof x === 'number' && Number.isFinite(x));
+    if (!ok(state?.mean) || !ok(state?.var) || !(state.count > 0)) {
       throw new RangeError(
-        `RunningMeanStd state has size ${state.mean.length}, expected ${this.mean.length}`,
+        `RunningMeanStd state needs mean and var lists of ${this.mean.length} finite numbers and a positive count, got ${JSON.stringify(state)?.slice(0, 120)}`,
       );
     }
     this.mean.set(state.mean);

@@ -1,6 +1,7 @@
 /** `TimeLimit`: truncates episodes after a number of steps, after `gymnasium.wrappers.TimeLimit`. */
 import type { Env, ResetArgs, ResetResult, StepResult } from '../core/env.js';
 import { InvalidArgument } from '../core/errors.js';
+import { savedNumber } from '../core/savedState.js';
 import { Wrapper } from './wrapper.js';
 
 /**
@@ -25,6 +26,14 @@ export class TimeLimit<Obs, Act> extends Wrapper<Obs, Act> {
   /** Steps taken in the current episode. */
   get elapsedSteps(): number {
     return this.elapsed;
+  }
+
+  protected override saveOwnState(): unknown {
+    return { elapsed: this.elapsed };
+  }
+
+  protected override loadOwnState(own: unknown): void {
+    this.elapsed = savedNumber((own ?? {}) as Record<string, unknown>, 'elapsed', 'TimeLimit');
   }
 
   override reset(args?: ResetArgs): ResetResult<Obs> {

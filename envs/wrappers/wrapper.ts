@@ -13,6 +13,7 @@ import {
 } from '../core/env.js';
 import type { EnvSpec } from '../core/registry.js';
 import type { RNG } from '../core/rng.js';
+import { expectSavedState, type SavedEnvState } from '../core/savedState.js';
 import type { Space } from '../spaces/space.js';
 
 /**
@@ -87,6 +88,24 @@ export class Wrapper<WObs = unknown, WAct = unknown, Obs = WObs, Act = WAct> ext
   override get npRandomSeed(): number | undefined {
     return this.env.npRandomSeed;
   }
+
+  /** The wrapped env's state with this wrapper's own (the RNG lives in the innermost env). */
+  override saveState(): SavedEnvState {
+    return { class: this.constructor.name, inner: this.env.saveState(), own: this.saveOwnState() };
+  }
+
+  override loadState(state: unknown): void {
+    const saved = expectSavedState(state, this.constructor.name);
+    this.env.loadState(saved.inner);
+    this.loadOwnState(saved.own);
+  }
+
+  /** A stateless wrapper has nothing of its own to save; stateful ones override both methods. */
+  protected override saveOwnState(): unknown {
+    return null;
+  }
+
+  protected override loadOwnState(_own: unknown): void {}
 
   override reset(args?: ResetArgs): ResetResult<WObs> {
     return this.env.reset(args) as unknown as ResetResult<WObs>;

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { BACKEND_NAMES, type BackendName, selectBackend, stackParams } from '../../agents/index.js';
 import { loadLearnedLoss } from '../../ml3/index.js';
 import { evaluateCarFile } from '../experiments/mountainCar.js';
+import { evaluatePgMl3File, type PgMl3Config } from '../experiments/pgMl3.js';
 import { evaluateReacherFile } from '../experiments/reacher.js';
 import { oneStepTheta, type ShapedSineConfig } from '../experiments/shapedSine.js';
 import { evaluateSineLosses, type SineConfig } from '../experiments/sine.js';
@@ -75,9 +76,24 @@ export async function evaluateLearnedLoss(
       log(`θ after one SGD step toward frequency ${trained.testFrequency}: ${theta.toFixed(3)}`);
       return { learnedLoss: path, target: trained.testFrequency, thetaAfterOneStep: theta };
     }
+    case 'pg-ml3': {
+      const trained = document.training.config as unknown as PgMl3Config;
+      return evaluatePgMl3File(
+        path,
+        {
+          tasks: options.goals,
+          iterations: options.steps ?? trained.testIterations,
+          seeds: 3,
+          seed: options.seed,
+          baselineLr: trained.baselineLr,
+          targetReturn: trained.targetReturn,
+        },
+        { dir: options.out, log },
+      );
+    }
     default:
       throw new UsageError(
-        `${path} was trained by "${String(experiment)}"; ml3 eval knows reacher, mountain-car, sine and shaped-sine`,
+        `${path} was trained by "${String(experiment)}"; ml3 eval knows reacher, mountain-car, sine, shaped-sine and pg-ml3`,
       );
   }
 }

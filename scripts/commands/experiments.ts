@@ -115,9 +115,10 @@ function addExperimentCommands(program: Command, exp: Experiment<object, unknown
   if (exp.test) {
     const t = exp.test;
     const test = group
-      .command('test')
+      .command(t.commandName ?? 'test')
       .description(t.description)
-      .requiredOption('--run <run-dir>', 'the run folder to test');
+      .argument('[run-dir]', 'the run folder (or --run)')
+      .option('--run <run-dir>', 'the run folder');
     addSchemaOptions(test, t.schema, t.defaults);
     if (exp.usesTensorflow) {
       test.addOption(
@@ -128,9 +129,11 @@ function addExperimentCommands(program: Command, exp: Experiment<object, unknown
     }
     test
       .option('--json', 'print the result as JSON')
-      .action(async (opts: Record<string, unknown>) => {
+      .action(async (runArg: string | undefined, opts: Record<string, unknown>) => {
+        const runPath = (opts.run as string | undefined) ?? runArg;
+        if (!runPath) throw new UsageError('name the run folder: <run-dir> or --run <run-dir>');
         if (exp.usesTensorflow) await selectBackend(opts.backend as BackendName);
-        const result = await t.run(opts.run as string, configFrom(opts, t.schema), {
+        const result = await t.run(runPath, configFrom(opts, t.schema), {
           log: (m) => console.error(m),
         });
         console.log(opts.json ? JSON.stringify(result, null, 2) : formatResult(result));

@@ -2,6 +2,8 @@
 import type { Experiment } from '../run/experiment.js';
 import { cemExperiment } from './cem.js';
 import { mountainCarExperiment } from './mountainCar.js';
+import { pgExperiment } from './pg.js';
+import { pgMl3Experiment } from './pgMl3.js';
 import { reacherExperiment } from './reacher.js';
 import { shapedSineExperiment } from './shapedSine.js';
 import { sineExperiment } from './sine.js';
@@ -13,6 +15,8 @@ export const EXPERIMENTS = [
   shapedSineExperiment,
   reacherExperiment,
   mountainCarExperiment,
+  pgExperiment,
+  pgMl3Experiment,
 ] as unknown as readonly Experiment<object, unknown>[];
 
 /** The experiment of a command name, or undefined. */

@@ -69,6 +69,8 @@ export interface Experiment<C extends object = Record<string, unknown>, S = unkn
 
 /** A test command over a run folder. */
 export interface TestCommand<T extends object = Record<string, unknown>> {
+  /** Sub-command name (default `test`; `ml3 pg eval`). */
+  readonly commandName?: string;
   readonly description: string;
   readonly schema: ConfigSchema<T>;
   readonly defaults: Readonly<T>;

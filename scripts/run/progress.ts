@@ -26,8 +26,12 @@ export function createProgress(
   mode: 'auto' | 'lines' | 'quiet',
 ): Progress {
   if (mode === 'quiet') return { update() {}, stop() {} };
-  const fmt = (v: number | undefined) =>
-    v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(3);
+  // Iterations without the metric (a PPO update in which no episode ended) show the last value.
+  let last: number | undefined;
+  const fmt = (v: number | undefined) => {
+    if (v !== undefined && Number.isFinite(v)) last = v;
+    return last === undefined ? '—' : last.toFixed(3);
+  };
   if (mode === 'auto' && process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
       {

@@ -1,0 +1,276 @@
+/**
+ * `ml3 pg train|eval`: PPO or REINFORCE with a baseline (CleanRL's `ppo_continuous_action`
+ * defaults) on any registered env with Box observations and actions. One iteration is one update
+ * (`numEnvs × numSteps` env steps); checkpoints hold every sub-env's state, so a resumed run
+ * equals a straight one.
+ */
+import {
+  evaluatePolicy,
+  PG_DEFAULTS,
+  type PgArgs,
+  PgPolicy,
+  type PgPolicyFile,
+  type PgTrainerState,
+  type PolicyEvaluation,
+  PolicyGradientTrainer,
+} from '../../agents/index.js';
+import {
+  ClipAction,
+  type Env,
+  InvalidArgument,
+  make,
+  RecordVideo,
+  registry,
+} from '../../envs/index.js';
+import { loadCheckpoint } from '../run/checkpoint.js';
+import type { ConfigSchema, Experiment, RunTools, TestCommand } from '../run/experiment.js';
+import { CorruptFileError, writeJsonAtomic } from '../run/files.js';
+import { RunDir } from '../run/runDir.js';
+
+/** Config of a policy-gradient run (flags map 1:1; see {@link PgArgs} for the algorithm's). */
+export interface PgConfig extends Omit<PgArgs, 'hidden'> {
+  /** Registered env id. */
+  env: string;
+  /** Hidden layer sizes, comma-separated. */
+  hidden: string;
+  /** Episodes of the final evaluation of the mean action. */
+  evalEpisodes: number;
+  /** Record a GIF of the first evaluation episode. */
+  gif: boolean;
+  seed: number;
+  /** Updates between checkpoints. */
+  checkpointEvery: number;
+}
+
+const SCHEMA: ConfigSchema<PgConfig> = {
+  env: { type: 'string', doc: 'registered env id (Box observations and actions)' },
+  algo: {
+    type: 'string',
+    doc: 'ppo or reinforce (with a value baseline)',
+    choices: ['ppo', 'reinforce'],
+  },
+  totalTimesteps: { type: 'int', doc: 'env steps in all', min: 1 },
+  numEnvs: { type: 'int', doc: 'parallel envs', min: 1 },
+  numSteps: { type: 'int', doc: 'steps per env per rollout', min: 1 },
+  learningRate: { type: 'number', doc: 'Adam learning rate', min: 0 },
+  annealLr: { type: 'boolean', doc: 'anneal the learning rate linearly to 0' },
+  gamma: { type: 'number', doc: 'discount γ', min: 0, max: 1 },
+  gaeLambda: { type: 'number', doc: 'GAE λ', min: 0, max: 1 },
+  numMinibatches: { type: 'int', doc: 'minibatches per epoch (PPO)', min: 1 },
+  updateEpochs: { type: 'int', doc: 'epochs per rollout (PPO)', min: 1 },
+  normAdv: { type: 'boolean', doc: 'normalise advantages per minibatch' },
+  clipCoef: { type: 'number', doc: 'surrogate clipping ε', min: 0 },
+  clipVloss: { type: 'boolean', doc: 'clip the value loss' },
+  entCoef: { type: 'number', doc: 'entropy bonus coefficient' },
+  vfCoef: { type: 'number', doc: 'value loss coefficient', min: 0 },
+  maxGradNorm: { type: 'number', doc: 'global gradient-norm clip', min: 0 },
+  hidden: { type: 'string', doc: 'hidden layer sizes of actor and critic, e.g. 64,64' },
+  evalEpisodes: { type: 'int', doc: 'episodes of the final evaluation', min: 1 },
+  gif: { type: 'boolean', doc: 'record a GIF of the first evaluation episode' },
+  seed: { type: 'int', doc: 'seed of the whole run', min: 0 },
+  checkpointEvery: { type: 'int', doc: 'updates between checkpoints', min: 1 },
+};
+
+const DEFAULTS: PgConfig = {
+  ...PG_DEFAULTS,
+  env: 'rapier/Reacher-v0',
+  hidden: PG_DEFAULTS.hidden.join(','),
+  evalEpisodes: 20,
+  gif: true,
+  seed: 0,
+  checkpointEvery: 10,
+};
+
+function pgArgs(config: PgConfig): PgArgs {
+  const hidden = config.hidden.split(',').map((h) => Number(h.trim()));
+  if (hidden.length === 0 || hidden.some((h) => !Number.isInteger(h) || h < 1)) {
+    throw new InvalidArgument(
+      `--hidden must be comma-separated positive integers (e.g. 64,64), got "${config.hidden}"`,
+    );
+  }
+  if (config.numEnvs * config.numSteps < config.numMinibatches) {
+    throw new InvalidArgument(
+      `--num-minibatches (${config.numMinibatches}) exceeds the batch numEnvs × numSteps (${config.numEnvs * config.numSteps})`,
+    );
+  }
+  const { env: _e, evalEpisodes: _v, gif: _g, seed: _s, checkpointEvery: _c, ...rest } = config;
+  return { ...rest, hidden };
+}
+
+interface PgRunState {
+  trainer: PolicyGradientTrainer;
+  /** Mean episodic return of the last updates that ended episodes (for the summary). */
+  recentReturns: number[];
+}
+
+function checkEnvId(id: string): void {
+  if (!registry.has(id)) make(id); // throws the registry's error with suggestions
+}
+
+/** Evaluates a policy's mean action on seeded episodes; optionally records the first as a GIF. */
+function evaluate(
+  file: PgPolicyFile,
+  episodes: number,
+  seed: number,
+  gifFolder?: string,
+): PolicyEvaluation & { media: string[] } {
+  checkEnvId(file.envId);
+  const base = make(file.envId, gifFolder ? { renderMode: 'rgb_array' } : {});
+  const recorded = gifFolder
+    ? new RecordVideo(base, {
+        folder: gifFolder,
+        episodeTrigger: (e) => e === 0,
+        namePrefix: 'eval',
+      })
+    : base;
+  const env = new ClipAction(recorded as never) as unknown as Env;
+  const policy = new PgPolicy(file);
+  try {
+    const result = evaluatePolicy(env, (obs) => policy.act(obs), episodes, seed);
+    env.close();
+    return { ...result, media: recorded instanceof RecordVideo ? recorded.written : [] };
+  } finally {
+    policy.dispose();
+  }
+}
+
+/** The seed of evaluation episodes: never one the training envs drew. */
+const EVAL_SEED = 1_000_000;
+
+interface EvalOptions {
+  episodes: number;
+  seed: number;
+  gif: boolean;
+}
+
+const evalCommand: TestCommand<EvalOptions> = {
+  commandName: 'eval',
+  description: "replay a run's policy (its mean action) on seeded episodes; optionally write a GIF",
+  schema: {
+    episodes: { type: 'int', doc: 'evaluation episodes', min: 1 },
+    seed: { type: 'int', doc: 'seed of the first episode', min: 0 },
+    gif: { type: 'boolean', doc: 'write a GIF of the first episode into the run media folder' },
+  },
+  defaults: { episodes: 20, seed: EVAL_SEED, gif: true },
+  async run(runPath, options) {
+    const run = RunDir.open(runPath);
+    const saved = run.readConfig();
+    if (saved.experiment !== 'pg')
+      throw new CorruptFileError(`${runPath} is a run of "${saved.experiment}", not "pg"`);
+    const config = saved.config as unknown as PgConfig;
+    const checkpoint = loadCheckpoint(run, 'pg', saved.config);
+    let trainer: PolicyGradientTrainer;
+    try {
+      trainer = PolicyGradientTrainer.fromJSON(
+        (checkpoint.state as { trainer: PgTrainerState }).trainer,
+        config.env,
+        pgArgs(config),
+        config.seed,
+      );
+    } catch (err) {
+      throw new CorruptFileError(`corrupt pg checkpoint in ${runPath}: ${(err as Error).message}`);
+    }
+    const file = trainer.exportPolicy();
+    const envSteps = trainer.toJSON().globalStep;
+    trainer.dispose();
+    const result = evaluate(
+      file,
+      options.episodes,
+      options.seed,
+      options.gif ? run.file('media', `eval-seed${options.seed}`) : undefined,
+    );
+    return { run: runPath, env: config.env, update: checkpoint.iteration, envSteps, ...result };
+  },
+};
+
+/** The policy-gradient experiment (PPO / REINFORCE). */
+export const pgExperiment: Experiment<PgConfig, PgRunState> = {
+  name: 'pg',
+  description: 'PPO or REINFORCE (CleanRL defaults) on a registered env with Box actions',
+  schema: SCHEMA,
+  defaults: DEFAULTS,
+  usesTensorflow: true,
+  progressMetric: 'charts/episodic_return',
+  iterations: (c) => Math.floor(c.totalTimesteps / (c.numEnvs * c.numSteps)),
+  checkpointEvery: (c) => c.checkpointEvery,
+  init(config) {
+    checkEnvId(config.env);
+    return {
+      trainer: new PolicyGradientTrainer(config.env, pgArgs(config), config.seed),
+      recentReturns: [],
+    };
+  },
+  step(state) {
+    const metrics = state.trainer.update();
+    const r = metrics['charts/episodic_return'];
+    if (r !== undefined) state.recentReturns = [...state.recentReturns, r].slice(-10);
+    return metrics;
+  },
+  save: (state) => ({ trainer: state.trainer.toJSON(), recentReturns: state.recentReturns }),
+  load(json, config) {
+    const s = json as { trainer: PgTrainerState; recentReturns: number[] };
+    checkEnvId(config.env);
+    if (!Array.isArray(s?.recentReturns) || s.recentReturns.some((r) => !Number.isFinite(r)))
+      throw new CorruptFileError(
+        'corrupt pg checkpoint state: recentReturns must be finite numbers',
+      );
+    try {
+      const trainer = PolicyGradientTrainer.fromJSON(
+        s.trainer,
+        config.env,
+        pgArgs(config),
+        config.seed,
+      );
+      return { trainer, recentReturns: s.recentReturns };
+    } catch (err) {
+      throw new CorruptFileError(`corrupt pg checkpoint state: ${(err as Error).message}`);
+    }
+  },
+  summarize(state, config, tools: RunTools) {
+    const file = state.trainer.exportPolicy();
+    writeJsonAtomic(tools.run.file('policy.json'), file);
+    const evaluation = evaluate(
+      file,
+      config.evalEpisodes,
+      EVAL_SEED,
+      config.gif ? tools.run.file('media') : undefined,
+    );
+    const recent = state.recentReturns;
+    const trainingReturn = recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : null;
+    tools.log(
+      `${config.env} (${config.algo}): training return (last ${recent.length} updates) ${trainingReturn?.toFixed(2)}; mean-action return ${evaluation.meanReturn.toFixed(2)} ± ${evaluation.stdReturn.toFixed(2)} over ${config.evalEpisodes} episodes`,
+    );
+    return {
+      env: config.env,
+      algo: config.algo,
+      envSteps: state.trainer.toJSON().globalStep,
+      trainingReturnLast10Updates: trainingReturn,
+      evaluation,
+      policy: 'policy.json',
+    };
+  },
+  dispose: (state) => state.trainer.dispose(),
+  plots: [
+    {
+      file: 'episodic_return',
+      title: 'Policy gradient: episodic return (training episodes)',
+      x: 'global_step',
+      xTitle: 'env steps',
+      yTitle: 'episodic return',
+      series: [{ field: 'charts/episodic_return', label: 'mean episodic return per update' }],
+    },
+    {
+      file: 'losses',
+      title: 'Policy gradient: losses',
+      x: 'global_step',
+      xTitle: 'env steps',
+      yTitle: 'loss',
+      series: [
+        { field: 'losses/policy_loss', label: 'policy loss' },
+        { field: 'losses/value_loss', label: 'value loss' },
+        { field: 'losses/approx_kl', label: 'approx KL' },
+      ],
+    },
+  ],
+  test: evalCommand as unknown as TestCommand,
+};

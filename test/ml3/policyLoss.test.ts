@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../../agents/index.js';
+import { RNG } from '../../envs/index.js';
+import { initLearnedLoss, metaGradient } from '../../ml3/index.js';
+import {
+  CAR_PG_TASK,
+  initPgPolicies,
+  learnedPolicyLoss,
+  makePgEnvs,
+  normalisedAdvantages,
+  type PgTask,
+  pgLossSpec,
+  REACHER_PG_TASK,
+  reinforceLoss,
+  rolloutPgPolicies,
+  trainPgPolicies,
+} from '../../ml3/policyLoss.js';
+
+before(async () => {
+  await selectBackend('wasm');
+});
+
+describe('model-free ML3 (learned policy losses)', () => {
+  it('advantages: discounted returns-to-go minus the per-step mean over episodes, over the std', () => {
+    // One task, two episodes of 2 steps, γ = 0.5; the second episode ends after its first step.
+    const adv = normalisedAdvantages([1, 2, 3, 0], [1, 1, 1, 0], 1, 2, 2, 0.5);
+    // returns-to-go: ep0 [1 + 0.5·2, 2] = [2, 2]; ep1 [3, 0]. Per-step means: [2.5, 1].
+    const raw = [2 - 2.5, 2 - 1, 3 - 2.5]; // the masked step is left out
+    const m = raw.reduce((a, b) => a + b, 0) / 3;
+    const std = Math.sqrt(raw.reduce((a, b) => a + (b - m) ** 2, 0) / 3);
+    const expected = [raw[0]! / std, raw[1]! / std, raw[2]! / std, 0];
+    for (const [i, v] of expected.entries())
+      assert.ok(Math.abs(adv[i]! - v) < 1e-6, `A${i}: ${adv[i]} vs ${v}`);
+  });
+
+  for (const base of ['none', 'reinforce'] as const) {
+    it(`the meta-gradient through the inner PG step matches finite differences (base ${base})`, () => {
+      const task: PgTask = { ...REACHER_PG_TASK, horizon: 6 };
+      const G = 2;
+      const K = 3;
+      const rng = new RNG(4);
+      const envs = makePgEnvs(task, G * K);
+      const theta = initPgPolicies(task, G, rng);
+      const phi = initLearnedLoss(pgLossSpec(task), rng, { biasInit: 0.1 });
+      const options = [task.sampleTask(rng), task.sampleTask(rng)];
+      const before = rolloutPgPolicies(task, envs, theta, options, K, rng);
+      const after = rolloutPgPolicies(task, envs, theta, options, K, rng);
+      const objective = (p: tf.Tensor[]) =>
+        metaGradient({
+          phi: p,
+          theta0: theta,
+          innerSteps: 1,
+          innerLr: 0.1,
+          innerLoss: (th, ph) => learnedPolicyLoss(task, th, ph, before, base),
+          taskLoss: (th) => reinforceLoss(task, th, after),
+        });
+      const r = objective(phi);
+      // One random direction per parameter tensor (the output bias cannot change ∇θ M: its
+      // meta-gradient is 0), central differences of L_T(θ'(φ + ε d)).
+      const dirRng = new RNG(9);
+      for (let t = 0; t + 1 < phi.length; t++) {
+        const d = tf.tensor(
+          Float32Array.from({ length: phi[t]!.size }, () => dirRng.normal()),
+          phi[t]!.shape,
+        );
+        const dNorm = Math.sqrt(tf.tidy(() => d.square().sum().dataSync()[0]!));
+        const analytic = tf.tidy(() => r.grads[t]!.mul(d).sum().dataSync()[0]!) / dNorm;
+        const eps = 2e-2;
+        const at = (s: number) => {
+          const shifted = phi.map((p, i) => (i === t ? p.add(d.mul(s / dNorm)) : p));
+          const o = objective(shifted);
+          for (const x of [...o.grads, ...o.adapted]) x.dispose();
+          shifted[t]!.dispose();
+          return o.taskLoss;
+        };
+        const fd = (at(eps) - at(-eps)) / (2 * eps);
+        assert.ok(
+          Math.abs(analytic - fd) <= 0.03 * Math.abs(fd) + 1e-4,
+          `φ[${t}]: analytic ${analytic} vs finite difference ${fd}`,
+        );
+        assert.ok(Math.abs(fd) > 1e-4, `φ[${t}] moves the task loss`);
+        d.dispose();
+      }
+      for (const x of [...r.grads, ...r.adapted, ...theta, ...phi]) x.dispose();
+      for (const env of envs) env.close();
+    });
+  }
+
+  it('meta-test training is deterministic per seed, leaks no tensors, and counts env steps', () => {
+    const task: PgTask = { ...CAR_PG_TASK, horizon: 20 };
+    const phi = initLearnedLoss(pgLossSpec(task), new RNG(1));
+    const options = [task.sampleTask(new RNG(2))];
+    const before = tf.memory().numTensors;
+    const run = (kind: 'learned' | 'ppo') =>
+      trainPgPolicies({
+        task,
+        method:
+          kind === 'learned'
+            ? { kind, phi, base: 'none', lr: 0.1 }
+            : { kind, lr: 1e-2, epochs: 2, clipCoef: 0.2 },
+        taskOptions: options,
+        episodesPerTask: 2,
+        iterations: 3,
+        initRng: new RNG(3),
+        rng: new RNG(4),
+      });
+    for (const kind of ['learned', 'ppo'] as const) {
+      const a = run(kind);
+      assert.deepEqual(run(kind), a);
+      assert.deepEqual(a.envSteps, [0, 40, 80, 120]); // 1 task × 2 episodes × 20 steps (no goal reached)
+    }
+    assert.equal(tf.memory().numTensors, before);
+    for (const t of phi) t.dispose();
+  });
+});
