@@ -62,6 +62,7 @@ export {
   PG_DEFAULTS,
   type PgArgs,
   type PgMetrics,
+  ppoClipLoss,
   ppoLosses,
   wrapForPolicyGradient,
 } from './ppo.js';

@@ -136,6 +136,11 @@ export class PolicyGradientTrainer {
     return this.updateCount;
   }
 
+  /** Env steps taken so far (summed over envs). */
+  get envSteps(): number {
+    return this.globalStep;
+  }
+
   /**
    * Collects one rollout of `numSteps` vector steps and runs the gradient epochs.
    * @returns CleanRL's metrics for this update (`charts/episodic_return` when episodes ended)

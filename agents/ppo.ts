@@ -120,8 +120,24 @@ export function gaussianLogProb(actions: tf.Tensor, mean: tf.Tensor, logStd: tf.
 }
 
 /**
- * PPO's losses (the clipped surrogate, eq. 7 of Schulman et al. 2017; CleanRL's clipped value
- * loss) for one minibatch.
+ * PPO's clipped surrogate (eq. 7 of Schulman et al. 2017) as a loss: mean of
+ * max(−A·r, −A·clip(r, 1 ± ε)) with r = exp(log π_new − log π_old).
+ */
+export function ppoClipLoss(
+  newLogProb: tf.Tensor,
+  oldLogProb: tf.Tensor,
+  advantages: tf.Tensor,
+  clipCoef: number,
+): { pgLoss: tf.Scalar; logRatio: tf.Tensor; ratio: tf.Tensor } {
+  const logRatio = newLogProb.sub(oldLogProb);
+  const ratio = logRatio.exp();
+  const pg1 = advantages.neg().mul(ratio);
+  const pg2 = advantages.neg().mul(ratio.clipByValue(1 - clipCoef, 1 + clipCoef));
+  return { pgLoss: tf.maximum(pg1, pg2).mean() as tf.Scalar, logRatio, ratio };
+}
+
+/**
+ * PPO's losses ({@link ppoClipLoss} and CleanRL's clipped value loss) for one minibatch.
  */
 export function ppoLosses(
   newLogProb: tf.Tensor,
@@ -133,11 +149,7 @@ export function ppoLosses(
   clipCoef: number,
   clipVloss: boolean,
 ): { pgLoss: tf.Scalar; vLoss: tf.Scalar; approxKl: tf.Scalar; clipFrac: tf.Scalar } {
-  const logRatio = newLogProb.sub(oldLogProb);
-  const ratio = logRatio.exp();
-  const pg1 = advantages.neg().mul(ratio);
-  const pg2 = advantages.neg().mul(ratio.clipByValue(1 - clipCoef, 1 + clipCoef));
-  const pgLoss = tf.maximum(pg1, pg2).mean() as tf.Scalar;
+  const { pgLoss, logRatio, ratio } = ppoClipLoss(newLogProb, oldLogProb, advantages, clipCoef);
   let vLoss: tf.Scalar;
   if (clipVloss) {
     const unclipped = newValue.sub(returns).square();

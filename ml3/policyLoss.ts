@@ -24,7 +24,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initMlp, type MlpSpec, mlp, type Params } from '../agents/nn/mlp.js';
 import { Adam } from '../agents/nn/optim.js';
-import { ppoLosses } from '../agents/ppo.js';
+import { ppoClipLoss } from '../agents/ppo.js';
 import { type Env, make, type ResetArgs, type RNG } from '../envs/index.js';
 import { initLearnedLoss, type LearnedLossSpec, learnedLossValues } from './learnedLoss.js';
 import { metaGradient } from './metaStep.js';
@@ -301,11 +301,12 @@ export function normalisedAdvantages(
 function rolloutTensors(task: PgTask, r: PgRollouts) {
   const G = r.tasks;
   const N = r.episodesPerTask * task.horizon;
+  const mask = tf.tensor3d(r.mask, [G, N, 1]);
   return {
     obs: tf.tensor3d(r.obs, [G, N, task.obsSize]),
     actions: tf.tensor3d(r.actions, [G, N, task.actSize]),
-    mask: tf.tensor3d(r.mask, [G, N, 1]),
-    count: tf.tensor3d(r.mask, [G, N, 1]).sum(1).maximum(1), // [G, 1]
+    mask,
+    count: mask.sum(1).maximum(1), // live steps per task, [G, 1]
     advantages: (shaped: boolean) =>
       tf.tensor3d(shaped && r.shapedAdvantages ? r.shapedAdvantages : r.advantages, [G, N, 1]),
   };
@@ -321,6 +322,16 @@ function logProb(actions: tf.Tensor, mu: tf.Tensor, std: number): tf.Tensor {
     .sum(-1, true)
     .mul(-0.5)
     .sub(A * (Math.log(std) + 0.5 * Math.log(2 * Math.PI)));
+}
+
+/** The policies' mean actions μ_θ(s) and log π_θ(a|s) on a rollout's steps: [G, N, A], [G, N, 1]. */
+function policyLogProb(
+  task: PgTask,
+  theta: readonly tf.Tensor[],
+  x: ReturnType<typeof rolloutTensors>,
+): { mu: tf.Tensor; logp: tf.Tensor } {
+  const mu = mlp(theta, x.obs, pgPolicySpec(task));
+  return { mu, logp: logProb(x.actions, mu, task.actionStd) };
 }
 
 /** Σ over tasks of the masked mean over steps of `perStep` [G, N, 1]. */
@@ -342,8 +353,7 @@ export function learnedPolicyLoss(
   const x = rolloutTensors(task, r);
   const G = r.tasks;
   const N = r.episodesPerTask * task.horizon;
-  const mu = mlp(theta, x.obs, pgPolicySpec(task));
-  const logp = logProb(x.actions, mu, task.actionStd);
+  const { mu, logp } = policyLogProb(task, theta, x);
   const H = task.horizon;
   const time = tf
     .tensor1d(Float32Array.from({ length: N }, (_, i) => (i % H) / H))
@@ -374,7 +384,7 @@ export function reinforceLoss(
   shaped = false,
 ): tf.Scalar {
   const x = rolloutTensors(task, r);
-  const logp = logProb(x.actions, mlp(theta, x.obs, pgPolicySpec(task)), task.actionStd);
+  const { logp } = policyLogProb(task, theta, x);
   return maskedMeanSum(logp.mul(x.advantages(shaped)).neg(), x.mask, x.count);
 }
 
@@ -492,10 +502,7 @@ export function trainPgPolicies(args: {
       const epochs = method.kind === 'ppo' ? method.epochs : 1;
       const oldLogp =
         method.kind === 'ppo'
-          ? tf.tidy(() => {
-              const x = rolloutTensors(task, r);
-              return logProb(x.actions, mlp(theta, x.obs, pgPolicySpec(task)), task.actionStd);
-            })
+          ? tf.tidy(() => policyLogProb(task, theta, rolloutTensors(task, r)).logp)
           : undefined;
       for (let e = 0; e < epochs; e++) {
         const grads = tf.tidy(() =>
@@ -505,17 +512,12 @@ export function trainPgPolicies(args: {
             if (method.kind === 'reinforce') return reinforceLoss(task, th, r);
             // PPO's clipped surrogate (one full-batch step per epoch) on the same advantages.
             const x = rolloutTensors(task, r);
-            const logp = logProb(x.actions, mlp(th, x.obs, pgPolicySpec(task)), task.actionStd);
-            const adv = x.advantages(false);
-            const { pgLoss } = ppoLosses(
+            const { logp } = policyLogProb(task, th, x);
+            const { pgLoss } = ppoClipLoss(
               logp.reshape([-1]),
               oldLogp!.reshape([-1]),
-              adv.reshape([-1]),
-              adv.reshape([-1]), // value terms unused
-              adv.reshape([-1]),
-              adv.reshape([-1]),
+              x.advantages(false).reshape([-1]),
               method.clipCoef,
-              false,
             );
             return pgLoss.mul(G) as tf.Scalar; // Σ over tasks, as the other losses
           })(theta),

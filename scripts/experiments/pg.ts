@@ -171,7 +171,7 @@ const evalCommand: TestCommand<EvalOptions> = {
       throw new CorruptFileError(`corrupt pg checkpoint in ${runPath}: ${(err as Error).message}`);
     }
     const file = trainer.exportPolicy();
-    const envSteps = trainer.toJSON().globalStep;
+    const envSteps = trainer.envSteps;
     trainer.dispose();
     const result = evaluate(
       file,
@@ -243,7 +243,7 @@ export const pgExperiment: Experiment<PgConfig, PgRunState> = {
     return {
       env: config.env,
       algo: config.algo,
-      envSteps: state.trainer.toJSON().globalStep,
+      envSteps: state.trainer.envSteps,
       trainingReturnLast10Updates: trainingReturn,
       evaluation,
       policy: 'policy.json',

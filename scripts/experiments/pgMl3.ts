@@ -309,7 +309,12 @@ const test: TestCommand<PgMl3TestOptions> = {
     if (saved.experiment !== 'pg-ml3')
       throw new CorruptFileError(`${runPath} is a run of "${saved.experiment}", not "pg-ml3"`);
     const path = run.file('learned-loss.json');
-    return evaluatePgMl3File(path, options, { dir: run.file('test'), log: tools.log });
+    // Its own folder per setting: never overwrite the test that ended training (`test/`).
+    const dir = run.file(
+      'tests',
+      `seed${options.seed}-seeds${options.seeds}-tasks${options.tasks}-it${options.iterations}`,
+    );
+    return evaluatePgMl3File(path, options, { dir, log: tools.log });
   },
 };
 

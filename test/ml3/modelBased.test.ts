@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ml3 } from '../scripts/runCli.js';
+import { straightAndResumed } from './resume.js';
 
 describe('ml3 reacher / mountain-car / eval (smoke)', () => {
   it('reacher train meta-trains, writes a self-contained learned loss, and eval compares it on held-out goals', () => {
@@ -206,22 +207,6 @@ describe('ml3 reacher / mountain-car / eval (smoke)', () => {
 });
 
 describe('model-based ML3 runs resume exactly', () => {
-  /** A straight run and a run stopped after `stopAfter` iterations then resumed, same config. */
-  async function straightAndResumed(
-    exp: Parameters<typeof import('../../scripts/run/train.js').trainExperiment>[0],
-    config: Record<string, unknown>,
-    stopAfter: number,
-    prefix: string,
-  ) {
-    const { trainExperiment } = await import('../../scripts/run/train.js');
-    const base = { backend: 'wasm', backendExplicit: true, quiet: true, json: false } as const;
-    const out = mkdtempSync(join(tmpdir(), prefix));
-    const straight = await trainExperiment(exp, { ...base, out, name: 'a', config });
-    const part = await trainExperiment(exp, { ...base, out, name: 'b', config, stopAfter });
-    const resumed = await trainExperiment(exp, { ...base, out, config: {}, resume: part.run.path });
-    return { straight, part, resumed };
-  }
-
   it('reacher: stopped after 3 of 6 iterations (a model refit in between) and resumed equals a straight run', async () => {
     const { reacherExperiment } = await import('../../scripts/experiments/reacher.js');
     const config = {

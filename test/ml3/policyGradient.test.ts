@@ -5,30 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ml3 } from '../scripts/runCli.js';
-
-async function straightAndResumed(
-  exp: Parameters<typeof import('../../scripts/run/train.js').trainExperiment>[0],
-  config: Record<string, unknown>,
-  stopAfter: number,
-) {
-  const { trainExperiment } = await import('../../scripts/run/train.js');
-  const base = { backend: 'wasm', backendExplicit: true, quiet: true, json: false } as const;
-  const out = mkdtempSync(join(tmpdir(), 'ml3-pg-resume-'));
-  const straight = await trainExperiment(exp, { ...base, out, name: 'a', config });
-  const part = await trainExperiment(exp, { ...base, out, name: 'b', config, stopAfter });
-  assert.equal(part.status, 'interrupted');
-  const resumed = await trainExperiment(exp, { ...base, out, config: {}, resume: part.run.path });
-  assert.equal(resumed.status, 'completed');
-  const metrics = (run: { run: { readMetrics(): Record<string, unknown>[] } }) =>
-    run.run
-      .readMetrics()
-      .map((m) =>
-        Object.fromEntries(
-          Object.entries(m).filter(([k]) => !/^perf\/|SPS|elapsed|time|seconds/.test(k)),
-        ),
-      );
-  return { straight, resumed, metrics };
-}
+import { metricsWithoutTimes as metrics, straightAndResumed } from './resume.js';
 
 describe('ml3 pg (PPO / REINFORCE commands)', () => {
   it('pg train writes metrics, plots, a policy and a GIF; pg eval replays the policy', () => {
@@ -110,11 +87,14 @@ describe('ml3 pg (PPO / REINFORCE commands)', () => {
       gif: false,
       checkpointEvery: 1,
     };
-    const { straight, resumed, metrics } = await straightAndResumed(
+    const { straight, part, resumed } = await straightAndResumed(
       pgExperiment as never,
       config,
       2,
+      'ml3-pg-resume-',
     );
+    assert.equal(part.status, 'interrupted');
+    assert.equal(resumed.status, 'completed');
     assert.deepEqual(metrics(resumed), metrics(straight));
     assert.deepEqual(resumed.summary?.evaluation, straight.summary?.evaluation);
   });
@@ -221,11 +201,14 @@ describe('ml3 pg-ml3 (model-free ML3 commands)', () => {
       testSeeds: 1,
       checkpointEvery: 1,
     };
-    const { straight, resumed, metrics } = await straightAndResumed(
+    const { straight, part, resumed } = await straightAndResumed(
       pgMl3Experiment as never,
       config,
       2,
+      'ml3-pgml3-resume-',
     );
+    assert.equal(part.status, 'interrupted');
+    assert.equal(resumed.status, 'completed');
     assert.deepEqual(metrics(resumed), metrics(straight));
     assert.deepEqual(resumed.summary?.test, straight.summary?.test);
   });
