@@ -26,10 +26,19 @@ export interface LockstepArgs<E extends Env> {
   horizon: number;
   stateSize: number;
   actionSize: number;
-  /** The recorded state of an env. */
-  stateOf: (env: E) => ArrayLike<number>;
-  /** Actions [G × A] for the current states [G × S] at step t. */
+  /**
+   * The recorded state of an env, after its reset or step (`observation` is what that call
+   * returned): e.g. `env.getState()`, or the observation scaled.
+   */
+  stateOf: (env: E, observation: unknown) => ArrayLike<number>;
+  /** Actions [G × A] for the current states [G × S] at step t (envs still running). */
   act: (states: Float32Array, t: number) => ArrayLike<number>;
+  /** Called after env g's step t with what the step returned (rewards, termination). */
+  onStep?: (
+    g: number,
+    t: number,
+    step: { observation: unknown; reward: number; terminated: boolean },
+  ) => void;
 }
 
 /**
@@ -46,14 +55,13 @@ export function rolloutLockstep<E extends Env>(args: LockstepArgs<E>): LockstepR
   const actions = new Float32Array(G * H * A);
   const terminatedAt = new Int32Array(G).fill(-1);
   const now = new Float32Array(G * S);
-  const record = (g: number, t: number) => {
-    const st = args.stateOf(envs[g]!);
+  const record = (g: number, t: number, observation: unknown) => {
+    const st = args.stateOf(envs[g]!, observation);
     for (let k = 0; k < S; k++) now[g * S + k] = st[k]!;
     states.set(now.subarray(g * S, (g + 1) * S), (g * (H + 1) + t) * S);
   };
   envs.forEach((env, g) => {
-    env.reset(args.resets[g]);
-    record(g, 0);
+    record(g, 0, env.reset(args.resets[g])[0]);
   });
   const a = new Float32Array(A);
   for (let t = 0; t < H; t++) {
@@ -65,9 +73,10 @@ export function rolloutLockstep<E extends Env>(args: LockstepArgs<E>): LockstepR
       if (terminatedAt[g]! < 0) {
         for (let k = 0; k < A; k++) a[k] = act[g * A + k]!;
         actions.set(a, (g * H + t) * A);
-        const [, , terminated] = envs[g]!.step(a as never);
+        const [observation, reward, terminated] = envs[g]!.step(a as never);
         if (terminated) terminatedAt[g] = t + 1;
-        record(g, t + 1);
+        args.onStep?.(g, t, { observation, reward, terminated });
+        record(g, t + 1, observation);
       } else {
         states.set(now.subarray(g * S, (g + 1) * S), (g * (H + 1) + t + 1) * S);
       }

@@ -1,9 +1,24 @@
 /**
  * `ml3/ml3`: learned losses M_φ, the bi-level meta-train step (Algorithm 1), meta-test
- * (Algorithm 2), learned-loss files, and the task definitions of the model-based experiments
- * (the reacher's policy, learned loss, task loss, real rollouts and held-out test protocol; the
- * mountain car's).
+ * (Algorithm 2), learned-loss files, and the paper's experiments, one folder each under
+ * `experiments/` (task, meta-training, meta-test): sine regression, shaped sine, the model-based
+ * reacher, the mountain car with extra information, and model-free ML3 (policy gradient).
  */
+
+export {
+  type ExtraInformation,
+  extraVariants,
+  type MetaTrainConfig,
+  type MetaTrainer,
+  type Metrics,
+  restoreParams,
+  variantLabel,
+} from './experiments/metaTrainer.js';
+export * from './experiments/mountainCar/index.js';
+export * from './experiments/policyGradient/index.js';
+export * from './experiments/reacher/index.js';
+export * from './experiments/shapedSine/index.js';
+export * from './experiments/sine/index.js';
 export {
   initLearnedLoss,
   type LearnedLossSpec,
@@ -24,76 +39,3 @@ export {
   type MetaStepResult,
   metaGradient,
 } from './metaStep.js';
-export {
-  CAR_LOSS,
-  CAR_POLICY,
-  type CarGoals,
-  carLearnedLoss,
-  carPolicyActions,
-  carRolloutPolicy,
-  carTaskLoss,
-  carTwinRollout,
-  EXTRA_GOAL_SOFTMIN,
-  VELOCITY_SCALE,
-} from './mountainCarTask.js';
-export {
-  CAR_INTERMEDIATE_STEPS,
-  CAR_INTERMEDIATE_X,
-  CAR_PG_TASK,
-  initPgLoss,
-  initPgPolicies,
-  learnedPolicyLoss,
-  makePgEnvs,
-  normalisedAdvantages,
-  type PgLossBase,
-  type PgMetaStepResult,
-  type PgRollouts,
-  type PgTask,
-  type PgTestCurve,
-  type PgTestMethod,
-  pgLossSpec,
-  pgMetaStep,
-  pgPolicySpec,
-  REACHER_PG_TASK,
-  reinforceLoss,
-  rolloutPgPolicies,
-  trainPgPolicies,
-} from './policyLoss.js';
-export {
-  comparePgMethods,
-  heldOutPgTasks,
-  type PgCompareArgs,
-  type PgMethodCurve,
-  pgTestMethods,
-} from './policyLossTest.js';
-export {
-  fingertipDistances,
-  jointGoal,
-  jointGoalsTensor,
-  REACHER_JOINT_STATE,
-  REACHER_LOSS,
-  REACHER_POLICY,
-  type ReacherEpisode,
-  type ReacherRollouts,
-  reacherLearnedLoss,
-  reacherLossFeatures,
-  reacherPolicyActions,
-  reacherTaskLoss,
-  rolloutPolicy,
-  sampleFingertipGoal,
-  sampleReacherEpisodes,
-} from './reacherTask.js';
-export {
-  adaptReacherPolicies,
-  heldOutReacherEpisodes,
-  learnedRewardEvaluator,
-  type MethodResult,
-  median,
-  optimisePoliciesThroughModel,
-  planReacherEpisodes,
-  type ReacherDynamics,
-  type ReacherInnerLoss,
-  type ReacherTestOptions,
-  reacherModelTaskLoss,
-  testReacherLoss,
-} from './reacherTest.js';

@@ -72,21 +72,30 @@ export interface AdaptArgs {
   lr: number;
   /** The loss to descend (a learned loss with φ fixed, or a hand-written one); scalar sum over the batch. */
   loss: (theta: Params) => tf.Scalar;
-  /** Called before each step and after the last with the current parameters (e.g. to record a metric). */
+  /**
+   * Called before each step and after the last with the current parameters: to record a metric,
+   * or to collect the data the next step learns on (e.g. a real rollout of the current policy).
+   */
   observe?: (step: number, theta: Params) => void;
+  /**
+   * The parameter update from the gradients (default: plain SGD, θ − lr·g, as Algorithm 2);
+   * baselines pass another optimiser's step (e.g. `Adam.step`). Returns new tensors.
+   */
+  update?: (theta: Params, grads: tf.Tensor[]) => tf.Tensor[];
 }
 
 /**
- * Algorithm 2 (meta-test): trains parameters with plain SGD on a fixed loss; returns the final
- * parameters (kept; the caller disposes them).
+ * Algorithm 2 (meta-test): trains parameters with plain SGD (or `update`) on a fixed loss;
+ * returns the final parameters (kept; the caller disposes them).
  */
 export function adapt(args: AdaptArgs): tf.Tensor[] {
   let theta = args.theta0.map((t) => tf.keep(t.clone()));
+  const update = args.update ?? ((th: Params, g: tf.Tensor[]) => sgdStep(th, g, args.lr));
   for (let k = 0; k < args.steps; k++) {
     args.observe?.(k, theta);
     const next = tf.tidy(() => {
       const g = tf.grads((...th: tf.Tensor[]) => args.loss(th))(theta);
-      return sgdStep(theta, g, args.lr).map((t) => tf.keep(t));
+      return update(theta, g).map((t) => tf.keep(t));
     });
     for (const t of theta) t.dispose();
     theta = next;

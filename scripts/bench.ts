@@ -33,9 +33,7 @@ import {
   RNG,
   type VectorEnv,
 } from '../envs/index.js';
-import { initLearnedLoss } from '../ml3/index.js';
-import { REACHER_LOSS } from '../ml3/reacherTask.js';
-import { learnedRewardEvaluator } from '../ml3/reacherTest.js';
+import { initLearnedLoss, learnedRewardEvaluator, REACHER_LOSS } from '../ml3/index.js';
 import { mountainCarExperiment } from './experiments/mountainCar.js';
 import { pgMl3Experiment } from './experiments/pgMl3.js';
 import { reacherExperiment } from './experiments/reacher.js';

@@ -7,12 +7,17 @@
 import { mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
 import { BACKEND_NAMES, type BackendName, selectBackend, stackParams } from '../../agents/index.js';
-import { loadLearnedLoss } from '../../ml3/index.js';
+import {
+  evaluateSineLosses,
+  loadLearnedLoss,
+  oneStepTheta,
+  type PgMl3Config,
+  type ShapedSineConfig,
+  type SineConfig,
+} from '../../ml3/index.js';
 import { evaluateCarFile } from '../experiments/mountainCar.js';
-import { evaluatePgMl3File, type PgMl3Config } from '../experiments/pgMl3.js';
+import { evaluatePgMl3File } from '../experiments/pgMl3.js';
 import { evaluateReacherFile } from '../experiments/reacher.js';
-import { oneStepTheta, type ShapedSineConfig } from '../experiments/shapedSine.js';
-import { evaluateSineLosses, type SineConfig } from '../experiments/sine.js';
 import { writeJsonAtomic } from '../run/files.js';
 import { parseNonNegativeInt } from './envs.js';
 import { UsageError } from './usage.js';
@@ -56,12 +61,12 @@ export async function evaluateLearnedLoss(
       return evaluateCarFile(path, { dir: options.out, log, steps: options.steps });
     case 'sine': {
       const trained = document.training.config as unknown as SineConfig;
-      const result = evaluateSineLosses([path], trained, {
+      const result = evaluateSineLosses([path], trained.innerLr, {
         seed: options.seed,
         testTasks: options.goals,
         testSteps: options.steps ?? trained.testSteps,
       });
-      const m = (k: string) => (result[k] as number).toFixed(3);
+      const m = (k: 'testMseMl3' | 'testMseMse') => result[k].toFixed(3);
       log(
         `test MSE on ${options.goals} fresh tasks: learned loss ${m('testMseMl3')}, MSE loss ${m('testMseMse')}`,
       );

@@ -24,7 +24,7 @@ export function parseField(raw: string, spec: FieldSpec, flag: string): number |
       if (raw === 'true' || raw === 'false') return raw === 'true';
       throw new InvalidArgumentError(`${flag} must be true or false, got "${raw}"`);
     case 'string':
-      if (spec.choices && !spec.choices.includes(raw)) {
+      if ('choices' in spec && !spec.choices.includes(raw)) {
         throw new InvalidArgumentError(
           `${flag} must be one of ${spec.choices.join(', ')}, got "${raw}"`,
         );

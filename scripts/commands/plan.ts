@@ -24,8 +24,7 @@ import {
   type RgbFrame,
   RNG,
 } from '../../envs/index.js';
-import { loadLearnedLoss } from '../../ml3/index.js';
-import { learnedRewardEvaluator } from '../../ml3/reacherTest.js';
+import { learnedRewardEvaluator, loadLearnedLoss } from '../../ml3/index.js';
 import { writeFileAtomic } from '../run/files.js';
 import { parseNonNegativeInt } from './envs.js';
 import { UsageError } from './usage.js';

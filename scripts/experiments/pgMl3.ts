@@ -1,76 +1,25 @@
 /**
- * `ml3 pg-ml3 train|test`: model-free ML3 — a learned policy loss meta-trained over reacher
- * targets or car start positions (see ml3/policyLoss.ts for the design), then tested on held-out
- * tasks against REINFORCE and PPO on the true reward at equal env samples.
- *
- * Meta-training keeps G policy "slots", one per task. Each iteration adapts every slot's policy
- * by one step on M_φ, updates φ from the fresh episodes of the adapted policies, and keeps the
- * adapted policies; a slot is re-initialised (new policy, new task) after `lifetime` iterations,
- * with the slots' ages staggered, so M_φ learns from policies at every stage of a test run.
+ * `ml3 pg-ml3 train|test`: the CLI of model-free ML3 (the science is in
+ * `ml3/experiments/policyGradient/`): flags, the learned-loss file, and the held-out comparison
+ * with REINFORCE and PPO as `test.json` and a plot.
  */
-import * as tf from '@tensorflow/tfjs';
+import { mean, std } from '../../envs/core/stats.js';
+import { RNG } from '../../envs/index.js';
 import {
-  Adam,
-  type AdamState,
-  globalNormClip,
-  tensorsFromJson,
-  tensorsToJson,
-} from '../../agents/index.js';
-import { type Env, InvalidArgument, RNG, type RNGState } from '../../envs/index.js';
-import {
-  CAR_PG_TASK,
   comparePgMethods,
-  initPgLoss,
-  initPgPolicies,
-  loadLearnedLoss,
-  makePgEnvs,
-  type PgLossBase,
+  loadPgLossFile,
+  PG_ML3_DEFAULTS,
   type PgMethodCurve,
-  type PgTask,
+  type PgMl3Config,
+  PgMl3MetaTrainer,
   pgLossSpec,
-  pgMetaStep,
-  REACHER_PG_TASK,
   saveLearnedLoss,
 } from '../../ml3/index.js';
-import type { ConfigSchema, Experiment, RunTools, TestCommand } from '../run/experiment.js';
-import { CorruptFileError, writeJsonAtomic } from '../run/files.js';
+import type { ConfigSchema, RunTools, TestCommand } from '../run/experiment.js';
+import { writeJsonAtomic } from '../run/files.js';
 import { packageVersion } from '../run/meta.js';
 import { type PlotSpec, writePlots } from '../run/plots.js';
-import { RunDir } from '../run/runDir.js';
-
-/** Config of a model-free ML3 run (flags map 1:1). */
-export interface PgMl3Config {
-  /** `reacher` (targets) or `car` (start positions). */
-  task: 'reacher' | 'car';
-  /** Shape the outer PG loss with the task's intermediate goal (car; paper IV.B). */
-  extra: boolean;
-  /** The learned loss's fixed part: `reinforce` (M = −Â log π + N_φ) or `none` (M = N_φ). */
-  base: PgLossBase;
-  /** Meta-training iterations. */
-  iterations: number;
-  /** Policy slots (tasks) per iteration. */
-  tasks: number;
-  /** Episodes per task per rollout. */
-  episodes: number;
-  /** Inner SGD learning rate α (also the test's step size for M_φ). */
-  innerLr: number;
-  /** Adam learning rate of φ. */
-  outerLr: number;
-  /** Global norm clip of ∇φ. */
-  maxGradNorm: number;
-  /** Iterations a slot's policy lives before it is re-initialised. */
-  lifetime: number;
-  /** Test: held-out tasks per seed, iterations, seeds. */
-  testTasks: number;
-  testIterations: number;
-  testSeeds: number;
-  /** Test: Adam learning rate of REINFORCE and PPO. */
-  baselineLr: number;
-  /** Test: the return whose first crossing is reported as samples-to-target. */
-  targetReturn: number;
-  seed: number;
-  checkpointEvery: number;
-}
+import { metaExperiment, openRunOf } from './metaExperiment.js';
 
 /** Options of the held-out test. */
 export interface PgMl3TestOptions {
@@ -117,93 +66,6 @@ const SCHEMA: ConfigSchema<PgMl3Config> = {
   checkpointEvery: { type: 'int', doc: 'iterations between checkpoints', min: 1 },
 };
 
-const DEFAULTS: PgMl3Config = {
-  task: 'reacher',
-  extra: false,
-  base: 'reinforce',
-  iterations: 400,
-  tasks: 8,
-  episodes: 8,
-  innerLr: 0.1,
-  outerLr: 3e-3,
-  maxGradNorm: 1,
-  lifetime: 50,
-  testTasks: 8,
-  testIterations: 50,
-  testSeeds: 3,
-  baselineLr: 1e-2,
-  targetReturn: -12,
-  seed: 0,
-  checkpointEvery: 25,
-};
-
-/** The task family of a config. */
-export function pgTaskOf(name: string): PgTask {
-  if (name === 'reacher') return REACHER_PG_TASK;
-  if (name === 'car') return CAR_PG_TASK;
-  throw new InvalidArgument(`unknown pg-ml3 task "${name}"; allowed: reacher, car`);
-}
-
-interface PgMl3State {
-  task: PgTask;
-  envs: Env[];
-  phi: tf.Tensor[];
-  adam: Adam;
-  /** Batched over the slots. */
-  theta: tf.Tensor[];
-  ages: number[];
-  taskOptions: Record<string, unknown>[];
-  rng: RNG;
-}
-
-function build(config: PgMl3Config): PgMl3State {
-  const task = pgTaskOf(config.task);
-  const phi = initPgLoss(task, new RNG(RNG.deriveSeed(config.seed, 'pg-ml3/phi')));
-  const rng = new RNG(RNG.deriveSeed(config.seed, 'pg-ml3/train'));
-  const G = config.tasks;
-  return {
-    task,
-    envs: makePgEnvs(task, G * config.episodes),
-    phi,
-    adam: new Adam(phi, config.outerLr),
-    theta: initPgPolicies(task, G, rng),
-    // Staggered, so that at any time the slots hold policies at different stages of training.
-    ages: Array.from({ length: G }, (_, g) => Math.floor((g * config.lifetime) / G)),
-    taskOptions: Array.from({ length: G }, () => task.sampleTask(rng)),
-    rng,
-  };
-}
-
-/** Replaces the policies of the slots in `slots` by fresh ones (new tensors; disposes the old). */
-function reinitSlots(state: PgMl3State, slots: number[]): void {
-  if (slots.length === 0) return;
-  const fresh = initPgPolicies(state.task, slots.length, state.rng);
-  const next = tf.tidy(() =>
-    state.theta.map((p, i) =>
-      tf.concat(
-        Array.from({ length: p.shape[0]! }, (_, g) => {
-          const k = slots.indexOf(g);
-          return k < 0 ? p.slice(g, 1) : fresh[i]!.slice(k, 1);
-        }),
-      ),
-    ),
-  );
-  for (const t of [...state.theta, ...fresh]) t.dispose();
-  state.theta = next;
-  for (const g of slots) {
-    state.ages[g] = 0;
-    state.taskOptions[g] = state.task.sampleTask(state.rng);
-  }
-}
-
-function dispose(state: PgMl3State): void {
-  for (const env of state.envs) env.close();
-  for (const t of [...state.phi, ...state.theta]) t.dispose();
-  state.adam.dispose();
-}
-
-const mean = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0) / xs.length;
-
 /** The test comparison's plot: mean ± std over seeds of each method's return vs env steps. */
 const TEST_PLOT: PlotSpec = {
   file: 'test-returns',
@@ -227,27 +89,17 @@ export async function evaluatePgMl3File(
   options: PgMl3TestOptions,
   tools: { dir?: string; log: (m: string) => void },
 ): Promise<Record<string, unknown>> {
-  const { phi, document } = loadLearnedLoss(path);
+  const file = loadPgLossFile(path);
   try {
-    const context = document.context as
-      | { task?: string; innerLr?: number; base?: PgLossBase }
-      | undefined;
-    if (
-      typeof context?.task !== 'string' ||
-      !(Number(context.innerLr) > 0) ||
-      (context.base !== 'reinforce' && context.base !== 'none')
-    )
-      throw new CorruptFileError(`${path} has no pg-ml3 context { task, innerLr, base }`);
-    const task = pgTaskOf(context.task);
     const seeds = Array.from({ length: options.seeds }, (_, i) => options.seed + i);
     const curves = comparePgMethods(
       {
-        task,
-        phi,
-        base: context.base,
-        innerLr: context.innerLr!,
+        task: file.task,
+        phi: file.phi,
+        base: file.context.base,
+        innerLr: file.context.innerLr,
         tasks: options.tasks,
-        episodesPerTask: (document.training.config as { episodes?: number }).episodes ?? 8,
+        episodesPerTask: file.episodesPerTask,
         iterations: options.iterations,
         seeds,
         baselineLr: options.baselineLr,
@@ -263,22 +115,28 @@ export async function evaluatePgMl3File(
         `${c.method.padEnd(15)} final return ${s.finalReturnMean.toFixed(2)} ± ${s.finalReturnStd.toFixed(2)}; samples to ${options.targetReturn}: ${s.samplesToTarget.map((x) => x ?? 'never').join(', ')}`,
       );
     }
-    const result = { learnedLoss: path, task: task.name, seeds, options, summary: table, curves };
+    const result = {
+      learnedLoss: path,
+      task: file.task.name,
+      seeds,
+      options,
+      summary: table,
+      curves,
+    };
     if (tools.dir) {
       writeJsonAtomic(`${tools.dir}/test.json`, result);
       await writePlots(`${tools.dir}/plots`, curveRows(curves), [TEST_PLOT]);
     }
     return result;
   } finally {
-    for (const t of phi) t.dispose();
+    file.dispose();
   }
 }
 
 function summariseCurve(c: PgMethodCurve) {
-  const m = mean(c.finalReturn);
   return {
-    finalReturnMean: m,
-    finalReturnStd: Math.sqrt(mean(c.finalReturn.map((r) => (r - m) ** 2))),
+    finalReturnMean: mean(c.finalReturn),
+    finalReturnStd: std(c.finalReturn),
     finalReturns: c.finalReturn,
     finalTerminatedFraction: c.terminatedFraction.at(-1)!,
     samplesToTarget: c.samplesToTarget,
@@ -304,151 +162,54 @@ const test: TestCommand<PgMl3TestOptions> = {
   schema: TEST_SCHEMA,
   defaults: { tasks: 8, iterations: 50, seeds: 3, seed: 100, baselineLr: 1e-2, targetReturn: -12 },
   async run(runPath, options, tools) {
-    const run = RunDir.open(runPath);
-    const saved = run.readConfig();
-    if (saved.experiment !== 'pg-ml3')
-      throw new CorruptFileError(`${runPath} is a run of "${saved.experiment}", not "pg-ml3"`);
-    const path = run.file('learned-loss.json');
+    const { run } = openRunOf<PgMl3Config>(runPath, 'pg-ml3');
     // Its own folder per setting: never overwrite the test that ended training (`test/`).
     const dir = run.file(
       'tests',
       `seed${options.seed}-seeds${options.seeds}-tasks${options.tasks}-it${options.iterations}`,
     );
-    return evaluatePgMl3File(path, options, { dir, log: tools.log });
+    return evaluatePgMl3File(run.file('learned-loss.json'), options, { dir, log: tools.log });
   },
 };
 
+/** Saves the learned-loss file and runs the held-out comparison into `test/`. */
+async function summarize(trainer: PgMl3MetaTrainer, config: PgMl3Config, tools: RunTools) {
+  const path = tools.run.file('learned-loss.json');
+  saveLearnedLoss(
+    path,
+    pgLossSpec(trainer.task),
+    trainer.phi,
+    { experiment: 'pg-ml3', config: { ...config }, seed: config.seed },
+    packageVersion(),
+    trainer.lossContext(),
+  );
+  tools.log(`learned policy loss written to ${path}`);
+  const result = await evaluatePgMl3File(
+    path,
+    {
+      tasks: config.testTasks,
+      iterations: config.testIterations,
+      seeds: config.testSeeds,
+      seed: RNG.deriveSeed(config.seed, 'pg-ml3/test') % 1_000_000,
+      baselineLr: config.baselineLr,
+      targetReturn: config.targetReturn,
+    },
+    { dir: tools.run.file('test'), log: tools.log },
+  );
+  return { learnedLoss: 'learned-loss.json', test: result.summary, testFolder: 'test' };
+}
+
 /** Model-free ML3 (learned policy losses). */
-export const pgMl3Experiment: Experiment<PgMl3Config, PgMl3State> = {
+export const pgMl3Experiment = metaExperiment({
   name: 'pg-ml3',
   description: 'model-free ML3: meta-train a learned policy loss (reacher targets or car starts)',
   schema: SCHEMA,
-  defaults: DEFAULTS,
-  usesTensorflow: true,
+  defaults: PG_ML3_DEFAULTS,
   progressMetric: 'meta/return_after',
-  iterations: (c) => c.iterations,
-  checkpointEvery: (c) => c.checkpointEvery,
-  init(config) {
-    if (config.extra && !pgTaskOf(config.task).shapedReward)
-      throw new InvalidArgument(
-        `--extra needs a task with extra information (car), not ${config.task}`,
-      );
-    return build(config);
-  },
-  step(state, _iteration, config) {
-    const r = pgMetaStep({
-      task: state.task,
-      envs: state.envs,
-      phi: state.phi,
-      theta: state.theta,
-      taskOptions: state.taskOptions,
-      episodesPerTask: config.episodes,
-      innerLr: config.innerLr,
-      base: config.base,
-      extra: config.extra,
-      rng: state.rng,
-    });
-    const gradNorm = tf.tidy(() =>
-      Math.sqrt(r.grads.reduce((a, g) => a + g.square().sum().dataSync()[0]!, 0)),
-    );
-    const clipped = tf.tidy(() =>
-      globalNormClip(r.grads, config.maxGradNorm).map((g) => tf.keep(g)),
-    );
-    const phi = state.adam.step(state.phi, clipped);
-    for (const t of [...state.phi, ...r.grads, ...clipped, ...state.theta]) t.dispose();
-    state.phi = phi;
-    state.theta = r.adapted;
-    state.ages = state.ages.map((a) => a + 1);
-    reinitSlots(
-      state,
-      state.ages.flatMap((a, g) => (a >= config.lifetime ? [g] : [])),
-    );
-    return {
-      'meta/return_before': mean(r.before.returns),
-      'meta/return_after': mean(r.after.returns),
-      'meta/improvement': mean(r.after.returns) - mean(r.before.returns),
-      'meta/terminated_after': mean(r.after.terminated),
-      'meta/task_loss': r.taskLoss,
-      'meta/grad_norm': gradNorm,
-    };
-  },
-  save: (state) => ({
-    phi: tensorsToJson(state.phi),
-    adam: state.adam.getState(),
-    theta: tensorsToJson(state.theta),
-    ages: state.ages,
-    taskOptions: state.taskOptions,
-    rng: state.rng.getState(),
-  }),
-  load(json, config) {
-    const s = json as {
-      phi: unknown;
-      adam: AdamState;
-      theta: unknown;
-      ages: number[];
-      taskOptions: Record<string, unknown>[];
-      rng: RNGState;
-    };
-    const state = build(config);
-    try {
-      const phi = tensorsFromJson(
-        s.phi,
-        state.phi.map((p) => p.shape),
-      );
-      const theta = tensorsFromJson(
-        s.theta,
-        state.theta.map((p) => p.shape),
-      );
-      for (const t of [...state.phi, ...state.theta]) t.dispose();
-      state.phi = phi;
-      state.theta = theta;
-      state.adam.setState(s.adam);
-      if (
-        !Array.isArray(s.ages) ||
-        s.ages.length !== config.tasks ||
-        !Array.isArray(s.taskOptions) ||
-        s.taskOptions.length !== config.tasks
-      )
-        throw new RangeError(`ages and taskOptions must hold one entry per slot (${config.tasks})`);
-      state.ages = s.ages;
-      state.taskOptions = s.taskOptions;
-      state.rng.setState(s.rng);
-    } catch (err) {
-      dispose(state);
-      throw new CorruptFileError(`corrupt pg-ml3 checkpoint state: ${(err as Error).message}`);
-    }
-    return state;
-  },
-  async summarize(state, config, tools: RunTools) {
-    const path = tools.run.file('learned-loss.json');
-    saveLearnedLoss(
-      path,
-      pgLossSpec(state.task),
-      state.phi,
-      {
-        experiment: 'pg-ml3',
-        config: config as unknown as Record<string, unknown>,
-        seed: config.seed,
-      },
-      packageVersion(),
-      { task: config.task, innerLr: config.innerLr, base: config.base, extra: config.extra },
-    );
-    tools.log(`learned policy loss written to ${path}`);
-    const result = await evaluatePgMl3File(
-      path,
-      {
-        tasks: config.testTasks,
-        iterations: config.testIterations,
-        seeds: config.testSeeds,
-        seed: RNG.deriveSeed(config.seed, 'pg-ml3/test') % 1_000_000,
-        baselineLr: config.baselineLr,
-        targetReturn: config.targetReturn,
-      },
-      { dir: tools.run.file('test'), log: tools.log },
-    );
-    return { learnedLoss: 'learned-loss.json', test: result.summary, testFolder: 'test' };
-  },
-  dispose,
+  create: (config) => new PgMl3MetaTrainer(config),
+  restore: (json, config) => PgMl3MetaTrainer.fromJSON(json, config),
+  summarize,
+  test,
   plots: [
     {
       file: 'meta-returns',
@@ -462,5 +223,4 @@ export const pgMl3Experiment: Experiment<PgMl3Config, PgMl3State> = {
       ],
     },
   ],
-  test: test as unknown as TestCommand,
-};
+});

@@ -3,21 +3,53 @@
  * 1:1), a state that advances one iteration at a time and round-trips through JSON (so runs
  * checkpoint and resume exactly), a summary, plots and an optional test command.
  */
+import type { Metrics } from '../../ml3/index.js';
 import type { PlotSpec } from './plots.js';
 import type { RunDir } from './runDir.js';
 
-/** One config field: its type, help text and allowed values. */
-export type FieldSpec =
-  | { type: 'number'; doc: string; min?: number; max?: number }
-  | { type: 'int'; doc: string; min?: number; max?: number }
-  | { type: 'boolean'; doc: string }
-  | { type: 'string'; doc: string; choices?: readonly string[] };
+/** A numeric config field. */
+export interface NumberField {
+  type: 'number' | 'int';
+  doc: string;
+  min?: number;
+  max?: number;
+}
+/** A boolean config field (`--flag true|false`). */
+export interface BooleanField {
+  type: 'boolean';
+  doc: string;
+}
+/** A free-text config field. */
+export interface TextField {
+  type: 'string';
+  doc: string;
+}
+/** A config field with a fixed set of values (its config type is their literal union). */
+export interface ChoiceField<T extends string = string> {
+  type: 'string';
+  doc: string;
+  choices: readonly T[];
+}
 
-/** A schema with one field per config key. */
-export type ConfigSchema<C> = { [K in keyof C]: FieldSpec };
+/** One config field: its type, help text and allowed values. */
+export type FieldSpec = NumberField | BooleanField | TextField | ChoiceField;
+
+/** The field spec a config value of type `V` needs: a union of strings needs its `choices`. */
+export type FieldFor<V> = [V] extends [boolean]
+  ? BooleanField
+  : [V] extends [number]
+    ? NumberField
+    : [V] extends [string]
+      ? string extends V
+        ? TextField
+        : ChoiceField<V & string>
+      : never;
+
+/** A schema with one field per config key, typed by the key's value. */
+export type ConfigSchema<C> = { [K in keyof C]-?: FieldFor<C[K]> };
 
 /** Numbers logged for one iteration (a line of metrics.jsonl). */
-export type Metrics = Record<string, number>;
+export type { Metrics };
 
 /** Tools the runner hands to an experiment. */
 export interface RunTools {
@@ -28,7 +60,7 @@ export interface RunTools {
 }
 
 /** A training experiment (`ml3 <name> train`). */
-export interface Experiment<C extends object = Record<string, unknown>, S = unknown> {
+export interface Experiment<C extends object = object, S = unknown, T extends object = object> {
   /** Command name, e.g. `cem`. */
   readonly name: string;
   /** One line for `--help`. */
@@ -64,11 +96,11 @@ export interface Experiment<C extends object = Record<string, unknown>, S = unkn
   /** Plots drawn from metrics.jsonl. */
   readonly plots: readonly PlotSpec[];
   /** `ml3 <name> test`: evaluates a finished run. */
-  readonly test?: TestCommand;
+  readonly test?: TestCommand<T>;
 }
 
 /** A test command over a run folder. */
-export interface TestCommand<T extends object = Record<string, unknown>> {
+export interface TestCommand<T extends object = object> {
   /** Sub-command name (default `test`; `ml3 pg eval`). */
   readonly commandName?: string;
   readonly description: string;

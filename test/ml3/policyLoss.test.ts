@@ -3,12 +3,13 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../agents/index.js';
 import { RNG } from '../../envs/index.js';
-import { initLearnedLoss, metaGradient } from '../../ml3/index.js';
 import {
   CAR_PG_TASK,
+  initLearnedLoss,
   initPgPolicies,
   learnedPolicyLoss,
   makePgEnvs,
+  metaGradient,
   normalisedAdvantages,
   type PgTask,
   pgLossSpec,
@@ -16,7 +17,7 @@ import {
   reinforceLoss,
   rolloutPgPolicies,
   trainPgPolicies,
-} from '../../ml3/policyLoss.js';
+} from '../../ml3/index.js';
 
 before(async () => {
   await selectBackend('wasm');

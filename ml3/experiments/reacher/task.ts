@@ -1,8 +1,8 @@
 /**
  * The model-based reacher task of ML3 (paper IV.A.2): a goal-conditioned policy on
  * `rapier/Reacher-v0`, a learned loss M_φ(s_t, a_t, d) over its rollouts, the task loss (through
- * a learned dynamics model, or any source of states), and real-simulator rollouts of a batch of
- * goals.
+ * a learned dynamics model, the arm's exact twin, or any source of states), and real-simulator
+ * rollouts of a batch of goals.
  *
  * States are the arm's joint state s = [q0, q1, q̇0, q̇1] (`ReacherEnv.getState()` without the
  * target); a goal is a fingertip target, turned into the joint-space goal g = [q0*, q1*, 0, 0]
@@ -10,13 +10,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
+  type DynamicsEnsemble,
   detach,
   type FeedbackPolicySpec,
   type LockstepRollouts,
   type Params,
   policyActions,
   rolloutLockstep,
-} from '../agents/index.js';
+  rolloutThroughModel,
+  type SimulatorTwin,
+} from '../../../agents/index.js';
 import {
   REACHER_DEFAULTS,
   ReacherEnv,
@@ -24,9 +27,8 @@ import {
   type RNG,
   reacherFingertip,
   reacherInverseKinematics,
-} from '../envs/index.js';
-import type { LearnedLossSpec } from './learnedLoss.js';
-import { learnedLossValues } from './learnedLoss.js';
+} from '../../../envs/index.js';
+import { type LearnedLossSpec, learnedLossValues } from '../../learnedLoss.js';
 
 /** Joint-state size (q0, q1, q̇0, q̇1). */
 export const REACHER_JOINT_STATE = 4;
@@ -147,6 +149,22 @@ export function reacherLearnedLoss(
     .mean(1);
 }
 
+/**
+ * M_φ of the actions θ takes on recorded states [G, H+1, 4] (θ batched per goal, φ fixed or
+ * carrying the meta-gradient): [G]. The states are constants; θ's gradient flows through the
+ * actions.
+ */
+export function reacherPolicyLearnedLoss(
+  phi: readonly tf.Tensor[],
+  theta: Params,
+  states: tf.Tensor,
+  goals: tf.Tensor,
+): tf.Tensor {
+  const [G, T] = states.shape as [number, number, number];
+  const visited = states.slice([0, 0, 0], [G, T - 1, REACHER_JOINT_STATE]);
+  return reacherLearnedLoss(phi, states, reacherPolicyActions(theta, visited, goals), goals);
+}
+
 /** Real reacher rollouts: the lockstep record plus each goal's final fingertip distance (m). */
 export interface ReacherRollouts extends LockstepRollouts {
   finalDistance: Float64Array;
@@ -223,5 +241,66 @@ export function jointGoalsTensor(episodes: readonly ReacherEpisode[]): tf.Tensor
   return tf.tensor2d(
     episodes.map((e) => jointGoal(e.target)),
     [episodes.length, 4],
+  );
+}
+
+/**
+ * What the task loss rolls policies out through: the learned dynamics ensemble (the paper's MBRL
+ * setting; `perMember` rolls each member out on its own) or the arm's differentiable twin (the
+ * exact equations the Rapier env emulates: no model error, to tell the learned loss's limits
+ * from the model's).
+ */
+export type ReacherDynamics =
+  | { kind: 'ensemble'; model: DynamicsEnsemble; perMember: boolean }
+  | { kind: 'twin'; twin: SimulatorTwin };
+
+/**
+ * The task loss of θ's rollouts through the dynamics from the given start states [G, 4] (the
+ * policy sees detached states, as in the authors' code): [G]. With an ensemble rolled out per
+ * member, the loss is the members' mean.
+ */
+export function reacherModelTaskLoss(
+  dynamics: ReacherDynamics,
+  theta: Params,
+  start: tf.Tensor,
+  goals: tf.Tensor,
+  horizon: number,
+): tf.Tensor {
+  if (dynamics.kind === 'twin') {
+    const states = [start];
+    let s = start;
+    for (let t = 0; t < horizon; t++) {
+      s = dynamics.twin.step(s, reacherPolicyActions(theta, detach(s), goals));
+      states.push(s);
+    }
+    return reacherTaskLoss(tf.stack(states, 1), goals);
+  }
+  const { model, perMember } = dynamics;
+  const rollout = rolloutThroughModel({
+    model,
+    start,
+    horizon,
+    perMember,
+    act: (s) => reacherPolicyActions(theta, detach(s), goals),
+  });
+  if (!perMember) return reacherTaskLoss(rollout.states, goals);
+  const [G, M, T] = rollout.states.shape as [number, number, number, number];
+  const perRollout = reacherTaskLoss(
+    rollout.states.reshape([G * M, T, REACHER_JOINT_STATE]),
+    goals
+      .expandDims(1)
+      .tile([1, M, 1])
+      .reshape([G * M, REACHER_JOINT_STATE]),
+  );
+  return perRollout.reshape([G, M]).mean(1);
+}
+
+/** The start states [G, 4] of rollouts recorded as [G, H+1, 4] values. */
+export function reacherStartStates(states: Float32Array, G: number, horizon: number): tf.Tensor2D {
+  return tf.tidy(() =>
+    tf
+      .tensor3d(states, [G, horizon + 1, REACHER_JOINT_STATE])
+      .slice([0, 0, 0], [G, 1, REACHER_JOINT_STATE])
+      .reshape([G, REACHER_JOINT_STATE]),
   );
 }

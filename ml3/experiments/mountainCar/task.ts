@@ -16,9 +16,9 @@ import {
   policyActions,
   rolloutLockstep,
   type SimulatorTwin,
-} from '../agents/index.js';
-import type { RapierMountainCarContinuousEnv } from '../envs/index.js';
-import { type LearnedLossSpec, learnedLossValues } from './learnedLoss.js';
+} from '../../../agents/index.js';
+import type { RapierMountainCarContinuousEnv } from '../../../envs/index.js';
+import { type LearnedLossSpec, learnedLossValues } from '../../learnedLoss.js';
 
 /** Velocities are divided by this in the policy input and in distances (m/s). */
 export const VELOCITY_SCALE = 5;

@@ -1,0 +1,33 @@
+/** ML3 exploration with extra information on the Rapier mountain car (paper IV.B). */
+export {
+  type CarLossContext,
+  type CarLossFile,
+  carInitialPolicy,
+  loadCarLossFile,
+} from './lossFile.js';
+export {
+  CAR_TEST_EPISODE_STEPS,
+  CAR_TEST_STARTS,
+  type CarTestEpisode,
+  type CarTestOptions,
+  testCarLoss,
+} from './metaTest.js';
+export {
+  CAR_LOSS,
+  CAR_POLICY,
+  type CarGoals,
+  carLearnedLoss,
+  carPolicyActions,
+  carRolloutPolicy,
+  carTaskLoss,
+  carTwinRollout,
+  EXTRA_GOAL_SOFTMIN,
+  VELOCITY_SCALE,
+} from './task.js';
+export {
+  type CarVariant,
+  carGoals,
+  MOUNTAIN_CAR_DEFAULTS,
+  type MountainCarConfig,
+  MountainCarMetaTrainer,
+} from './train.js';

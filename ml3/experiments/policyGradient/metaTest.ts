@@ -1,0 +1,262 @@
+/**
+ * Meta-test of a learned policy loss (model-free ML3, Algorithm 2): fresh policies on held-out
+ * tasks trained with M_φ only (plain SGD, as in meta-training), against REINFORCE (SGD and Adam)
+ * and PPO on the true reward, at equal env samples, over seeds.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Adam, type Params } from '../../../agents/index.js';
+import { mean, std } from '../../../envs/core/stats.js';
+import { RNG } from '../../../envs/index.js';
+import { LearnedLossFileError, loadLearnedLoss } from '../../lossFile.js';
+import { adapt } from '../../metaStep.js';
+import {
+  learnedPolicyLoss,
+  type PgLossBase,
+  policyLogProb,
+  ppoPolicyLoss,
+  reinforceLoss,
+  rolloutTensors,
+} from './losses.js';
+import {
+  initPgPolicies,
+  makePgEnvs,
+  type PgRollouts,
+  type PgTask,
+  rolloutPgPolicies,
+} from './task.js';
+import { pgTaskOf } from './train.js';
+
+/** How a fresh policy is trained at meta-test. */
+export type PgTestMethod =
+  | { kind: 'learned'; phi: readonly tf.Tensor[]; base: PgLossBase; lr: number }
+  | { kind: 'reinforce'; lr: number; optimizer: 'sgd' | 'adam' }
+  | { kind: 'ppo'; lr: number; epochs: number; clipCoef: number };
+
+/** Mean true episode return (and goal-reaching fraction) of each iteration of a meta-test run. */
+export interface PgTestCurve {
+  /** Env steps used before iteration i's episodes were collected. */
+  envSteps: number[];
+  meanReturn: number[];
+  terminatedFraction: number[];
+}
+
+/** The loss a method descends on the episodes `r` (and, for PPO, their log π at collection). */
+function methodLoss(
+  task: PgTask,
+  method: PgTestMethod,
+  theta: Params,
+  r: PgRollouts,
+  oldLogp: tf.Tensor | undefined,
+): tf.Scalar {
+  if (method.kind === 'learned') return learnedPolicyLoss(task, theta, method.phi, r, method.base);
+  if (method.kind === 'reinforce') return reinforceLoss(task, theta, r);
+  return ppoPolicyLoss(task, theta, r, oldLogp!, method.clipCoef);
+}
+
+/**
+ * Meta-test (Algorithm 2, model-free): G fresh policies, one per held-out task, each trained for
+ * `iterations` rounds of K episodes with `method`'s loss only (PPO: `epochs` steps per round).
+ * Every method sees the same number of env steps per iteration.
+ */
+export function trainPgPolicies(args: {
+  task: PgTask;
+  method: PgTestMethod;
+  taskOptions: readonly Record<string, unknown>[];
+  episodesPerTask: number;
+  iterations: number;
+  initRng: RNG;
+  rng: RNG;
+}): PgTestCurve {
+  const { task, method, taskOptions } = args;
+  const K = args.episodesPerTask;
+  const envs = makePgEnvs(task, taskOptions.length * K);
+  const theta0 = initPgPolicies(task, taskOptions.length, args.initRng);
+  const adam =
+    method.kind === 'ppo' || (method.kind === 'reinforce' && method.optimizer === 'adam')
+      ? new Adam(theta0, method.lr)
+      : undefined;
+  const epochs = method.kind === 'ppo' ? method.epochs : 1;
+  const curve: PgTestCurve = { envSteps: [], meanReturn: [], terminatedFraction: [] };
+  let envSteps = 0;
+  let r: PgRollouts | undefined;
+  let oldLogp: tf.Tensor | undefined;
+  try {
+    const theta = adapt({
+      theta0,
+      steps: args.iterations * epochs,
+      lr: method.lr,
+      update: adam && ((th, g) => adam.step(th, g)),
+      // Each round starts with fresh episodes of the current policies (measured, then learned on).
+      observe: (k, th) => {
+        if (k % epochs !== 0) return;
+        r = rolloutPgPolicies(task, envs, th, taskOptions, K, args.rng);
+        curve.envSteps.push(envSteps);
+        curve.meanReturn.push(mean(r.returns));
+        curve.terminatedFraction.push(mean(r.terminated));
+        envSteps += r.mask.reduce((s, v) => s + v, 0);
+        oldLogp?.dispose();
+        oldLogp =
+          method.kind === 'ppo' && k < args.iterations * epochs
+            ? tf.tidy(() => policyLogProb(task, th, rolloutTensors(task, r!)).logp)
+            : undefined;
+      },
+      loss: (th) => methodLoss(task, method, th, r!, oldLogp),
+    });
+    for (const t of theta) t.dispose();
+  } finally {
+    oldLogp?.dispose();
+    for (const env of envs) env.close();
+    for (const t of theta0) t.dispose();
+    adam?.dispose();
+  }
+  return curve;
+}
+
+/** Settings of {@link comparePgMethods}. */
+export interface PgCompareArgs {
+  task: PgTask;
+  /** The learned loss (φ fixed) and the inner learning rate it was meta-trained with. */
+  phi: readonly tf.Tensor[];
+  base: PgLossBase;
+  innerLr: number;
+  /** Held-out tasks per seed, episodes per task per iteration, training iterations. */
+  tasks: number;
+  episodesPerTask: number;
+  iterations: number;
+  /** Seeds: each draws its own held-out tasks, initial policies and action noise. */
+  seeds: readonly number[];
+  /** Adam learning rate of the REINFORCE and PPO baselines. */
+  baselineLr: number;
+  /** PPO epochs per batch. */
+  ppoEpochs: number;
+  /** The return whose first crossing is reported as "samples to reach". */
+  targetReturn: number;
+}
+
+/** Mean ± std over seeds of one method's curve. */
+export interface PgMethodCurve {
+  method: string;
+  envSteps: number[];
+  meanReturn: number[];
+  stdReturn: number[];
+  terminatedFraction: number[];
+  /** Per seed: env steps before the first iteration whose mean return ≥ the target (null: never). */
+  samplesToTarget: (number | null)[];
+  /** Per seed: mean return of the last iteration. */
+  finalReturn: number[];
+}
+
+/** The methods compared: the learned loss (plain SGD, as in meta-training) and the baselines. */
+export function pgTestMethods(args: PgCompareArgs): { name: string; method: PgTestMethod }[] {
+  return [
+    { name: 'ml3', method: { kind: 'learned', phi: args.phi, base: args.base, lr: args.innerLr } },
+    { name: 'reinforce-sgd', method: { kind: 'reinforce', lr: args.innerLr, optimizer: 'sgd' } },
+    {
+      name: 'reinforce-adam',
+      method: { kind: 'reinforce', lr: args.baselineLr, optimizer: 'adam' },
+    },
+    {
+      name: 'ppo',
+      method: { kind: 'ppo', lr: args.baselineLr, epochs: args.ppoEpochs, clipCoef: 0.2 },
+    },
+  ];
+}
+
+/** The held-out tasks of a test seed (a stream meta-training never draws from). */
+export function heldOutPgTasks(
+  task: PgTask,
+  count: number,
+  seed: number,
+): Record<string, unknown>[] {
+  const rng = new RNG(RNG.deriveSeed(seed, `pg-ml3/${task.name}/test-tasks`));
+  return Array.from({ length: count }, () => task.sampleTask(rng));
+}
+
+/**
+ * Trains fresh policies with every method on every seed's held-out tasks (same tasks, initial
+ * policies and noise stream for all methods of a seed) and aggregates the curves.
+ */
+export function comparePgMethods(
+  args: PgCompareArgs,
+  onProgress?: (done: number, total: number) => void,
+): PgMethodCurve[] {
+  const methods = pgTestMethods(args);
+  const total = methods.length * args.seeds.length;
+  let done = 0;
+  return methods.map(({ name, method }) => {
+    const curves: PgTestCurve[] = args.seeds.map((seed) => {
+      const curve = trainPgPolicies({
+        task: args.task,
+        method,
+        taskOptions: heldOutPgTasks(args.task, args.tasks, seed),
+        episodesPerTask: args.episodesPerTask,
+        iterations: args.iterations,
+        initRng: new RNG(RNG.deriveSeed(seed, 'pg-ml3/test-init')),
+        rng: new RNG(RNG.deriveSeed(seed, 'pg-ml3/test-noise')),
+      });
+      onProgress?.(++done, total);
+      return curve;
+    });
+    return aggregate(name, curves, args.targetReturn);
+  });
+}
+
+function aggregate(method: string, curves: PgTestCurve[], target: number): PgMethodCurve {
+  const n = curves[0]!.meanReturn.length;
+  const at = (i: number, key: 'meanReturn' | 'terminatedFraction' | 'envSteps') =>
+    curves.map((c) => c[key][i]!);
+  const range = Array.from({ length: n }, (_, i) => i);
+  return {
+    method,
+    envSteps: range.map((i) => mean(at(i, 'envSteps'))),
+    meanReturn: range.map((i) => mean(at(i, 'meanReturn'))),
+    stdReturn: range.map((i) => std(at(i, 'meanReturn'))),
+    terminatedFraction: range.map((i) => mean(at(i, 'terminatedFraction'))),
+    samplesToTarget: curves.map((c) => {
+      const i = c.meanReturn.findIndex((r) => r >= target);
+      return i < 0 ? null : c.envSteps[i]!;
+    }),
+    finalReturn: curves.map((c) => c.meanReturn.at(-1)!),
+  };
+}
+
+/** What a pg-ml3 learned-loss file's test needs besides φ. */
+export interface PgLossContext {
+  task: string;
+  innerLr: number;
+  base: PgLossBase;
+  extra?: boolean;
+}
+
+/** A loaded learned policy loss: φ, its task, context and training episodes per task. */
+export interface PgLossFile {
+  phi: tf.Tensor[];
+  task: PgTask;
+  context: PgLossContext;
+  /** Episodes per task per iteration it was trained with (the test uses the same). */
+  episodesPerTask: number;
+  dispose(): void;
+}
+
+/** Loads a pg-ml3 learned-loss file; throws `LearnedLossFileError` when it has no pg-ml3 context. */
+export function loadPgLossFile(path: string): PgLossFile {
+  const { phi, document } = loadLearnedLoss(path);
+  const context = document.context as Partial<PgLossContext> | undefined;
+  if (
+    typeof context?.task !== 'string' ||
+    !(Number(context.innerLr) > 0) ||
+    (context.base !== 'reinforce' && context.base !== 'none')
+  ) {
+    for (const t of phi) t.dispose();
+    throw new LearnedLossFileError(`${path} has no pg-ml3 context { task, innerLr, base }`);
+  }
+  return {
+    phi,
+    task: pgTaskOf(context.task),
+    context: context as PgLossContext,
+    episodesPerTask: (document.training.config as { episodes?: number }).episodes ?? 8,
+    dispose() {
+      for (const t of phi) t.dispose();
+    },
+  };
+}

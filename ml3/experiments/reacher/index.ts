@@ -1,0 +1,50 @@
+/** ML3 reward learning for model-based RL on the Rapier reacher (paper IV.A.2). */
+export {
+  learnedRewardEvaluator,
+  optimisePoliciesThroughModel,
+  type PlannerBaseline,
+  plannerBaselines,
+  planReacherEpisodes,
+} from './baselines.js';
+export {
+  loadReacherLossFile,
+  type ReacherLossContext,
+  type ReacherLossFile,
+  reacherInitialPolicy,
+} from './lossFile.js';
+export {
+  adaptReacherPolicies,
+  heldOutReacherEpisodes,
+  type MethodResult,
+  type ReacherInnerLoss,
+  type ReacherLossUnderTest,
+  type ReacherTestOptions,
+  testReacherLoss,
+} from './metaTest.js';
+export {
+  fingertipDistances,
+  jointGoal,
+  jointGoalsTensor,
+  REACHER_JOINT_STATE,
+  REACHER_LOSS,
+  REACHER_POLICY,
+  type ReacherDynamics,
+  type ReacherEpisode,
+  type ReacherRollouts,
+  reacherLearnedLoss,
+  reacherLossFeatures,
+  reacherModelTaskLoss,
+  reacherPolicyActions,
+  reacherPolicyLearnedLoss,
+  reacherStartStates,
+  reacherTaskLoss,
+  rolloutPolicy,
+  sampleFingertipGoal,
+  sampleReacherEpisodes,
+} from './task.js';
+export {
+  REACHER_ML3_DEFAULTS,
+  type ReacherConfig,
+  ReacherMetaTrainer,
+  type ReacherModelData,
+} from './train.js';

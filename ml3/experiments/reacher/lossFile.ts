@@ -1,0 +1,103 @@
+/**
+ * A reacher learned-loss file's test context: what the held-out protocol needs besides φ (the
+ * policy's initial parameters, the trained dynamics ensemble or "twin", the horizon and the test's
+ * SGD settings), so that `ml3 eval` judges the file without its run folder.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import {
+  DynamicsEnsemble,
+  type DynamicsEnsembleJson,
+  initMlp,
+  type Params,
+  reacherTwin,
+  tensorsFromJson,
+} from '../../../agents/index.js';
+import { REACHER_DEFAULTS, RNG } from '../../../envs/index.js';
+import { LearnedLossFileError, loadLearnedLoss } from '../../lossFile.js';
+import { REACHER_POLICY, type ReacherDynamics } from './task.js';
+
+/** What the test protocol needs besides φ, stored in the learned-loss file. */
+export interface ReacherLossContext {
+  theta0: unknown;
+  /** The trained ensemble, or "twin" for the arm's exact equations. */
+  dynamics: DynamicsEnsembleJson | 'twin';
+  /** Ensemble rollouts per member. */
+  perMember: boolean;
+  horizon: number;
+  innerLr: number;
+  testSteps: number;
+}
+
+/** The policy's initial parameters θ₀ of a run (seeded). */
+export function reacherInitialPolicy(seed: number): Params {
+  return initMlp(REACHER_POLICY.net, new RNG(RNG.deriveSeed(seed, 'reacher/theta0')), {
+    scheme: 'torch',
+  });
+}
+
+/** A loaded reacher learned loss with its context; `dispose()` frees φ, θ₀ and the model. */
+export interface ReacherLossFile {
+  phi: tf.Tensor[];
+  theta0: Params;
+  dynamics: ReacherDynamics;
+  context: ReacherLossContext;
+  dispose(): void;
+}
+
+/** Loads a reacher learned-loss file; throws `LearnedLossFileError` on a file of another kind. */
+export function loadReacherLossFile(path: string): ReacherLossFile {
+  const { phi, document } = loadLearnedLoss(path);
+  const c = document.context as Partial<ReacherLossContext> | undefined;
+  try {
+    if (document.training?.experiment !== 'reacher' || !c || typeof c !== 'object') {
+      throw new LearnedLossFileError(
+        `${path} is not a learned loss of the reacher experiment (it has no reacher test context)`,
+      );
+    }
+    const { theta0, dynamics } = readContext(c, path);
+    return {
+      phi,
+      theta0,
+      dynamics,
+      context: c as ReacherLossContext,
+      dispose() {
+        for (const t of [...phi, ...theta0]) t.dispose();
+        if (dynamics.kind === 'ensemble') dynamics.model.dispose();
+      },
+    };
+  } catch (err) {
+    for (const t of phi) t.dispose();
+    throw err;
+  }
+}
+
+function readContext(
+  c: Partial<ReacherLossContext>,
+  path: string,
+): { theta0: Params; dynamics: ReacherDynamics } {
+  try {
+    const shapes = reacherInitialPolicy(0);
+    const theta0 = tensorsFromJson(
+      c.theta0,
+      shapes.map((p) => p.shape),
+    );
+    for (const t of shapes) t.dispose();
+    for (const key of ['horizon', 'innerLr', 'testSteps'] as const) {
+      if (typeof c[key] !== 'number' || !Number.isFinite(c[key]))
+        throw new RangeError(`context.${key} must be a number`);
+    }
+    const dynamics: ReacherDynamics =
+      c.dynamics === 'twin'
+        ? { kind: 'twin', twin: reacherTwin(REACHER_DEFAULTS) }
+        : {
+            kind: 'ensemble',
+            model: DynamicsEnsemble.fromJSON(c.dynamics as DynamicsEnsembleJson, new RNG(0)),
+            perMember: c.perMember === true,
+          };
+    return { theta0, dynamics };
+  } catch (err) {
+    throw new LearnedLossFileError(
+      `corrupt reacher learned loss ${path}: ${(err as Error).message}`,
+    );
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The held-out test protocol of the ML3 reacher (paper IV.A.2, Algorithm 2): fresh policies from
+ * the saved initial parameters take K plain SGD steps on the learned loss over real-simulator
+ * rollouts; compared on the same goals with the initial policy, the same K steps on the task loss
+ * through the dynamics, and the baselines of `baselines.ts`. The measure is the final fingertip
+ * distance.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { type Params, tileParams } from '../../../agents/index.js';
+import { mean, median } from '../../../envs/core/stats.js';
+import { type ReacherEnv, RNG } from '../../../envs/index.js';
+import { adapt } from '../../metaStep.js';
+import {
+  optimisePoliciesThroughModel,
+  plannerBaselines,
+  planReacherEpisodes,
+} from './baselines.js';
+import {
+  jointGoalsTensor,
+  REACHER_JOINT_STATE,
+  type ReacherDynamics,
+  type ReacherEpisode,
+  type ReacherRollouts,
+  reacherModelTaskLoss,
+  reacherPolicyLearnedLoss,
+  rolloutPolicy,
+  sampleReacherEpisodes,
+} from './task.js';
+
+/** Held-out goals: a seeded stream of its own (training draws from another). */
+export function heldOutReacherEpisodes(count: number, seed: number): ReacherEpisode[] {
+  return sampleReacherEpisodes(new RNG(RNG.deriveSeed(seed, 'reacher/test-goals')), count);
+}
+
+/** What adapts the policy: the learned loss on real rollouts, or the task loss through dynamics. */
+export type ReacherInnerLoss =
+  | { kind: 'learned'; phi: readonly tf.Tensor[] }
+  | { kind: 'task'; dynamics: ReacherDynamics };
+
+/**
+ * K plain SGD steps per goal from θ₀ (batched: one policy per episode), each on a fresh real
+ * rollout of the current policy. Returns the adapted θ (kept) and the real rollouts of the final
+ * policy.
+ */
+export function adaptReacherPolicies(args: {
+  theta0: Params;
+  episodes: readonly ReacherEpisode[];
+  envs: ReacherEnv[];
+  loss: ReacherInnerLoss;
+  steps: number;
+  lr: number;
+  horizon: number;
+}): { theta: tf.Tensor[]; rollouts: ReacherRollouts } {
+  const G = args.episodes.length;
+  const H = args.horizon;
+  const { loss } = args;
+  const goals = jointGoalsTensor(args.episodes);
+  const tiled = tileParams(args.theta0, G);
+  let rollouts: ReacherRollouts | undefined;
+  const theta = adapt({
+    theta0: tiled,
+    steps: args.steps,
+    lr: args.lr,
+    // Before each step (and after the last): a real rollout of the current policy to learn on.
+    observe: (_k, th) => {
+      rollouts = rolloutPolicy(args.envs, th, args.episodes, goals, H);
+    },
+    loss: (th) => {
+      const states = tf.tensor3d(rollouts!.states, [G, H + 1, REACHER_JOINT_STATE]);
+      if (loss.kind === 'learned')
+        return reacherPolicyLearnedLoss(loss.phi, th, states, goals).sum() as tf.Scalar;
+      const start = states
+        .slice([0, 0, 0], [G, 1, REACHER_JOINT_STATE])
+        .reshape([G, REACHER_JOINT_STATE]);
+      return reacherModelTaskLoss(loss.dynamics, th, start, goals, H).sum() as tf.Scalar;
+    },
+  });
+  for (const t of [...tiled, goals]) t.dispose();
+  return { theta, rollouts: rollouts! };
+}
+
+/** Options of {@link testReacherLoss}. */
+export interface ReacherTestOptions {
+  /** Held-out goals. */
+  goals: number;
+  /** Seed of the held-out goals and the planners. */
+  seed: number;
+  /** SGD steps of the fresh policies (the paper: 2). */
+  steps: number;
+  /** SGD learning rate of the policies (the authors': 1e-4). */
+  innerLr: number;
+  /** Steps per episode. */
+  horizon: number;
+  /** Adam steps of the policy optimisation through the model (0 skips it). */
+  modelPolicySteps: number;
+  /** Include the sampling planners (CEM and MPPI in the real simulator). */
+  planners: boolean;
+}
+
+/** One method's results on the held-out goals. */
+export interface MethodResult {
+  method: string;
+  /** Final fingertip distance per goal (m). */
+  finalDistance: number[];
+  median: number;
+  mean: number;
+  /** Wall-clock seconds the method took for all goals. */
+  seconds: number;
+}
+
+/** Runs one method, timing it; `run` returns the final distances per goal. */
+function timed(method: string, run: () => ArrayLike<number>): MethodResult {
+  const t0 = performance.now();
+  const d = Array.from(run());
+  return {
+    method,
+    finalDistance: d,
+    median: median(d),
+    mean: mean(d),
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/** What the protocol compares: the learned loss φ, the initial policy θ₀ and the task's dynamics. */
+export interface ReacherLossUnderTest {
+  phi: readonly tf.Tensor[];
+  theta0: Params;
+  dynamics: ReacherDynamics;
+}
+
+/**
+ * Runs the test protocol and the baselines on held-out goals. Returns per-method results and the
+ * real rollouts of the ML3-trained policies (for pictures).
+ */
+export function testReacherLoss(
+  context: ReacherLossUnderTest,
+  options: ReacherTestOptions,
+  log: (message: string) => void = () => {},
+): { episodes: ReacherEpisode[]; methods: MethodResult[]; ml3Rollouts: ReacherRollouts } {
+  const episodes = heldOutReacherEpisodes(options.goals, options.seed);
+  const envs: ReacherEnv[] = [];
+  const common = { theta0: context.theta0, episodes, envs, horizon: options.horizon };
+  /** K SGD steps on `loss`; the final distances (and the rollouts, through `keep`). */
+  const sgd = (
+    loss: ReacherInnerLoss,
+    steps: number,
+    lr: number,
+    keep?: (r: ReacherRollouts) => void,
+  ) => {
+    const { theta, rollouts } = adaptReacherPolicies({ ...common, loss, steps, lr });
+    for (const t of theta) t.dispose();
+    keep?.(rollouts);
+    return rollouts.finalDistance;
+  };
+  const learned: ReacherInnerLoss = { kind: 'learned', phi: context.phi };
+  const through = context.dynamics.kind === 'twin' ? 'the twin' : 'the model';
+  let ml3Rollouts: ReacherRollouts | undefined;
+  try {
+    const methods = [
+      timed('initial policy (no update)', () => sgd(learned, 0, 0)),
+      timed(`ML3 learned loss, ${options.steps} SGD steps`, () =>
+        sgd(learned, options.steps, options.innerLr, (r) => {
+          ml3Rollouts = r;
+        }),
+      ),
+      timed(`task loss through ${through}, ${options.steps} SGD steps`, () =>
+        sgd({ kind: 'task', dynamics: context.dynamics }, options.steps, options.innerLr),
+      ),
+    ];
+    log(
+      `  ML3 median ${(100 * methods[1]!.median).toFixed(2)} cm, task loss ${(100 * methods[2]!.median).toFixed(2)} cm`,
+    );
+    if (options.modelPolicySteps > 0) {
+      methods.push(
+        timed(
+          `task loss through ${through}, ${options.modelPolicySteps} Adam steps (gradient planner)`,
+          () =>
+            optimisePoliciesThroughModel({
+              ...common,
+              dynamics: context.dynamics,
+              steps: options.modelPolicySteps,
+              lr: 1e-3,
+            }).finalDistance,
+        ),
+      );
+    }
+    if (options.planners) {
+      for (const b of plannerBaselines(context.phi)) {
+        const result = timed(b.method, () =>
+          planReacherEpisodes({ ...b, episodes, horizon: options.horizon, seed: options.seed }),
+        );
+        methods.push(result);
+        log(`  ${b.method}: median ${(100 * result.median).toFixed(2)} cm`);
+      }
+    }
+    return { episodes, methods, ml3Rollouts: ml3Rollouts! };
+  } finally {
+    for (const env of envs) env.close();
+  }
+}
