@@ -9,12 +9,22 @@
  */
 import './registration.js';
 
+export { type CheckEnvOptions, type CheckEnvReport, checkEnv, deepEqual } from './checkEnv.js';
+export {
+  checkRenderMode,
+  readBoxAction,
+  readDiscreteAction,
+  resolveParams,
+} from './checks/input.js';
 export * from './classic/index.js';
-export { type CheckEnvOptions, type CheckEnvReport, checkEnv, deepEqual } from './core/checkEnv.js';
 export {
   Env,
+  type EnvCreator,
   type EnvMetadata,
+  type EnvSpec,
+  type EnvSpecInput,
   type Info,
+  type MakeOptions,
   type RenderMode,
   type RenderOutput,
   type ResetArgs,
@@ -22,31 +32,14 @@ export {
   type RgbFrame,
   type StepResult,
 } from './core/env.js';
+export { envId, parseEnvId } from './core/envId.js';
 export * from './core/errors.js';
 export { writeFileAtomic } from './core/files.js';
-export {
-  type EnvCreator,
-  type EnvSpec,
-  type EnvSpecInput,
-  envId,
-  type MakeOptions,
-  make,
-  parseEnvId,
-  register,
-  registry,
-  spec,
-  unregister,
-} from './core/registry.js';
 export { assertValidSeed, RNG, type RNGState, rngStatesEqual } from './core/rng.js';
 export { decodeBinary, encodeBinary, type SavedEnvState } from './core/savedState.js';
-export {
-  checkRenderMode,
-  readBoxAction,
-  readDiscreteAction,
-  resolveParams,
-} from './core/validate.js';
 export { collectWarnings, setWarningHandler, type WarningHandler, warn } from './core/warnings.js';
 export * from './rapier/index.js';
+export { make, register, registry, spec, unregister } from './registry.js';
 export * from './render/index.js';
 export * from './spaces/index.js';
 export * from './vector/index.js';

@@ -3,9 +3,10 @@
  * registers its envs on import).
  */
 import { MountainCarContinuousEnv } from './classic/mountainCarContinuous.js';
-import { type EnvSpecInput, register, registry } from './core/registry.js';
+import type { EnvSpecInput } from './core/env.js';
 import { RapierMountainCarContinuousEnv, RapierMountainCarEnv } from './rapier/mountainCar.js';
 import { ReacherEnv } from './rapier/reacher.js';
+import { register, registry } from './registry.js';
 
 /** The package's env ids with their limits and thresholds (Gymnasium's for the originals). */
 const PACKAGE_ENVS: EnvSpecInput[] = [

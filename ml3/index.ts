@@ -31,6 +31,7 @@ export {
   learnedLossShapes,
   loadLearnedLoss,
   saveLearnedLoss,
+  trainingConfig,
 } from './lossFile.js';
 export {
   type AdaptArgs,

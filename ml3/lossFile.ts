@@ -129,3 +129,20 @@ export function loadLearnedLoss(path: string): {
   }
   return { spec, phi, document: doc as LearnedLossDocument };
 }
+
+/**
+ * The training config a learned-loss file records, read over `defaults`: each field of the
+ * defaults takes the file's value when it has one of the same type (files written by older
+ * versions may lack newer fields).
+ */
+export function trainingConfig<C extends object>(
+  doc: LearnedLossDocument,
+  defaults: Readonly<C>,
+): C {
+  const saved = doc.training.config;
+  const out: Record<string, unknown> = { ...defaults };
+  for (const [key, value] of Object.entries(defaults)) {
+    if (typeof saved[key] === typeof value) out[key] = saved[key];
+  }
+  return out as C;
+}

@@ -408,7 +408,7 @@ if (process.argv.includes('--full')) {
     ],
   ] as const) {
     const t0 = performance.now();
-    await trainExperiment(exp as unknown as Experiment<object, unknown>, {
+    await trainExperiment(exp as Experiment, {
       config: { ...exp.defaults },
       out,
       backend: 'wasm',

@@ -40,6 +40,7 @@
  * v0: Gymnasium v1.x `MountainCarContinuous-v0`.
  */
 
+import { checkRenderMode, readBoxAction, resolveParams } from '../checks/input.js';
 import {
   Env,
   type EnvMetadata,
@@ -51,7 +52,6 @@ import {
 } from '../core/env.js';
 import { InvalidArgument, ResetNeeded } from '../core/errors.js';
 import { savedNumber } from '../core/savedState.js';
-import { checkRenderMode, readBoxAction, resolveParams } from '../core/validate.js';
 import { Box } from '../spaces/box.js';
 import { renderMountainCarAnsi, renderMountainCarFrame } from './mountainCarRender.js';
 

@@ -6,7 +6,6 @@
  */
 import type { Space } from '../spaces/space.js';
 import { UnsupportedOperation } from './errors.js';
-import type { EnvSpec } from './registry.js';
 import { assertValidSeed, RNG, type RNGState } from './rng.js';
 import { expectSavedState, type SavedEnvState, savedNumber } from './savedState.js';
 
@@ -210,4 +209,52 @@ export abstract class Env<Obs = unknown, Act = unknown> {
       ? `<${this.constructor.name}<${this.spec.id}>>`
       : `<${this.constructor.name} instance>`;
   }
+}
+
+/** Builds an env from keyword arguments (the registered defaults merged with `make`'s). */
+// biome-ignore lint/suspicious/noExplicitAny: creators build envs of any observation/action type
+export type EnvCreator = (kwargs: Record<string, any>) => Env<any, any>;
+
+/** What `register` takes. */
+export interface EnvSpecInput {
+  /** `[namespace/]Name[-vN]`. */
+  id: string;
+  /** Builds the env from kwargs. */
+  entryPoint: EnvCreator;
+  /** Return at which the task counts as solved. */
+  rewardThreshold?: number;
+  /** Whether the env is nondeterministic even with a seed. */
+  nondeterministic?: boolean;
+  /** Episode length limit applied by `TimeLimit` (none if omitted). */
+  maxEpisodeSteps?: number;
+  /** Whether `make` adds `OrderEnforcing` (default true). */
+  orderEnforce?: boolean;
+  /** Whether `make` leaves out `PassiveEnvChecker` (default false). */
+  disableEnvChecker?: boolean;
+  /** Default keyword arguments of the entry point. */
+  kwargs?: Record<string, unknown>;
+}
+
+/** A registered environment, as Gymnasium's `EnvSpec`. */
+export interface EnvSpec
+  extends Readonly<Required<Omit<EnvSpecInput, 'rewardThreshold' | 'maxEpisodeSteps'>>> {
+  readonly rewardThreshold: number | undefined;
+  readonly maxEpisodeSteps: number | undefined;
+  /** Namespace part of the id, if any. */
+  readonly namespace: string | undefined;
+  /** Name part of the id. */
+  readonly name: string;
+  /** Version part of the id, if any. */
+  readonly version: number | undefined;
+  readonly kwargs: Readonly<Record<string, unknown>>;
+}
+
+/** Options of `make` that are not env kwargs. */
+export interface MakeOptions {
+  /** Overrides the registered episode step limit (TimeLimit). */
+  maxEpisodeSteps?: number;
+  /** Leaves out the PassiveEnvChecker wrapper. */
+  disableEnvChecker?: boolean;
+  /** Any other key is passed to the env's constructor (e.g. `renderMode`). */
+  [kwarg: string]: unknown;
 }

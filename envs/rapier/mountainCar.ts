@@ -38,6 +38,13 @@
  * ## Versions
  * v0: first version.
  */
+
+import {
+  checkRenderMode,
+  readBoxAction,
+  readDiscreteAction,
+  resolveParams,
+} from '../checks/input.js';
 import {
   mountainCarContinuousReward,
   mountainCarTerminated,
@@ -46,12 +53,6 @@ import {
 import { renderMountainCarAnsi, renderMountainCarFrame } from '../classic/mountainCarRender.js';
 import type { EnvMetadata, RenderOutput, ResetArgs, ResetResult, StepResult } from '../core/env.js';
 import { InvalidArgument } from '../core/errors.js';
-import {
-  checkRenderMode,
-  readBoxAction,
-  readDiscreteAction,
-  resolveParams,
-} from '../core/validate.js';
 import { Box } from '../spaces/box.js';
 import { Discrete } from '../spaces/discrete.js';
 import type { Space } from '../spaces/space.js';

@@ -44,9 +44,10 @@
  * ## Versions
  * v0: first version, Reacher-v5 semantics.
  */
+
+import { checkRenderMode, readBoxAction, resolveParams } from '../checks/input.js';
 import type { EnvMetadata, RenderOutput, ResetArgs, ResetResult, StepResult } from '../core/env.js';
 import { InvalidArgument } from '../core/errors.js';
-import { checkRenderMode, readBoxAction, resolveParams } from '../core/validate.js';
 import { Box } from '../spaces/box.js';
 import {
   REACHER_DEFAULTS,

@@ -12,9 +12,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { EnvMetadata, Info, RenderOutput } from '../core/env.js';
+import type { EnvMetadata, EnvSpec, Info, MakeOptions, RenderOutput } from '../core/env.js';
 import * as errors from '../core/errors.js';
-import { type EnvSpec, type MakeOptions, make } from '../core/registry.js';
+import { make } from '../registry.js';
 import { batchSpace } from '../spaces/batch.js';
 import { Box } from '../spaces/box.js';
 import { Discrete } from '../spaces/discrete.js';

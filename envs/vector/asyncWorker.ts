@@ -22,7 +22,7 @@ const setup = workerData as WorkerSetup;
 for (const m of setup.modules) await import(m);
 // The package's envs, then `make` (after the user's modules, so their registrations are in place).
 await import('../registration.js');
-const { make } = await import('../core/registry.js');
+const { make } = await import('../registry.js');
 const { SyncVectorEnv } = await import('./syncVectorEnv.js');
 const { Command, doneSlot, partitionRange, sharedViews, statusSlot } = await import(
   './sharedLayout.js'

@@ -2,17 +2,16 @@
  * `SyncVectorEnv`: steps `numEnvs` envs one after another in this thread, after
  * `gymnasium.vector.SyncVectorEnv` (same autoreset modes, seeding and info batching).
  */
-import type { Env, Info, RenderOutput } from '../core/env.js';
+import type { Env, EnvSpec, Info, MakeOptions, RenderOutput } from '../core/env.js';
 import {
   ClosedEnvironmentError,
   InvalidArgument,
   ResetNeeded,
   UnsupportedOperation,
 } from '../core/errors.js';
-import type { EnvSpec, MakeOptions } from '../core/registry.js';
-import { make } from '../core/registry.js';
 import { assertValidSeed } from '../core/rng.js';
 import { expectSavedState, type SavedEnvState } from '../core/savedState.js';
+import { make } from '../registry.js';
 import {
   batchSpace,
   concatenate,

@@ -2,8 +2,7 @@
  * The vector-env interface, after `gymnasium.vector.VectorEnv`: `numEnvs` copies of an env
  * stepped together with batched observations, rewards, flags and infos.
  */
-import type { EnvMetadata, Info, RenderOutput } from '../core/env.js';
-import type { EnvSpec } from '../core/registry.js';
+import type { EnvMetadata, EnvSpec, Info, RenderOutput } from '../core/env.js';
 import type { Space } from '../spaces/space.js';
 
 /** When a sub-env whose episode ended is reset (Gymnasium's `AutoresetMode`). */

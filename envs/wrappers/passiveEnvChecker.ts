@@ -9,7 +9,7 @@ import {
   checkResetResult,
   checkSpace,
   checkStepResult,
-} from '../core/checks.js';
+} from '../checks/passive.js';
 import type { Env, RenderOutput, ResetArgs, ResetResult, StepResult } from '../core/env.js';
 import { EnvCheckError } from '../core/errors.js';
 import { savedFlag } from '../core/savedState.js';

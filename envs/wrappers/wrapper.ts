@@ -2,6 +2,8 @@
  * Wrapper base classes, after `gymnasium.Wrapper`, `ObservationWrapper`, `ActionWrapper` and
  * `RewardWrapper`: a wrapper forwards everything to the env it wraps and overrides one thing.
  */
+
+import type { EnvSpec } from '../core/env.js';
 import {
   Env,
   type EnvMetadata,
@@ -11,7 +13,6 @@ import {
   type ResetResult,
   type StepResult,
 } from '../core/env.js';
-import type { EnvSpec } from '../core/registry.js';
 import type { RNG } from '../core/rng.js';
 import { expectSavedState, type SavedEnvState } from '../core/savedState.js';
 import type { Space } from '../spaces/space.js';

@@ -11,9 +11,10 @@ import {
   evaluateSineLosses,
   loadLearnedLoss,
   oneStepTheta,
-  type PgMl3Config,
-  type ShapedSineConfig,
-  type SineConfig,
+  PG_ML3_DEFAULTS,
+  SHAPED_SINE_DEFAULTS,
+  SINE_DEFAULTS,
+  trainingConfig,
 } from '../../ml3/index.js';
 import { evaluateCarFile } from '../experiments/mountainCar.js';
 import { evaluatePgMl3File } from '../experiments/pgMl3.js';
@@ -60,7 +61,7 @@ export async function evaluateLearnedLoss(
     case 'mountain-car':
       return evaluateCarFile(path, { dir: options.out, log, steps: options.steps });
     case 'sine': {
-      const trained = document.training.config as unknown as SineConfig;
+      const trained = trainingConfig(document, SINE_DEFAULTS);
       const result = evaluateSineLosses([path], trained.innerLr, {
         seed: options.seed,
         testTasks: options.goals,
@@ -73,7 +74,7 @@ export async function evaluateLearnedLoss(
       return { learnedLoss: path, ...result };
     }
     case 'shaped-sine': {
-      const trained = document.training.config as unknown as ShapedSineConfig;
+      const trained = trainingConfig(document, SHAPED_SINE_DEFAULTS);
       const loaded = loadLearnedLoss(path);
       const batched = stackParams([loaded.phi]);
       const theta = oneStepTheta(batched, trained, trained.testFrequency)[0]!;
@@ -82,7 +83,7 @@ export async function evaluateLearnedLoss(
       return { learnedLoss: path, target: trained.testFrequency, thetaAfterOneStep: theta };
     }
     case 'pg-ml3': {
-      const trained = document.training.config as unknown as PgMl3Config;
+      const trained = trainingConfig(document, PG_ML3_DEFAULTS);
       return evaluatePgMl3File(
         path,
         {

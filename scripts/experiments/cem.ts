@@ -7,7 +7,7 @@ import { type Env, make, RecordVideo, RNG, type RNGState, registry } from '../..
 import { loadCheckpoint } from '../run/checkpoint.js';
 import type { ConfigSchema, Experiment, RunTools, TestCommand } from '../run/experiment.js';
 import { CorruptFileError } from '../run/files.js';
-import { RunDir } from '../run/runDir.js';
+import { openRunOf } from '../run/runDir.js';
 
 /** Config of a CEM run (flags map 1:1). */
 export interface CemConfig {
@@ -144,12 +144,8 @@ const test: TestCommand<TestOptions> = {
   },
   defaults: { episodes: 10, seed: 1, gif: false },
   async run(runPath, options) {
-    const run = RunDir.open(runPath);
-    const saved = run.readConfig();
-    if (saved.experiment !== 'cem')
-      throw new CorruptFileError(`${runPath} is a run of "${saved.experiment}", not "cem"`);
-    const config = saved.config as unknown as CemConfig;
-    const checkpoint = loadCheckpoint(run, 'cem', saved.config);
+    const { run, config } = openRunOf<CemConfig>(runPath, 'cem');
+    const checkpoint = loadCheckpoint(run, 'cem', { ...config });
     const state = checkpoint.state as { cem?: { mean?: number[] } };
     if (!Array.isArray(state?.cem?.mean))
       throw new CorruptFileError(`corrupt checkpoint in ${runPath}: no CEM mean`);
@@ -231,5 +227,5 @@ export const cemExperiment: Experiment<CemConfig, CemRunState> = {
       ],
     },
   ],
-  test: test as unknown as TestCommand,
+  test,
 };

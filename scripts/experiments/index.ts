@@ -17,7 +17,7 @@ export const EXPERIMENTS = [
   mountainCarExperiment,
   pgExperiment,
   pgMl3Experiment,
-] as unknown as readonly Experiment<object, unknown>[];
+] as const satisfies readonly Experiment[];
 
 /** The experiment of a command name, or undefined. */
 export function findExperiment(name: string): Experiment<object, unknown> | undefined {

@@ -7,7 +7,6 @@ import type { MetaTrainConfig, MetaTrainer } from '../../ml3/index.js';
 import type { ConfigSchema, Experiment, RunTools, TestCommand } from '../run/experiment.js';
 import { CorruptFileError } from '../run/files.js';
 import type { PlotSpec } from '../run/plots.js';
-import { RunDir } from '../run/runDir.js';
 
 /** What an ML3 experiment adds to its meta-trainer. */
 export interface MetaExperimentSpec<
@@ -60,13 +59,4 @@ export function metaExperiment<C extends MetaTrainConfig, S extends MetaTrainer,
     summarize: (trainer, config, tools) => spec.summarize(trainer, config, tools),
     dispose: (trainer) => trainer.dispose(),
   };
-}
-
-/** Opens a run folder for a test command, checking it is a run of `experiment`. */
-export function openRunOf<C>(runPath: string, experiment: string): { run: RunDir; config: C } {
-  const run = RunDir.open(runPath);
-  const saved = run.readConfig();
-  if (saved.experiment !== experiment)
-    throw new CorruptFileError(`${runPath} is a run of "${saved.experiment}", not "${experiment}"`);
-  return { run, config: saved.config as C };
 }

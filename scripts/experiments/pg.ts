@@ -25,7 +25,7 @@ import {
 import { loadCheckpoint } from '../run/checkpoint.js';
 import type { ConfigSchema, Experiment, RunTools, TestCommand } from '../run/experiment.js';
 import { CorruptFileError, writeJsonAtomic } from '../run/files.js';
-import { RunDir } from '../run/runDir.js';
+import { openRunOf } from '../run/runDir.js';
 
 /** Config of a policy-gradient run (flags map 1:1; see {@link PgArgs} for the algorithm's). */
 export interface PgConfig extends Omit<PgArgs, 'hidden'> {
@@ -153,12 +153,8 @@ const evalCommand: TestCommand<EvalOptions> = {
   },
   defaults: { episodes: 20, seed: EVAL_SEED, gif: true },
   async run(runPath, options) {
-    const run = RunDir.open(runPath);
-    const saved = run.readConfig();
-    if (saved.experiment !== 'pg')
-      throw new CorruptFileError(`${runPath} is a run of "${saved.experiment}", not "pg"`);
-    const config = saved.config as unknown as PgConfig;
-    const checkpoint = loadCheckpoint(run, 'pg', saved.config);
+    const { run, config } = openRunOf<PgConfig>(runPath, 'pg');
+    const checkpoint = loadCheckpoint(run, 'pg', { ...config });
     let trainer: PolicyGradientTrainer;
     try {
       trainer = PolicyGradientTrainer.fromJSON(
@@ -272,5 +268,5 @@ export const pgExperiment: Experiment<PgConfig, PgRunState> = {
       ],
     },
   ],
-  test: evalCommand as unknown as TestCommand,
+  test: evalCommand,
 };

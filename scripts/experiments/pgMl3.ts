@@ -19,7 +19,8 @@ import type { ConfigSchema, RunTools, TestCommand } from '../run/experiment.js';
 import { writeJsonAtomic } from '../run/files.js';
 import { packageVersion } from '../run/meta.js';
 import { type PlotSpec, writePlots } from '../run/plots.js';
-import { metaExperiment, openRunOf } from './metaExperiment.js';
+import { openRunOf } from '../run/runDir.js';
+import { metaExperiment } from './metaExperiment.js';
 
 /** Options of the held-out test. */
 export interface PgMl3TestOptions {

@@ -23,8 +23,8 @@ import {
 import type { ConfigSchema, RunTools, TestCommand } from '../run/experiment.js';
 import { writeFileAtomic } from '../run/files.js';
 import { packageVersion } from '../run/meta.js';
-import type { RunDir } from '../run/runDir.js';
-import { metaExperiment, openRunOf } from './metaExperiment.js';
+import { openRunOf, type RunDir } from '../run/runDir.js';
+import { metaExperiment } from './metaExperiment.js';
 import { POLICY_ML3_FIELDS } from './ml3Fields.js';
 
 const SCHEMA: ConfigSchema<ReacherConfig> = {

@@ -19,8 +19,8 @@ import {
 import type { ConfigSchema, RunTools, TestCommand } from '../run/experiment.js';
 import { packageVersion } from '../run/meta.js';
 import { writePlots } from '../run/plots.js';
-import type { RunDir } from '../run/runDir.js';
-import { metaExperiment, openRunOf } from './metaExperiment.js';
+import { openRunOf, type RunDir } from '../run/runDir.js';
+import { metaExperiment } from './metaExperiment.js';
 
 const SCHEMA: ConfigSchema<ShapedSineConfig> = {
   extra: {

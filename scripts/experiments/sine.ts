@@ -17,8 +17,8 @@ import {
 import type { ConfigSchema, RunTools, TestCommand } from '../run/experiment.js';
 import { packageVersion } from '../run/meta.js';
 import { writePlots } from '../run/plots.js';
-import type { RunDir } from '../run/runDir.js';
-import { metaExperiment, openRunOf } from './metaExperiment.js';
+import { openRunOf, type RunDir } from '../run/runDir.js';
+import { metaExperiment } from './metaExperiment.js';
 
 const SCHEMA: ConfigSchema<SineConfig> = {
   iterations: { type: 'int', doc: 'outer (meta) iterations', min: 1 },

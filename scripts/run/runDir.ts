@@ -97,3 +97,12 @@ export class RunDir {
     writeJsonAtomic(this.file('summary.json'), summary);
   }
 }
+
+/** Opens a finished (or checkpointed) run folder, checking it is a run of `experiment`. */
+export function openRunOf<C>(runPath: string, experiment: string): { run: RunDir; config: C } {
+  const run = RunDir.open(runPath);
+  const saved = run.readConfig();
+  if (saved.experiment !== experiment)
+    throw new CorruptFileError(`${runPath} is a run of "${saved.experiment}", not "${experiment}"`);
+  return { run, config: saved.config as C };
+}

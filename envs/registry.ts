@@ -2,85 +2,20 @@
  * The environment registry, after `gymnasium.envs.registration`: `register`, `make`, `spec`,
  * `registry`. Ids follow Gymnasium's grammar `[namespace/]Name[-vN]`.
  */
-import { OrderEnforcing } from '../wrappers/orderEnforcing.js';
-import { PassiveEnvChecker } from '../wrappers/passiveEnvChecker.js';
-import { TimeLimit } from '../wrappers/timeLimit.js';
-import type { Env } from './env.js';
+
+import type { Env, EnvSpec, EnvSpecInput, MakeOptions } from './core/env.js';
+import { envId, parseEnvId } from './core/envId.js';
 import {
   InvalidArgument,
   NameNotFound,
   NamespaceNotFound,
   RegistrationError,
   VersionNotFound,
-} from './errors.js';
-import { warn } from './warnings.js';
-
-/** Builds an env from keyword arguments (the registered defaults merged with `make`'s). */
-// biome-ignore lint/suspicious/noExplicitAny: creators build envs of any observation/action type
-export type EnvCreator = (kwargs: Record<string, any>) => Env<any, any>;
-
-/** What `register` takes. */
-export interface EnvSpecInput {
-  /** `[namespace/]Name[-vN]`. */
-  id: string;
-  /** Builds the env from kwargs. */
-  entryPoint: EnvCreator;
-  /** Return at which the task counts as solved. */
-  rewardThreshold?: number;
-  /** Whether the env is nondeterministic even with a seed. */
-  nondeterministic?: boolean;
-  /** Episode length limit applied by `TimeLimit` (none if omitted). */
-  maxEpisodeSteps?: number;
-  /** Whether `make` adds `OrderEnforcing` (default true). */
-  orderEnforce?: boolean;
-  /** Whether `make` leaves out `PassiveEnvChecker` (default false). */
-  disableEnvChecker?: boolean;
-  /** Default keyword arguments of the entry point. */
-  kwargs?: Record<string, unknown>;
-}
-
-/** A registered environment, as Gymnasium's `EnvSpec`. */
-export interface EnvSpec
-  extends Readonly<Required<Omit<EnvSpecInput, 'rewardThreshold' | 'maxEpisodeSteps'>>> {
-  readonly rewardThreshold: number | undefined;
-  readonly maxEpisodeSteps: number | undefined;
-  /** Namespace part of the id, if any. */
-  readonly namespace: string | undefined;
-  /** Name part of the id. */
-  readonly name: string;
-  /** Version part of the id, if any. */
-  readonly version: number | undefined;
-  readonly kwargs: Readonly<Record<string, unknown>>;
-}
-
-/** Options of `make` that are not env kwargs. */
-export interface MakeOptions {
-  /** Overrides the registered episode step limit (TimeLimit). */
-  maxEpisodeSteps?: number;
-  /** Leaves out the PassiveEnvChecker wrapper. */
-  disableEnvChecker?: boolean;
-  /** Any other key is passed to the env's constructor (e.g. `renderMode`). */
-  [kwarg: string]: unknown;
-}
-
-const ID_RE = /^(?:(?<namespace>[\w:.-]+)\/)?(?<name>[\w:.-]+?)(?:-v(?<version>\d+))?$/;
-
-/** Splits an id into namespace, name and version; throws for malformed ids. */
-export function parseEnvId(id: string): { namespace?: string; name: string; version?: number } {
-  const m = typeof id === 'string' ? ID_RE.exec(id) : null;
-  if (!m?.groups) {
-    throw new RegistrationError(
-      `malformed environment id ${JSON.stringify(id)}: expected [namespace/]Name[-vN], e.g. "rapier/Reacher-v0"`,
-    );
-  }
-  const { namespace, name, version } = m.groups;
-  return { namespace, name: name!, version: version === undefined ? undefined : Number(version) };
-}
-
-/** Builds an id from its parts. */
-export function envId(namespace: string | undefined, name: string, version: number | undefined) {
-  return `${namespace ? `${namespace}/` : ''}${name}${version === undefined ? '' : `-v${version}`}`;
-}
+} from './core/errors.js';
+import { warn } from './core/warnings.js';
+import { OrderEnforcing } from './wrappers/orderEnforcing.js';
+import { PassiveEnvChecker } from './wrappers/passiveEnvChecker.js';
+import { TimeLimit } from './wrappers/timeLimit.js';
 
 const specs = new Map<string, EnvSpec>();
 

@@ -3,11 +3,12 @@
  * `PassiveEnvChecker` wrapper (lenient: most violations warn), after Gymnasium's
  * `utils/passive_env_checker.py`.
  */
+
+import type { Env, RenderOutput } from '../core/env.js';
+import { EnvCheckError } from '../core/errors.js';
 import { Box, dtypeOf } from '../spaces/box.js';
 import { Discrete } from '../spaces/discrete.js';
 import { Space } from '../spaces/space.js';
-import type { Env, RenderOutput } from './env.js';
-import { EnvCheckError } from './errors.js';
 
 /** How a check reports a problem: `fail` ones are API violations, `warn` ones advice. */
 export interface CheckReporter {

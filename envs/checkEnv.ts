@@ -10,11 +10,11 @@ import {
   checkSpace,
   checkStepResult,
   throwingReporter,
-} from './checks.js';
-import { Env } from './env.js';
-import { EnvCheckError } from './errors.js';
+} from './checks/passive.js';
+import { Env } from './core/env.js';
+import { EnvCheckError } from './core/errors.js';
+import { rngStatesEqual } from './core/rng.js';
 import { make } from './registry.js';
-import { rngStatesEqual } from './rng.js';
 
 /** Options of {@link checkEnv}. */
 export interface CheckEnvOptions {

@@ -1,9 +1,10 @@
 /** Input validation shared by the envs: actions and constructor arguments. */
+
+import type { EnvMetadata, RenderMode } from '../core/env.js';
+import { InvalidAction, InvalidArgument } from '../core/errors.js';
 import type { Box, BoxDtype } from '../spaces/box.js';
 import type { Discrete } from '../spaces/discrete.js';
 import { isNumericArrayLike } from '../spaces/space.js';
-import type { EnvMetadata, RenderMode } from './env.js';
-import { InvalidAction, InvalidArgument } from './errors.js';
 
 function describe(x: unknown): string {
   if (Array.isArray(x)) return `an array of length ${x.length}`;
