@@ -244,45 +244,16 @@ export class DynamicsEnsemble {
     const nHold = Math.max(1, Math.floor(n * this.args.holdout));
     const hold = order.subarray(0, nHold);
     const train = order.subarray(nHold);
-    const rows = (idx: ArrayLike<number>, src: Float32Array, width: number) => {
-      const out = new Float32Array(idx.length * width);
-      for (let k = 0; k < idx.length; k++)
-        out.set(src.subarray(idx[k]! * width, (idx[k]! + 1) * width), k * width);
-      return out;
-    };
-    const deltasOf = (idx: ArrayLike<number>) => {
-      const s = rows(idx, data.states, S);
-      const s2 = rows(idx, data.nextStates, S);
-      return s2.map((v, i) => v - s[i]!);
-    };
-    // Normalisation from the training split.
-    const inputs = tf.tidy(() =>
-      this.features(
-        tf.tensor2d(rows(train, data.states, S), [train.length, S]),
-        tf.tensor2d(rows(train, data.actions, A), [train.length, A]),
-      ),
-    );
-    const moments = tf.moments(inputs, 0);
-    const deltaStd = tf.tidy(() =>
-      tf
-        .moments(tf.tensor2d(deltasOf(train), [train.length, S]), 0)
-        .variance.sqrt()
-        .add(1e-6),
-    );
-    for (const t of [this.inMean, this.inStd, this.outStd]) t.dispose();
-    this.inMean = moments.mean;
-    this.inStd = tf.tidy(() => moments.variance.sqrt().add(1e-6));
-    this.outStd = deltaStd;
-    inputs.dispose();
-    moments.variance.dispose();
-
+    this.normaliseFrom(data, train);
     // A bootstrap resample of the training split per member.
     const boot = Array.from({ length: M }, () =>
       Int32Array.from({ length: train.length }, () => train[rng.integers(train.length)]!),
     );
-    const holdS = tf.tensor2d(rows(hold, data.states, S), [nHold, S]);
-    const holdA = tf.tensor2d(rows(hold, data.actions, A), [nHold, A]);
-    const holdD = tf.tensor3d(deltasOf(hold), [1, nHold, S]);
+    const held = {
+      s: tf.tensor2d(gatherRows(hold, data.states, S), [nHold, S]),
+      a: tf.tensor2d(gatherRows(hold, data.actions, A), [nHold, A]),
+      d: tf.tensor3d(deltaRows(hold, data, S), [1, nHold, S]),
+    };
     const adam = new Adam(this.params, this.args.learningRate);
     let best = Number.POSITIVE_INFINITY;
     let bestParams = this.params.map((p) => tf.keep(p.clone()));
@@ -297,42 +268,10 @@ export class DynamicsEnsemble {
         const p = rng.permutation(b.length);
         return Int32Array.from(p, (i) => b[i]!);
       });
-      let sum = 0;
-      let batches = 0;
-      for (let start = 0; start + B <= train.length; start += B) {
-        const idx = perms.map((p) => p.subarray(start, start + B));
-        const grads = tf.tidy(() => {
-          const s = tf.tensor3d(
-            Float32Array.from(idx.flatMap((i) => Array.from(rows(i, data.states, S)))),
-            [M, B, S],
-          );
-          const a = tf.tensor3d(
-            Float32Array.from(idx.flatMap((i) => Array.from(rows(i, data.actions, A)))),
-            [M, B, A],
-          );
-          const d = tf.tensor3d(Float32Array.from(idx.flatMap((i) => Array.from(deltasOf(i)))), [
-            M,
-            B,
-            S,
-          ]);
-          let loss = 0;
-          const g = tf.grads((...p: tf.Tensor[]) => {
-            const l = this.nll(p, s, a, d).sum() as tf.Scalar;
-            loss = l.dataSync()[0]! / M;
-            return l;
-          })(this.params);
-          sum += loss;
-          return g.map((t) => tf.keep(t));
-        });
-        batches += 1;
-        const next = adam.step(this.params, grads);
-        for (const t of [...this.params, ...grads]) t.dispose();
-        this.params = next;
-      }
-      trainNll = sum / Math.max(1, batches);
+      trainNll = this.trainEpoch(data, perms, B, adam);
       const holdNll = tf.tidy(
         () =>
-          this.nll(this.params, holdS, holdA, holdD.tile([M, 1, 1]))
+          this.nll(this.params, held.s, held.a, held.d.tile([M, 1, 1]))
             .mean()
             .dataSync()[0]!,
       );
@@ -348,11 +287,87 @@ export class DynamicsEnsemble {
     for (const t of this.params) t.dispose();
     this.params = bestParams;
     adam.dispose();
-    for (const t of [holdS, holdA, holdD]) t.dispose();
+    for (const t of [held.s, held.a, held.d]) t.dispose();
     return { epochs, trainNll, holdoutNll: best };
+  }
+
+  /** Sets the input and output normalisation from the rows `train` of the data. */
+  private normaliseFrom(data: Transitions, train: ArrayLike<number>): void {
+    const S = this.stateSize;
+    const A = this.actionSize;
+    const inputs = tf.tidy(() =>
+      this.features(
+        tf.tensor2d(gatherRows(train, data.states, S), [train.length, S]),
+        tf.tensor2d(gatherRows(train, data.actions, A), [train.length, A]),
+      ),
+    );
+    const moments = tf.moments(inputs, 0);
+    const deltaStd = tf.tidy(() =>
+      tf
+        .moments(tf.tensor2d(deltaRows(train, data, S), [train.length, S]), 0)
+        .variance.sqrt()
+        .add(1e-6),
+    );
+    for (const t of [this.inMean, this.inStd, this.outStd]) t.dispose();
+    this.inMean = moments.mean;
+    this.inStd = tf.tidy(() => moments.variance.sqrt().add(1e-6));
+    this.outStd = deltaStd;
+    inputs.dispose();
+    moments.variance.dispose();
+  }
+
+  /**
+   * One epoch of minibatch Adam over each member's permuted bootstrap rows (`perms`, batch B);
+   * returns the mean training NLL per member.
+   */
+  private trainEpoch(data: Transitions, perms: Int32Array[], B: number, adam: Adam): number {
+    const S = this.stateSize;
+    const A = this.actionSize;
+    const M = perms.length;
+    const n = perms[0]!.length;
+    const stack = (idx: Int32Array[], src: (i: Int32Array) => Float32Array, width: number) =>
+      tf.tensor3d(Float32Array.from(idx.flatMap((i) => Array.from(src(i)))), [M, B, width]);
+    let sum = 0;
+    let batches = 0;
+    for (let start = 0; start + B <= n; start += B) {
+      const idx = perms.map((p) => p.subarray(start, start + B));
+      const grads = tf.tidy(() => {
+        const s = stack(idx, (i) => gatherRows(i, data.states, S), S);
+        const a = stack(idx, (i) => gatherRows(i, data.actions, A), A);
+        const d = stack(idx, (i) => deltaRows(i, data, S), S);
+        let loss = 0;
+        const g = tf.grads((...p: tf.Tensor[]) => {
+          const l = this.nll(p, s, a, d).sum() as tf.Scalar;
+          loss = l.dataSync()[0]! / M;
+          return l;
+        })(this.params);
+        sum += loss;
+        return g.map((t) => tf.keep(t));
+      });
+      batches += 1;
+      const next = adam.step(this.params, grads);
+      for (const t of [...this.params, ...grads]) t.dispose();
+      this.params = next;
+    }
+    return sum / Math.max(1, batches);
   }
 
   dispose(): void {
     for (const t of [...this.params, this.inMean, this.inStd, this.outStd]) t.dispose();
   }
+}
+
+/** Rows `idx` of a row-major [n, width] array, concatenated. */
+function gatherRows(idx: ArrayLike<number>, src: Float32Array, width: number): Float32Array {
+  const out = new Float32Array(idx.length * width);
+  for (let k = 0; k < idx.length; k++)
+    out.set(src.subarray(idx[k]! * width, (idx[k]! + 1) * width), k * width);
+  return out;
+}
+
+/** The state changes s′ − s of rows `idx`. */
+function deltaRows(idx: ArrayLike<number>, data: Transitions, S: number): Float32Array {
+  const s = gatherRows(idx, data.states, S);
+  const s2 = gatherRows(idx, data.nextStates, S);
+  return s2.map((v, i) => v - s[i]!);
 }

@@ -33,8 +33,10 @@ export {
   evaluatePolicy,
   PgPolicy,
   type PgPolicyFile,
-  type PgTrainerState,
   type PolicyEvaluation,
+} from './pgPolicy.js';
+export {
+  type PgTrainerState,
   PolicyGradientTrainer,
   trainPolicyGradient,
 } from './pgTrainer.js';
@@ -58,12 +60,14 @@ export {
   gae,
   gaussianLogProb,
   globalNormClip,
+  OBS_CLIP,
   orthogonal,
   PG_DEFAULTS,
   type PgArgs,
   type PgMetrics,
   ppoClipLoss,
   ppoLosses,
+  REWARD_CLIP,
   wrapForPolicyGradient,
 } from './ppo.js';
 export { reacherRewardTensor } from './rewards.js';

@@ -4,8 +4,13 @@
  * one batched forward pass per vector step and runs PPO's (or REINFORCE's) gradient epochs. Its
  * whole state — parameters, Adam moments, RNG, every sub-env and wrapper — round-trips through
  * JSON, so a run checkpoints between updates and resumes bit-exactly.
+ *
+ * Length (~480 lines): one class — rollout, GAE, gradient epochs, state round trip and policy
+ * export all work on its private buffers and state; the exported policy and its evaluation live
+ * in `pgPolicy.ts`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { mean, variance } from '../envs/core/stats.js';
 import {
   AutoresetMode,
   Box,
@@ -18,8 +23,9 @@ import {
   SyncVectorEnv,
   type Wrapper,
 } from '../envs/index.js';
-import { type MlpSpec, mlp } from './nn/mlp.js';
+import { mlp } from './nn/mlp.js';
 import { Adam, type AdamState, tensorsFromJson, tensorsToJson } from './nn/optim.js';
+import type { PgPolicyFile } from './pgPolicy.js';
 import {
   ActorCritic,
   gae,
@@ -28,12 +34,8 @@ import {
   type PgArgs,
   type PgMetrics,
   ppoLosses,
-  variance,
   wrapForPolicyGradient,
 } from './ppo.js';
-
-/** Observations are clipped to ±this after normalisation (CleanRL's wrapper stack). */
-const OBS_CLIP = 10;
 
 /** The JSON state of a {@link PolicyGradientTrainer} between updates. */
 export interface PgTrainerState {
@@ -48,21 +50,6 @@ export interface PgTrainerState {
   nextDone: number[];
   /** Training time so far (for `charts/SPS` across resumes). */
   elapsedMs: number;
-}
-
-/**
- * A trained Gaussian policy with the observation normalisation it was trained under: enough to
- * act in a fresh env (`ml3 pg eval`) without the trainer.
- */
-export interface PgPolicyFile {
-  kind: 'ml3-pg-policy';
-  envId: string;
-  actorSpec: MlpSpec;
-  actorParams: { shape: number[]; values: number[] }[];
-  logStd: number[];
-  /** Running mean / variance of observations (sub-env 0's NormalizeObservation). */
-  obsMean: number[];
-  obsVar: number[];
 }
 
 /** PPO / REINFORCE on a registered env with Box observations and actions. */
@@ -146,7 +133,7 @@ export class PolicyGradientTrainer {
    * @returns CleanRL's metrics for this update (`charts/episodic_return` when episodes ended)
    */
   update(): PgMetrics {
-    const { args, agent, envs } = this;
+    const { args, agent } = this;
     const N = args.numEnvs;
     const T = args.numSteps;
     const O = (this.envs.singleObservationSpace as Box).size;
@@ -158,46 +145,7 @@ export class PolicyGradientTrainer {
       ? (1 - (this.updateCount - 1) / this.numUpdates) * args.learningRate
       : args.learningRate;
     this.adam.lr = lr;
-    const episodeReturns: number[] = [];
-    const episodeLengths: number[] = [];
-    // Where the update's time goes: env stepping, batched inference, the gradient epochs.
-    let envMs = 0;
-    const noise = new Float32Array(N * A);
-    for (let t = 0; t < T; t++) {
-      this.globalStep += N;
-      this.obsBuf.set(this.nextObs, t * N * O);
-      this.doneBuf.set(this.nextDone, t * N);
-      for (let i = 0; i < noise.length; i++) noise[i] = this.rng.normal();
-      // One batched forward pass for all envs.
-      const { action, logp, value } = tf.tidy(() => {
-        const out = agent.forward(agent.params, tf.tensor2d(this.nextObs, [N, O]));
-        const a = out.mean.add(out.logStd.exp().mul(tf.tensor2d(noise, [N, A])));
-        return {
-          action: a.dataSync() as Float32Array,
-          logp: gaussianLogProb(a, out.mean, out.logStd).dataSync(),
-          value: out.value.dataSync(),
-        };
-      });
-      this.actBuf.set(action, t * N * A);
-      this.logpBuf.set(logp, t * N);
-      this.valBuf.set(value, t * N);
-      const tEnv = performance.now();
-      const [o, r, term, trunc, infos] = envs.step(action);
-      envMs += performance.now() - tEnv;
-      this.rewBuf.set(r, t * N);
-      this.nextObs = o;
-      for (let i = 0; i < N; i++) this.nextDone[i] = term[i] || trunc[i] ? 1 : 0;
-      const final = infos.finalInfo as
-        | { episode?: { r: Float64Array; l: Float64Array }; _episode?: Uint8Array }
-        | undefined;
-      if (final?.episode && final._episode) {
-        for (const [i, m] of final._episode.entries()) {
-          if (!m) continue;
-          episodeReturns.push(final.episode.r[i]!);
-          episodeLengths.push(final.episode.l[i]!);
-        }
-      }
-    }
+    const { episodeReturns, episodeLengths, envMs } = this.collectRollout();
     const inferenceMs = performance.now() - tStart - envMs;
     const tUpdate = performance.now();
     const nextValue = tf.tidy(() =>
@@ -240,6 +188,58 @@ export class PolicyGradientTrainer {
       metrics['charts/episodic_length'] = mean(episodeLengths);
     }
     return metrics;
+  }
+
+  /**
+   * `numSteps` vector steps with one batched forward pass each, into the rollout buffers.
+   * Returns the episodes that ended and the time spent stepping the envs.
+   */
+  private collectRollout(): { episodeReturns: number[]; episodeLengths: number[]; envMs: number } {
+    const { args, agent, envs } = this;
+    const N = args.numEnvs;
+    const T = args.numSteps;
+    const O = (envs.singleObservationSpace as Box).size;
+    const A = (envs.singleActionSpace as Box).size;
+    const episodeReturns: number[] = [];
+    const episodeLengths: number[] = [];
+    let envMs = 0;
+    const noise = new Float32Array(N * A);
+    for (let t = 0; t < T; t++) {
+      this.globalStep += N;
+      this.obsBuf.set(this.nextObs, t * N * O);
+      this.doneBuf.set(this.nextDone, t * N);
+      for (let i = 0; i < noise.length; i++) noise[i] = this.rng.normal();
+      // One batched forward pass for all envs.
+      const { action, logp, value } = tf.tidy(() => {
+        const out = agent.forward(agent.params, tf.tensor2d(this.nextObs, [N, O]));
+        const a = out.mean.add(out.logStd.exp().mul(tf.tensor2d(noise, [N, A])));
+        return {
+          action: a.dataSync() as Float32Array,
+          logp: gaussianLogProb(a, out.mean, out.logStd).dataSync(),
+          value: out.value.dataSync(),
+        };
+      });
+      this.actBuf.set(action, t * N * A);
+      this.logpBuf.set(logp, t * N);
+      this.valBuf.set(value, t * N);
+      const tEnv = performance.now();
+      const [o, r, term, trunc, infos] = envs.step(action);
+      envMs += performance.now() - tEnv;
+      this.rewBuf.set(r, t * N);
+      this.nextObs = o;
+      for (let i = 0; i < N; i++) this.nextDone[i] = term[i] || trunc[i] ? 1 : 0;
+      const final = infos.finalInfo as
+        | { episode?: { r: Float64Array; l: Float64Array }; _episode?: Uint8Array }
+        | undefined;
+      if (final?.episode && final._episode) {
+        for (const [i, m] of final._episode.entries()) {
+          if (!m) continue;
+          episodeReturns.push(final.episode.r[i]!);
+          episodeLengths.push(final.episode.l[i]!);
+        }
+      }
+    }
+    return { episodeReturns, episodeLengths, envMs };
   }
 
   /** PPO's minibatch epochs (or REINFORCE's single full-batch step); returns mean diagnostics. */
@@ -285,34 +285,16 @@ export class PolicyGradientTrainer {
           }
           const ret = tf.tensor1d(retMb);
           const oldV = tf.tensor1d(oldVMb);
-          const g = tf.grads((...p: tf.Tensor[]) => {
-            const f = agent.forward(p, obs);
-            const logp = gaussianLogProb(act, f.mean, f.logStd);
-            const ent = f.logStd.add(0.5 + 0.5 * Math.log(2 * Math.PI)).sum() as tf.Scalar;
-            const losses =
-              args.algo === 'ppo'
-                ? ppoLosses(logp, oldLogp, adv, f.value, oldV, ret, args.clipCoef, args.clipVloss)
-                : {
-                    // REINFORCE with a baseline: −log π(a|s)·(G − V(s)).
-                    pgLoss: logp.mul(adv).mean().neg() as tf.Scalar,
-                    vLoss: f.value.sub(ret).square().mean().mul(0.5) as tf.Scalar,
-                    approxKl: tf.scalar(0),
-                    clipFrac: tf.scalar(0),
-                  };
-            // Read the diagnostics here: tensors made inside tf.grads are freed when it returns.
-            const d = tf
-              .stack([losses.pgLoss, losses.vLoss, ent, losses.approxKl, losses.clipFrac])
-              .dataSync();
-            sums.pg += d[0]!;
-            sums.v += d[1]!;
-            sums.ent += d[2]!;
-            sums.kl += d[3]!;
-            sums.clip += d[4]!;
-            n += 1;
-            return losses.pgLoss
-              .sub(ent.mul(args.entCoef))
-              .add(losses.vLoss.mul(args.vfCoef)) as tf.Scalar;
-          })(agent.params);
+          const g = tf.grads((...p: tf.Tensor[]) =>
+            this.minibatchLoss(p, { obs, act, oldLogp, adv, ret, oldV }, (d) => {
+              sums.pg += d[0]!;
+              sums.v += d[1]!;
+              sums.ent += d[2]!;
+              sums.kl += d[3]!;
+              sums.clip += d[4]!;
+              n += 1;
+            }),
+          )(agent.params);
           return globalNormClip(g, args.maxGradNorm).map((t) => tf.keep(t));
         });
         const updated = this.adam.step(agent.params, grads);
@@ -327,6 +309,52 @@ export class PolicyGradientTrainer {
       kl: sums.kl / n,
       clip: sums.clip / n,
     };
+  }
+
+  /**
+   * The update's objective on one minibatch: PPO's clipped losses (or REINFORCE's −log π·Â and a
+   * value loss) minus the entropy bonus. `report` receives [policy loss, value loss, entropy,
+   * approx KL, clip fraction], read inside the gradient (its tensors are freed when it returns).
+   */
+  private minibatchLoss(
+    p: tf.Tensor[],
+    mb: {
+      obs: tf.Tensor;
+      act: tf.Tensor;
+      oldLogp: tf.Tensor;
+      adv: tf.Tensor;
+      ret: tf.Tensor;
+      oldV: tf.Tensor;
+    },
+    report: (diagnostics: Float32Array | Int32Array | Uint8Array) => void,
+  ): tf.Scalar {
+    const { args, agent } = this;
+    const f = agent.forward(p, mb.obs);
+    const logp = gaussianLogProb(mb.act, f.mean, f.logStd);
+    const ent = f.logStd.add(0.5 + 0.5 * Math.log(2 * Math.PI)).sum() as tf.Scalar;
+    const losses =
+      args.algo === 'ppo'
+        ? ppoLosses(
+            logp,
+            mb.oldLogp,
+            mb.adv,
+            f.value,
+            mb.oldV,
+            mb.ret,
+            args.clipCoef,
+            args.clipVloss,
+          )
+        : {
+            // REINFORCE with a baseline: −log π(a|s)·(G − V(s)).
+            pgLoss: logp.mul(mb.adv).mean().neg() as tf.Scalar,
+            vLoss: f.value.sub(mb.ret).square().mean().mul(0.5) as tf.Scalar,
+            approxKl: tf.scalar(0),
+            clipFrac: tf.scalar(0),
+          };
+    report(
+      tf.stack([losses.pgLoss, losses.vLoss, ent, losses.approxKl, losses.clipFrac]).dataSync(),
+    );
+    return losses.pgLoss.sub(ent.mul(args.entCoef)).add(losses.vLoss.mul(args.vfCoef)) as tf.Scalar;
   }
 
   /** The whole state as JSON (between updates). */
@@ -432,108 +460,6 @@ export class PolicyGradientTrainer {
 }
 
 /**
- * A policy from {@link PolicyGradientTrainer.exportPolicy}, acting on raw observations: it
- * normalises them with the saved statistics, clips to ±10 and returns the mean action (or a
- * sample when an RNG is given).
- */
-export class PgPolicy {
-  private readonly params: tf.Tensor[];
-  private readonly scale: Float32Array;
-
-  constructor(readonly file: PgPolicyFile) {
-    if (file?.kind !== 'ml3-pg-policy')
-      throw new RangeError('not a policy file: expected kind "ml3-pg-policy"');
-    const sizes = file.actorSpec?.sizes;
-    if (!Array.isArray(sizes) || sizes.length < 2)
-      throw new RangeError('policy file: actorSpec.sizes is malformed');
-    const O = sizes[0]!;
-    const finite = (xs: unknown, n: number) =>
-      Array.isArray(xs) && xs.length === n && xs.every((x) => Number.isFinite(x));
-    if (!finite(file.obsMean, O) || !finite(file.obsVar, O) || !finite(file.logStd, sizes.at(-1)!))
-      throw new RangeError(
-        'policy file: obsMean/obsVar/logStd have the wrong size or non-finite values',
-      );
-    this.params = tensorsFromJson(
-      file.actorParams,
-      sizes.slice(0, -1).flatMap((fanIn, l) => [[fanIn, sizes[l + 1]!], [sizes[l + 1]!]]),
-    );
-    this.scale = Float32Array.from(file.obsVar, (v) => 1 / Math.sqrt(v + 1e-8));
-  }
-
-  /** Actions for raw observations [B × obs] (row-major): means, or samples with `rng`. */
-  act(obs: ArrayLike<number>, rng?: RNG): Float32Array {
-    const O = this.file.actorSpec.sizes[0]!;
-    const B = obs.length / O;
-    const x = new Float32Array(obs.length);
-    for (let i = 0; i < obs.length; i++) {
-      const z = (obs[i]! - this.file.obsMean[i % O]!) * this.scale[i % O]!;
-      x[i] = Math.min(Math.max(z, -OBS_CLIP), OBS_CLIP);
-    }
-    const out = tf.tidy(
-      () =>
-        mlp(this.params, tf.tensor2d(x, [B, O]), this.file.actorSpec).dataSync() as Float32Array,
-    );
-    if (rng) {
-      const A = this.file.logStd.length;
-      for (let i = 0; i < out.length; i++)
-        out[i] = out[i]! + Math.exp(this.file.logStd[i % A]!) * rng.normal();
-    }
-    return out;
-  }
-
-  dispose(): void {
-    for (const t of this.params) t.dispose();
-  }
-}
-
-/** Returns of seeded evaluation episodes. */
-export interface PolicyEvaluation {
-  meanReturn: number;
-  stdReturn: number;
-  returns: number[];
-  meanLength: number;
-  terminatedFraction: number;
-}
-
-/**
- * Runs `episodes` seeded episodes (seeds `seed`, `seed + 1`, …) of a policy on `env` (which
- * should clip actions to its space, as training did) and reports the returns.
- */
-export function evaluatePolicy(
-  env: Env,
-  act: (obs: ArrayLike<number>) => ArrayLike<number>,
-  episodes: number,
-  seed: number,
-): PolicyEvaluation {
-  const returns: number[] = [];
-  let lengths = 0;
-  let terminated = 0;
-  for (let e = 0; e < episodes; e++) {
-    let [obs] = env.reset({ seed: seed + e }) as [ArrayLike<number>, unknown];
-    let total = 0;
-    for (let t = 1; ; t++) {
-      const [next, reward, term, trunc] = env.step(act(obs));
-      total += reward;
-      obs = next as ArrayLike<number>;
-      if (term || trunc) {
-        lengths += t;
-        terminated += term ? 1 : 0;
-        break;
-      }
-    }
-    returns.push(total);
-  }
-  const m = mean(returns);
-  return {
-    meanReturn: m,
-    stdReturn: Math.sqrt(mean(returns.map((r) => (r - m) ** 2))),
-    returns,
-    meanLength: lengths / episodes,
-    terminatedFraction: terminated / episodes,
-  };
-}
-
-/**
  * Trains a Gaussian policy for `totalTimesteps`, calling `log` once per update with CleanRL's
  * metric names; returns the trained actor-critic (its tensors are the caller's to dispose).
  */
@@ -555,8 +481,4 @@ export function trainPolicyGradient(
     trainer.dispose();
     throw e;
   }
-}
-
-function mean(xs: readonly number[]): number {
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
 }

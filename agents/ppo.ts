@@ -5,6 +5,7 @@
  * pass per vector step.
  */
 import * as tf from '@tensorflow/tfjs';
+import { variance } from '../envs/core/stats.js';
 import {
   ClipAction,
   type Env,
@@ -250,6 +251,11 @@ export class ActorCritic {
 /** One logged update. */
 export type PgMetrics = Record<string, number>;
 
+/** Observations are clipped to ±this after normalisation (CleanRL's wrapper stack). */
+export const OBS_CLIP = 10;
+/** Rewards are clipped to ±this after normalisation (CleanRL's wrapper stack). */
+export const REWARD_CLIP = 10;
+
 /** CleanRL's wrapper stack for continuous control. */
 export function wrapForPolicyGradient(env: Env, gamma: number): Env {
   let e: Env = new RecordEpisodeStatistics(env);
@@ -257,11 +263,11 @@ export function wrapForPolicyGradient(env: Env, gamma: number): Env {
   e = new NormalizeObservation(e as never) as unknown as Env;
   e = new TransformObservation(
     e as Env<Float32Array, unknown>,
-    (o: Float32Array) => o.map((v) => Math.min(Math.max(v, -10), 10)),
+    (o: Float32Array) => o.map((v) => Math.min(Math.max(v, -OBS_CLIP), OBS_CLIP)),
     e.observationSpace as never,
   ) as unknown as Env;
   e = new NormalizeReward(e, gamma);
-  return new TransformReward(e, (r) => Math.min(Math.max(r, -10), 10));
+  return new TransformReward(e, (r) => Math.min(Math.max(r, -REWARD_CLIP), REWARD_CLIP));
 }
 
 /** Scales gradients so their global norm is at most `maxNorm` (torch's clip_grad_norm_). */
@@ -269,14 +275,4 @@ export function globalNormClip(grads: tf.Tensor[], maxNorm: number): tf.Tensor[]
   const norm = tf.sqrt(tf.addN(grads.map((g) => g.square().sum())));
   const scale = tf.minimum(tf.scalar(1), tf.scalar(maxNorm).div(norm.add(1e-6)));
   return grads.map((g) => g.mul(scale));
-}
-
-/** Population variance. */
-export function variance(xs: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < xs.length; i++) m += xs[i]!;
-  m /= xs.length;
-  let v = 0;
-  for (let i = 0; i < xs.length; i++) v += (xs[i]! - m) ** 2;
-  return v / xs.length;
 }

@@ -5,6 +5,7 @@
  */
 
 import {
+  type CheckReporter,
   checkRenderResult,
   checkResetResult,
   checkSpace,
@@ -81,21 +82,48 @@ export function deepEqual(a: unknown, b: unknown): boolean {
  */
 export function checkEnv(env: Env, options: CheckEnvOptions = {}): CheckEnvReport {
   const report: CheckEnvReport = { passed: [], warnings: [] };
-  const r = throwingReporter((m) => report.warnings.push(m));
-  const pass = (name: string) => {
-    report.passed.push(name);
-    options.onCheck?.(name);
+  const c: CheckContext = {
+    env,
+    r: throwingReporter((m) => report.warnings.push(m)),
+    pass: (name: string) => {
+      report.passed.push(name);
+      options.onCheck?.(name);
+    },
   };
-  const attempt = <T>(check: string, what: string, fn: () => T): T => {
-    try {
-      return fn();
-    } catch (err) {
-      if (err instanceof EnvCheckError) throw err;
-      throw new EnvCheckError(check, `${what} threw: ${(err as Error)?.message ?? String(err)}`);
-    }
-  };
+  checkIsEnvWithSpaces(c);
+  checkReset(c);
+  checkSeeding(c);
+  checkResetOptions(c);
+  checkStep(c);
+  if (!options.skipRenderCheck) checkRendering(c);
+  if (!options.skipCloseCheck) {
+    attempt('close', 'close()', () => env.close());
+    attempt('close', 'a second close()', () => env.close());
+    c.pass('close');
+  }
+  return report;
+}
 
-  // 1. an Env with well-formed spaces
+/** What every check step works with. */
+interface CheckContext {
+  env: Env;
+  r: CheckReporter;
+  /** Records a passed check. */
+  pass(name: string): void;
+}
+
+/** Runs `fn`; an error it throws becomes the failure of `check` (saying what threw). */
+function attempt<T>(check: string, what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof EnvCheckError) throw err;
+    throw new EnvCheckError(check, `${what} threw: ${(err as Error)?.message ?? String(err)}`);
+  }
+}
+
+/** 1. an Env with well-formed spaces. */
+function checkIsEnvWithSpaces({ env, r, pass }: CheckContext): void {
   if (!(env instanceof Env)) {
     throw new EnvCheckError('is env', `checkEnv needs an Env instance, got ${String(env)}`);
   }
@@ -109,21 +137,39 @@ export function checkEnv(env: Env, options: CheckEnvOptions = {}): CheckEnvRepor
   pass('observation space');
   checkSpace(env.actionSpace, 'action', r);
   pass('action space');
+}
 
-  // 2. reset returns [obs, info]
-  const first = attempt('reset return', 'reset()', () => env.reset());
-  checkResetResult(env, first, r);
+/** 2. reset returns [obs, info]. */
+function checkReset({ env, r, pass }: CheckContext): void {
+  checkResetResult(
+    env,
+    attempt('reset return', 'reset()', () => env.reset()),
+    r,
+  );
   pass('reset return');
+}
 
-  // 3. seeding
+/** 4. reset with options = {} works. */
+function checkResetOptions({ env, r, pass }: CheckContext): void {
+  const withOptions = attempt('reset options', 'reset({ options: {} })', () =>
+    env.reset({ options: {} }),
+  );
+  checkResetResult(env, withOptions, r);
+  pass('reset options');
+}
+
+/** 3. seeding: seed 123 twice repeats (observations and RNG state), seed 456 differs. */
+function checkSeeding({ env, r, pass }: CheckContext): void {
   const seeded = (seed?: number) =>
     attempt('reset seeding', `reset({ seed: ${seed} })`, () => env.reset({ seed }));
+  const unseeded = () =>
+    attempt('reset seeding', 'reset() after a seeded reset', () => env.reset());
   const [obs1] = seeded(123);
   const rng1 = env.npRandom.getState();
-  const [obs2] = attempt('reset seeding', 'reset() after a seeded reset', () => env.reset());
+  const [obs2] = unseeded();
   const [obs3] = seeded(123);
   const rng3 = env.npRandom.getState();
-  const [obs4] = attempt('reset seeding', 'reset() after a seeded reset', () => env.reset());
+  const [obs4] = unseeded();
   if (!deepEqual(obs1, obs3)) {
     r.fail(
       'reset seeding',
@@ -156,23 +202,16 @@ export function checkEnv(env: Env, options: CheckEnvOptions = {}): CheckEnvRepor
     );
   }
   pass('reset seeding');
+}
 
-  // 4. reset with options = {}
-  const withOptions = attempt('reset options', 'reset({ options: {} })', () =>
-    env.reset({ options: {} }),
-  );
-  checkResetResult(env, withOptions, r);
-  pass('reset options');
-
-  // 5. step with a sampled action
+/** 5. step with a sampled action returns a valid 5-tuple; 6. the same seed and action repeat it. */
+function checkStep({ env, r, pass }: CheckContext): void {
   env.actionSpace.seed(123);
   env.reset({ seed: 123 });
   const action = env.actionSpace.sample();
   const stepped = attempt('step return', 'step(actionSpace.sample())', () => env.step(action));
   checkStepResult(env, stepped, r);
   pass('step return');
-
-  // 6. step determinism
   env.reset({ seed: 123 });
   const again = attempt('step determinism', 'step(actionSpace.sample())', () => env.step(action));
   const names = ['observation', 'reward', 'terminated', 'truncated', 'info'];
@@ -185,41 +224,33 @@ export function checkEnv(env: Env, options: CheckEnvOptions = {}): CheckEnvRepor
     }
   }
   pass('step determinism');
+}
 
-  // 7. render
-  if (!options.skipRenderCheck) {
-    if (env.renderMode !== undefined) {
-      const frame = attempt('render', 'render()', () => env.render());
-      checkRenderResult(env, frame, r);
-    }
-    if (env.spec !== undefined) {
-      for (const mode of env.metadata.renderModes) {
-        const other = attempt(
-          'render',
-          `make(spec, { renderMode: "${mode}" })`,
-          () => make(env.spec!, { renderMode: mode, disableEnvChecker: true }).unwrapped,
-        );
-        try {
-          attempt('render', 'reset()', () => other.reset({ seed: 0 }));
-          const frame = attempt('render', `render() in ${mode} mode`, () => other.render());
-          checkRenderResult(other, frame, r);
-        } finally {
-          other.close();
-        }
-      }
-    } else if (env.metadata.renderModes.length > 0) {
-      r.warn(
-        'Not able to test alternative render modes because the environment has no spec (make it with make()).',
+/** 7. render: the env's own mode, then every mode of `metadata` on a fresh env from its spec. */
+function checkRendering({ env, r, pass }: CheckContext): void {
+  if (env.renderMode !== undefined) {
+    const frame = attempt('render', 'render()', () => env.render());
+    checkRenderResult(env, frame, r);
+  }
+  if (env.spec !== undefined) {
+    for (const mode of env.metadata.renderModes) {
+      const other = attempt(
+        'render',
+        `make(spec, { renderMode: "${mode}" })`,
+        () => make(env.spec!, { renderMode: mode, disableEnvChecker: true }).unwrapped,
       );
+      try {
+        attempt('render', 'reset()', () => other.reset({ seed: 0 }));
+        const frame = attempt('render', `render() in ${mode} mode`, () => other.render());
+        checkRenderResult(other, frame, r);
+      } finally {
+        other.close();
+      }
     }
-    pass('render');
+  } else if (env.metadata.renderModes.length > 0) {
+    r.warn(
+      'Not able to test alternative render modes because the environment has no spec (make it with make()).',
+    );
   }
-
-  // 8. close twice
-  if (!options.skipCloseCheck) {
-    attempt('close', 'close()', () => env.close());
-    attempt('close', 'a second close()', () => env.close());
-    pass('close');
-  }
-  return report;
+  pass('render');
 }

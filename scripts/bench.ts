@@ -3,6 +3,9 @@
  * `bench/results.md`. Each figure is the median of several timed runs, with min–max; nothing is
  * asserted (benchmarks measure; tests assert). `BENCH_RUNS` sets the number of runs (default 5);
  * `--full` adds the whole ML3 runs with their full configs (one run each, ~15 minutes).
+ *
+ * Length (~450 lines): a flat list of independent measurements, one small function each, sharing
+ * the timing and reporting helpers at the top.
  */
 import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';

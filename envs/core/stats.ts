@@ -10,12 +10,17 @@ export function mean(xs: ArrayLike<number>): number {
   return sum / xs.length;
 }
 
-/** The population standard deviation √(mean (x − x̄)²). */
-export function std(xs: ArrayLike<number>): number {
+/** The population variance mean (x − x̄)². */
+export function variance(xs: ArrayLike<number>): number {
   const m = mean(xs);
   let sum = 0;
   for (let i = 0; i < xs.length; i++) sum += (xs[i]! - m) ** 2;
-  return Math.sqrt(sum / xs.length);
+  return sum / xs.length;
+}
+
+/** The population standard deviation √(mean (x − x̄)²). */
+export function std(xs: ArrayLike<number>): number {
+  return Math.sqrt(variance(xs));
 }
 
 /** The median of a non-empty list (the mean of the middle two for an even count). */

@@ -9,6 +9,10 @@
  * Workers build their envs with `make(id, options)`, so sub-envs come from the registry; pass
  * `modules` to import modules that register custom envs in every worker. Box and Discrete
  * action spaces and Box observation spaces are supported.
+ *
+ * Length (~420 lines): one class whose parts share the worker lifecycle and the shared-memory
+ * views (construction, the await/notify protocol, step/reset, infos, close); the worker side,
+ * the memory layout and the info codecs are in files of their own.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -103,6 +107,30 @@ function workerError(payload: unknown, worker: number, range: [number, number]):
     : new Error(message);
 }
 
+/** Module specifiers as URLs the workers can import (paths resolve against the working folder). */
+function resolveModules(modules: readonly string[]): string[] {
+  return modules.map((m) =>
+    m.startsWith('file:') || m.startsWith('node:')
+      ? m
+      : new URL(m, `file://${process.cwd()}/`).href,
+  );
+}
+
+/** Starts one worker thread running `asyncWorker` with its share of the envs. */
+function spawnWorker(workerData: Record<string, unknown>): Worker {
+  // From TypeScript sources (tests, tsx) the worker registers the tsx loader before importing
+  // its .ts entry; from dist/ it imports the compiled .js directly.
+  const fromSource = import.meta.url.endsWith('.ts');
+  const script = new URL(fromSource ? './asyncWorker.ts' : './asyncWorker.js', import.meta.url)
+    .href;
+  const boot = fromSource
+    ? `(async () => { (await import('tsx/esm/api')).register(); await import(${JSON.stringify(script)}); })().catch((e) => { throw e; });`
+    : `import(${JSON.stringify(script)}).catch((e) => { throw e; });`;
+  const w = new Worker(boot, { eval: true, workerData });
+  w.unref(); // an idle vector env does not keep the process alive
+  return w;
+}
+
 /**
  * Parallel vector env on worker threads with shared memory.
  *
@@ -182,37 +210,19 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
     };
     const buffer = new SharedArrayBuffer(layoutBytes(this.layout));
     this.views = sharedViews(buffer, this.layout);
-    // From TypeScript sources (tests, tsx) the worker registers the tsx loader before importing
-    // its .ts entry; from dist/ it imports the compiled .js directly.
-    const fromSource = import.meta.url.endsWith('.ts');
-    const script = new URL(fromSource ? './asyncWorker.ts' : './asyncWorker.js', import.meta.url)
-      .href;
-    const boot = fromSource
-      ? `(async () => { (await import('tsx/esm/api')).register(); await import(${JSON.stringify(script)}); })().catch((e) => { throw e; });`
-      : `import(${JSON.stringify(script)}).catch((e) => { throw e; });`;
-    const modules = (options.modules ?? []).map((m) =>
-      m.startsWith('file:') || m.startsWith('node:')
-        ? m
-        : new URL(m, `file://${process.cwd()}/`).href,
-    );
     // Done slots start at −1: each worker publishes generation 0 once its envs are built.
     for (let w = 0; w < this.numWorkers; w++) Atomics.store(this.views.control, doneSlot(w), -1);
-    this.workers = Array.from({ length: this.numWorkers }, (_, worker) => {
-      const w = new Worker(boot, {
-        eval: true,
-        workerData: {
-          buffer,
-          layout: this.layout,
-          worker,
-          id,
-          makeOptions: options.makeOptions ?? {},
-          autoresetMode: mode,
-          modules,
-        },
-      });
-      w.unref(); // an idle vector env does not keep the process alive
-      return w;
-    });
+    this.workers = Array.from({ length: this.numWorkers }, (_, worker) =>
+      spawnWorker({
+        buffer,
+        layout: this.layout,
+        worker,
+        id,
+        makeOptions: options.makeOptions ?? {},
+        autoresetMode: mode,
+        modules: resolveModules(options.modules ?? []),
+      }),
+    );
     const [, localCount] = partitionRange(0, this.layout);
     this.infoReaders = this.workers.map(
       (_, w) =>

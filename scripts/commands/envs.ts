@@ -1,5 +1,7 @@
 /** `ml3 envs …`: list, check and run the registered environments. */
+
 import { type Command, InvalidArgumentError } from 'commander';
+import { mean, std } from '../../envs/core/stats.js';
 import {
   Box,
   checkEnv,
@@ -92,12 +94,18 @@ function describeSpace(space: Space<unknown>): string {
   return String(space);
 }
 
-/** Adds the `envs` command group to the CLI. */
+/** Adds the `envs` command group to the CLI: `list`, `check`, `run`. */
 export function addEnvsCommands(program: Command): void {
   const envs = program
     .command('envs')
     .description('list, check and run the registered environments');
+  addListCommand(envs);
+  addCheckCommand(envs);
+  addRunCommand(envs);
+}
 
+/** `ml3 envs list`: registered ids with their spaces and step limits. */
+function addListCommand(envs: Command): void {
   envs
     .command('list')
     .description('registered ids with their spaces and step limits')
@@ -125,7 +133,10 @@ export function addEnvsCommands(program: Command): void {
         );
       }
     });
+}
 
+/** `ml3 envs check <id>`: the Gymnasium env checker, one line per check. */
+function addCheckCommand(envs: Command): void {
   envs
     .command('check')
     .description('run the Gymnasium env checker (checkEnv) on an id and print each check')
@@ -143,9 +154,24 @@ export function addEnvsCommands(program: Command): void {
           return;
         }
         throw err;
+      } finally {
+        env.close();
       }
     });
+}
 
+/** Options of `ml3 envs run`. */
+interface RunCommandOptions {
+  policy: string;
+  episodes: number;
+  seed: number;
+  gif?: string;
+  png?: string;
+  json?: boolean;
+}
+
+/** `ml3 envs run <id>`: seeded episodes of a random or zero policy, with statistics and media. */
+function addRunCommand(envs: Command): void {
   envs
     .command('run')
     .description('run seeded episodes with a random or zero policy and print episode statistics')
@@ -161,61 +187,52 @@ export function addEnvsCommands(program: Command): void {
     .option('--gif <path>', 'write a GIF of the first episode')
     .option('--png <path>', 'write the first frame of the first episode as PNG')
     .option('--json', 'print the summary as JSON')
-    .action(
-      (
-        id: string,
-        opts: {
-          policy: string;
-          episodes: number;
-          seed: number;
-          gif?: string;
-          png?: string;
-          json?: boolean;
-        },
-      ) => {
-        if (opts.policy !== 'random' && opts.policy !== 'zero') {
-          throw new UsageError(`--policy must be random or zero, got "${opts.policy}"`);
-        }
-        if (opts.episodes < 1) throw new UsageError('--episodes must be at least 1');
-        const start = performance.now();
-        const { episodes, frames } = runEpisodes(id, {
-          policy: opts.policy,
-          episodes: opts.episodes,
-          seed: opts.seed,
-          recordFirst: opts.gif !== undefined || opts.png !== undefined,
-        });
-        const seconds = (performance.now() - start) / 1000;
-        const returns = episodes.map((e) => e.return);
-        const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
-        const std = Math.sqrt(returns.reduce((a, b) => a + (b - mean) ** 2, 0) / returns.length);
-        const summary = {
-          id,
-          policy: opts.policy,
-          seed: opts.seed,
-          episodes,
-          meanReturn: mean,
-          stdReturn: std,
-          seconds,
-        };
-        if (opts.gif) {
-          const fps = make(id, { disableEnvChecker: true }).metadata.renderFps ?? 30;
-          writeFileAtomic(opts.gif, encodeGif(frames, fps));
-        }
-        if (opts.png) writeFileAtomic(opts.png, encodePng(frames[0]!));
-        if (opts.json) {
-          console.log(JSON.stringify(summary, null, 2));
-          return;
-        }
-        for (const e of episodes) {
-          console.log(
-            `episode ${e.episode}: return ${e.return.toFixed(3)}, length ${e.length}${e.terminated ? ' (terminated)' : ' (truncated)'}`,
-          );
-        }
+    .action((id: string, opts: RunCommandOptions) => {
+      if (opts.policy !== 'random' && opts.policy !== 'zero') {
+        throw new UsageError(`--policy must be random or zero, got "${opts.policy}"`);
+      }
+      if (opts.episodes < 1) throw new UsageError('--episodes must be at least 1');
+      const start = performance.now();
+      const { episodes, frames } = runEpisodes(id, {
+        policy: opts.policy,
+        episodes: opts.episodes,
+        seed: opts.seed,
+        recordFirst: opts.gif !== undefined || opts.png !== undefined,
+      });
+      const seconds = (performance.now() - start) / 1000;
+      const returns = episodes.map((e) => e.return);
+      const summary = {
+        id,
+        policy: opts.policy,
+        seed: opts.seed,
+        episodes,
+        meanReturn: mean(returns),
+        stdReturn: std(returns),
+        seconds,
+      };
+      if (opts.gif) writeFileAtomic(opts.gif, encodeGif(frames, renderFps(id)));
+      if (opts.png) writeFileAtomic(opts.png, encodePng(frames[0]!));
+      if (opts.json) {
+        console.log(JSON.stringify(summary, null, 2));
+        return;
+      }
+      for (const e of episodes) {
         console.log(
-          `${id} ${opts.policy} policy, seed ${opts.seed}: mean return ${mean.toFixed(3)} ± ${std.toFixed(3)} over ${episodes.length} episodes (${seconds.toFixed(2)} s)`,
+          `episode ${e.episode}: return ${e.return.toFixed(3)}, length ${e.length}${e.terminated ? ' (terminated)' : ' (truncated)'}`,
         );
-        if (opts.gif) console.log(`wrote ${opts.gif} (${frames.length} frames)`);
-        if (opts.png) console.log(`wrote ${opts.png}`);
-      },
-    );
+      }
+      console.log(
+        `${id} ${opts.policy} policy, seed ${opts.seed}: mean return ${summary.meanReturn.toFixed(3)} ± ${summary.stdReturn.toFixed(3)} over ${episodes.length} episodes (${seconds.toFixed(2)} s)`,
+      );
+      if (opts.gif) console.log(`wrote ${opts.gif} (${frames.length} frames)`);
+      if (opts.png) console.log(`wrote ${opts.png}`);
+    });
+}
+
+/** The frame rate of an env id's renderings (its metadata). */
+function renderFps(id: string): number {
+  const env = make(id, { disableEnvChecker: true });
+  const fps = env.metadata.renderFps ?? 30;
+  env.close();
+  return fps;
 }

@@ -2,75 +2,16 @@
  * `ml3 <experiment> train|test` for every experiment, with flags generated 1:1 from its config
  * schema, and `ml3 plot <run-dir>`.
  */
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { BACKEND_NAMES, type BackendName, selectBackend } from '../../agents/index.js';
 import { EXPERIMENTS, findExperiment } from '../experiments/index.js';
-import type { ConfigSchema, Experiment, FieldSpec } from '../run/experiment.js';
+import type { Experiment } from '../run/experiment.js';
 import { CorruptFileError } from '../run/files.js';
 import { writePlots } from '../run/plots.js';
 import { RunDir } from '../run/runDir.js';
 import { trainExperiment } from '../run/train.js';
+import { addSchemaOptions, configFrom, kebab } from './schemaOptions.js';
 import { UsageError } from './usage.js';
-
-/** `checkpointEvery` → `checkpoint-every`. */
-export function kebab(key: string): string {
-  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
-
-/** Parses one flag value per its field spec; errors name the flag and what it accepts. */
-export function parseField(raw: string, spec: FieldSpec, flag: string): number | boolean | string {
-  switch (spec.type) {
-    case 'boolean':
-      if (raw === 'true' || raw === 'false') return raw === 'true';
-      throw new InvalidArgumentError(`${flag} must be true or false, got "${raw}"`);
-    case 'string':
-      if ('choices' in spec && !spec.choices.includes(raw)) {
-        throw new InvalidArgumentError(
-          `${flag} must be one of ${spec.choices.join(', ')}, got "${raw}"`,
-        );
-      }
-      return raw;
-    default: {
-      const n = Number(raw);
-      const isInt = spec.type === 'int';
-      const range = `${spec.min ?? '-∞'}..${spec.max ?? '∞'}`;
-      if (raw.trim() === '' || !Number.isFinite(n) || (isInt && !Number.isInteger(n))) {
-        throw new InvalidArgumentError(
-          `${flag} must be ${isInt ? 'an integer' : 'a number'} in ${range}, got "${raw}"`,
-        );
-      }
-      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
-        throw new InvalidArgumentError(`${flag} must be in ${range}, got ${n}`);
-      }
-      return n;
-    }
-  }
-}
-
-/** Adds one option per schema field, with the default shown in --help. */
-function addSchemaOptions(cmd: Command, schema: ConfigSchema<object>, defaults: object): void {
-  for (const [key, spec] of Object.entries(schema) as [string, FieldSpec][]) {
-    const flag = `--${kebab(key)}`;
-    const value =
-      spec.type === 'boolean'
-        ? '<true|false>'
-        : spec.type === 'string'
-          ? '<text>'
-          : `<${spec.type}>`;
-    const option = new Option(`${flag} ${value}`, spec.doc)
-      .default((defaults as Record<string, unknown>)[key])
-      .argParser((raw: string) => parseField(raw, spec, flag));
-    cmd.addOption(option);
-  }
-}
-
-/** The config from parsed options (schema keys only). */
-function configFrom(
-  opts: Record<string, unknown>,
-  schema: ConfigSchema<object>,
-): Record<string, unknown> {
-  return Object.fromEntries(Object.keys(schema).map((k) => [k, opts[k]]));
-}
 
 function addExperimentCommands(program: Command, exp: Experiment<object, unknown>): void {
   const group = program.command(exp.name).description(exp.description);
@@ -97,7 +38,7 @@ function addExperimentCommands(program: Command, exp: Experiment<object, unknown
         }
       }
       const result = await trainExperiment(exp, {
-        config: configFrom(opts, exp.schema),
+        config: { ...configFrom<object>(opts, exp.schema) },
         out: opts.out as string,
         name: opts.name as string | undefined,
         resume: opts.resume as string | undefined,

@@ -3,7 +3,8 @@
  * simulator, with the env's true reward or a learned reward (a reacher learned-loss file),
  * evaluated on seeded episodes.
  */
-import { type Command, Option } from 'commander';
+import type * as tf from '@tensorflow/tfjs';
+import type { Command } from 'commander';
 import {
   CemPlanner,
   MPPI_DEFAULTS,
@@ -25,175 +26,193 @@ import {
   RNG,
 } from '../../envs/index.js';
 import { learnedRewardEvaluator, loadLearnedLoss } from '../../ml3/index.js';
+import type { ConfigSchema } from '../run/experiment.js';
 import { writeFileAtomic } from '../run/files.js';
-import { parseNonNegativeInt } from './envs.js';
+import { addSchemaOptions, configFrom } from './schemaOptions.js';
 import { UsageError } from './usage.js';
+
+/** Options of `ml3 plan` (besides `--env`, `--gif`, `--json`). */
+export interface PlanOptions {
+  /** The reward the planner maximises: `true` (the env's) or a reacher learned-loss file. */
+  reward: string;
+  planner: 'cem' | 'mppi';
+  episodes: number;
+  /** Seed of the episodes and the planner. */
+  seed: number;
+  /** Steps planned ahead. */
+  horizon: number;
+  /** Planner iterations per decision. */
+  iterations: number;
+  /** Sequences per iteration. */
+  population: number;
+}
+
+const SCHEMA: ConfigSchema<PlanOptions> = {
+  reward: {
+    type: 'string',
+    doc: "the reward the planner maximises: the env's (true) or a reacher learned-loss file (its negated loss)",
+  },
+  planner: { type: 'string', doc: 'the sampling planner', choices: ['cem', 'mppi'] },
+  episodes: { type: 'int', doc: 'episodes', min: 1 },
+  seed: { type: 'int', doc: 'seed of the episodes and the planner', min: 0 },
+  horizon: { type: 'int', doc: 'steps planned ahead', min: 1 },
+  iterations: { type: 'int', doc: 'planner iterations per decision', min: 1 },
+  population: { type: 'int', doc: 'sequences per iteration', min: 2 },
+};
+
+const DEFAULTS: PlanOptions = {
+  reward: 'true',
+  planner: 'cem',
+  episodes: 3,
+  seed: 0,
+  horizon: PLANNER_DEFAULTS.horizon,
+  iterations: PLANNER_DEFAULTS.iterations,
+  population: PLANNER_DEFAULTS.populationSize,
+};
+
+/** One planned episode's outcome. */
+interface PlannedEpisode {
+  episode: number;
+  return: number;
+  length: number;
+  /** Reacher: final fingertip distance to the target (m). */
+  finalDistance?: number;
+  msPerDecision: number;
+}
+
+/** The planner of the options, over the env's action space. */
+function makePlanner(space: Box, o: PlanOptions): Planner {
+  const budget = { horizon: o.horizon, iterations: o.iterations, populationSize: o.population };
+  return o.planner === 'mppi'
+    ? new MppiPlanner(space, { ...MPPI_DEFAULTS, ...budget })
+    : new CemPlanner(space, { ...PLANNER_DEFAULTS, ...budget });
+}
+
+/** φ of a reacher learned-loss file, checked to fit the env (undefined for the true reward). */
+async function learnedReward(
+  reward: string,
+  envId: string,
+  raw: SnapshotEnv,
+): Promise<tf.Tensor[] | undefined> {
+  if (reward === 'true') return undefined;
+  await selectBackend('auto');
+  const { phi, document } = loadLearnedLoss(reward);
+  if (document.training?.experiment !== 'reacher' || !(raw instanceof ReacherEnv)) {
+    for (const t of phi) t.dispose();
+    throw new UsageError(
+      `--reward ${reward}: a learned reward must come from the reacher experiment and plan rapier/Reacher-v0 (it was trained by "${document.training?.experiment}", --env is ${envId})`,
+    );
+  }
+  return phi;
+}
+
+/** Runs one episode with the planner; records frames into `frames` when given. */
+function planEpisode(
+  env: Env,
+  planner: Planner,
+  evaluator: SequenceEvaluator,
+  rng: RNG,
+  frames?: RgbFrame[],
+): Omit<PlannedEpisode, 'episode'> {
+  const raw = env.unwrapped;
+  if (frames) frames.push(env.render() as RgbFrame);
+  let total = 0;
+  let length = 0;
+  const t0 = performance.now();
+  for (;;) {
+    const [, reward, terminated, truncated] = env.step(planner.act(evaluator, rng));
+    if (frames) frames.push(env.render() as RgbFrame);
+    total += reward;
+    length += 1;
+    if (terminated || truncated) break;
+  }
+  const result: Omit<PlannedEpisode, 'episode'> = {
+    return: total,
+    length,
+    msPerDecision: (performance.now() - t0) / length,
+  };
+  if (raw instanceof ReacherEnv) {
+    const [fx, fy] = raw.fingertip();
+    const goal = raw.getState();
+    result.finalDistance = Math.hypot(fx - goal[4]!, fy - goal[5]!);
+  }
+  return result;
+}
+
+function formatEpisode(e: PlannedEpisode): string {
+  const dist =
+    e.finalDistance === undefined
+      ? ''
+      : `, final fingertip distance ${(100 * e.finalDistance).toFixed(2)} cm`;
+  return `episode ${e.episode}: return ${e.return.toFixed(3)}, length ${e.length}${dist}, ${e.msPerDecision.toFixed(1)} ms per decision`;
+}
+
+/** Plans `o.episodes` seeded episodes of `envId`; writes a GIF of the first when asked. */
+async function runPlan(
+  envId: string,
+  o: PlanOptions,
+  out: { gif?: string; log?: (line: string) => void },
+): Promise<PlannedEpisode[]> {
+  const env: Env = make(envId, out.gif ? { renderMode: 'rgb_array' } : {});
+  const raw = env.unwrapped as SnapshotEnv;
+  if (!(env.actionSpace instanceof Box) || typeof raw.snapshot !== 'function') {
+    env.close();
+    throw new UsageError(
+      `--env ${envId} must have Box actions and snapshot()/restore() (the Rapier envs)`,
+    );
+  }
+  const planner = makePlanner(env.actionSpace, o);
+  let phi: tf.Tensor[] | undefined;
+  const episodes: PlannedEpisode[] = [];
+  const frames: RgbFrame[] = [];
+  try {
+    phi = await learnedReward(o.reward, envId, raw);
+    // The learned reward needs the episode's goal, so its evaluator is built per episode.
+    const evaluatorFor = (): SequenceEvaluator => {
+      if (!phi) return new SimulatorEvaluator(raw, (env.actionSpace as Box).size);
+      const s = (raw as ReacherEnv).getState();
+      return learnedRewardEvaluator(raw as ReacherEnv, phi, [s[4]!, s[5]!]);
+    };
+    const rng = new RNG(RNG.deriveSeed(o.seed, 'plan'));
+    for (let ep = 0; ep < o.episodes; ep++) {
+      env.reset(ep === 0 ? { seed: o.seed } : {});
+      planner.reset();
+      const record = out.gif && ep === 0 ? frames : undefined;
+      const episode = { episode: ep, ...planEpisode(env, planner, evaluatorFor(), rng, record) };
+      episodes.push(episode);
+      out.log?.(formatEpisode(episode));
+    }
+  } finally {
+    env.close();
+    for (const t of phi ?? []) t.dispose();
+  }
+  if (out.gif) writeFileAtomic(out.gif, encodeGif(frames, env.metadata.renderFps ?? 30));
+  return episodes;
+}
 
 /** Adds `ml3 plan`. */
 export function addPlanCommand(program: Command): void {
-  program
+  const cmd = program
     .command('plan')
     .description(
       'sampling model-predictive control (CEM or MPPI) of an env that supports snapshots (the Rapier envs), rolled out in the real simulator, with the true or a learned reward',
     )
-    .requiredOption('--env <id>', 'a registered env id with Box actions and snapshot()/restore()')
-    .option(
-      '--reward <true|file>',
-      "the reward the planner maximises: the env's (true) or a reacher learned-loss file (its negated loss)",
-      'true',
-    )
-    .addOption(
-      new Option('--planner <name>', 'the sampling planner')
-        .choices(['cem', 'mppi'])
-        .default('cem'),
-    )
-    .option('--episodes <n>', 'episodes', (v) => parseNonNegativeInt(v, '--episodes'), 3)
-    .option(
-      '--seed <seed>',
-      'seed of the episodes and the planner',
-      (v) => parseNonNegativeInt(v, '--seed'),
-      0,
-    )
-    .option(
-      '--horizon <n>',
-      'steps planned ahead',
-      (v) => parseNonNegativeInt(v, '--horizon'),
-      PLANNER_DEFAULTS.horizon,
-    )
-    .option(
-      '--iterations <n>',
-      'CEM iterations per decision',
-      (v) => parseNonNegativeInt(v, '--iterations'),
-      PLANNER_DEFAULTS.iterations,
-    )
-    .option(
-      '--population <n>',
-      'sequences per CEM iteration',
-      (v) => parseNonNegativeInt(v, '--population'),
-      PLANNER_DEFAULTS.populationSize,
-    )
+    .requiredOption('--env <id>', 'a registered env id with Box actions and snapshot()/restore()');
+  addSchemaOptions(cmd, SCHEMA, DEFAULTS);
+  cmd
     .option('--gif <path>', 'write a GIF of the first episode')
     .option('--json', 'print the results as JSON')
-    .action(
-      async (opts: {
-        env: string;
-        reward: string;
-        planner: 'cem' | 'mppi';
-        episodes: number;
-        seed: number;
-        horizon: number;
-        iterations: number;
-        population: number;
-        gif?: string;
-        json?: boolean;
-      }) => {
-        if (opts.episodes < 1 || opts.horizon < 1 || opts.iterations < 1 || opts.population < 2) {
-          throw new UsageError(
-            '--episodes, --horizon and --iterations must be at least 1, --population at least 2',
-          );
-        }
-        const env: Env = make(opts.env, opts.gif ? { renderMode: 'rgb_array' } : {});
-        const raw = env.unwrapped as SnapshotEnv;
-        if (!(env.actionSpace instanceof Box) || typeof raw.snapshot !== 'function') {
-          env.close();
-          throw new UsageError(
-            `--env ${opts.env} must have Box actions and snapshot()/restore() (the Rapier envs)`,
-          );
-        }
-        const budget = {
-          horizon: opts.horizon,
-          iterations: opts.iterations,
-          populationSize: opts.population,
-        };
-        const planner: Planner =
-          opts.planner === 'mppi'
-            ? new MppiPlanner(env.actionSpace, { ...MPPI_DEFAULTS, ...budget })
-            : new CemPlanner(env.actionSpace, { ...PLANNER_DEFAULTS, ...budget });
-        let phi: import('@tensorflow/tfjs').Tensor[] | undefined;
-        if (opts.reward !== 'true') {
-          await selectBackend('auto');
-          const loaded = loadLearnedLoss(opts.reward);
-          phi = loaded.phi;
-          if (loaded.document.training?.experiment !== 'reacher' || !(raw instanceof ReacherEnv)) {
-            env.close();
-            for (const t of phi) t.dispose();
-            throw new UsageError(
-              `--reward ${opts.reward}: a learned reward must come from the reacher experiment and plan rapier/Reacher-v0 (it was trained by "${loaded.document.training?.experiment}", --env is ${opts.env})`,
-            );
-          }
-        }
-        // The learned reward needs the episode's goal, so its evaluator is built per episode.
-        const evaluatorFor = (): SequenceEvaluator => {
-          if (!phi) return new SimulatorEvaluator(raw, (env.actionSpace as Box).size);
-          const s = (raw as ReacherEnv).getState();
-          return learnedRewardEvaluator(raw as ReacherEnv, phi, [s[4]!, s[5]!]);
-        };
-        const rng = new RNG(RNG.deriveSeed(opts.seed, 'plan'));
-        const episodes: {
-          episode: number;
-          return: number;
-          length: number;
-          finalDistance?: number;
-          msPerDecision: number;
-        }[] = [];
-        const frames: RgbFrame[] = [];
-        try {
-          for (let ep = 0; ep < opts.episodes; ep++) {
-            env.reset(ep === 0 ? { seed: opts.seed } : {});
-            planner.reset();
-            const evaluator = evaluatorFor();
-            if (opts.gif && ep === 0) frames.push(env.render() as RgbFrame);
-            let total = 0;
-            let length = 0;
-            const t0 = performance.now();
-            for (;;) {
-              const [, reward, terminated, truncated] = env.step(planner.act(evaluator, rng));
-              if (opts.gif && ep === 0) frames.push(env.render() as RgbFrame);
-              total += reward;
-              length += 1;
-              if (terminated || truncated) break;
-            }
-            const result: (typeof episodes)[number] = {
-              episode: ep,
-              return: total,
-              length,
-              msPerDecision: (performance.now() - t0) / length,
-            };
-            if (raw instanceof ReacherEnv) {
-              const [fx, fy] = raw.fingertip();
-              const goal = raw.getState();
-              result.finalDistance = Math.hypot(fx - goal[4]!, fy - goal[5]!);
-            }
-            episodes.push(result);
-            if (!opts.json) {
-              const dist =
-                result.finalDistance === undefined
-                  ? ''
-                  : `, final fingertip distance ${(100 * result.finalDistance).toFixed(2)} cm`;
-              console.log(
-                `episode ${ep}: return ${total.toFixed(3)}, length ${length}${dist}, ${result.msPerDecision.toFixed(1)} ms per decision`,
-              );
-            }
-          }
-        } finally {
-          env.close();
-          for (const t of phi ?? []) t.dispose();
-        }
-        if (opts.gif) writeFileAtomic(opts.gif, encodeGif(frames, env.metadata.renderFps ?? 30));
-        if (opts.json)
-          console.log(
-            JSON.stringify(
-              {
-                env: opts.env,
-                reward: opts.reward,
-                planner: opts.planner,
-                seed: opts.seed,
-                episodes,
-              },
-              null,
-              2,
-            ),
-          );
-      },
-    );
+    .action(async (opts: Record<string, unknown>) => {
+      const options = configFrom(opts, SCHEMA);
+      const envId = opts.env as string;
+      const json = Boolean(opts.json);
+      const episodes = await runPlan(envId, options, {
+        gif: opts.gif as string | undefined,
+        log: json ? undefined : (line) => console.log(line),
+      });
+      if (json) {
+        const { reward, planner, seed } = options;
+        console.log(JSON.stringify({ env: envId, reward, planner, seed, episodes }, null, 2));
+      }
+    });
 }

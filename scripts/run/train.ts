@@ -46,6 +46,50 @@ function timestamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
 }
 
+/** Opens a run to resume: its saved config, and the backend it was trained on. */
+async function reopenRun<C extends object, S>(
+  exp: Experiment<C, S>,
+  path: string,
+  options: TrainOptions,
+): Promise<{ run: RunDir; config: C; backendName: string | null }> {
+  const run = RunDir.open(path);
+  const saved = run.readConfig();
+  if (saved.experiment !== exp.name) {
+    throw new CorruptFileError(`${path} is a run of "${saved.experiment}", not "${exp.name}"`);
+  }
+  if (!exp.usesTensorflow) return { run, config: saved.config as C, backendName: null };
+  const requested = (
+    options.backendExplicit ? options.backend : (saved.backend ?? 'auto')
+  ) as BackendName;
+  const choice = await selectBackend(requested);
+  if (saved.backend && choice.backend !== saved.backend) {
+    throw new CorruptFileError(
+      `${path} was trained on the ${saved.backend} backend; resuming on ${choice.backend} would change its numbers (pass --backend ${saved.backend})`,
+    );
+  }
+  return { run, config: saved.config as C, backendName: choice.backend };
+}
+
+/** Creates a new run folder with its config.json (and selects the backend). */
+async function createRun<C extends object, S>(
+  exp: Experiment<C, S>,
+  options: TrainOptions,
+): Promise<{ run: RunDir; config: C; backendName: string | null }> {
+  const run = RunDir.create(join(options.out, exp.name, options.name ?? timestamp()));
+  const config = options.config as C;
+  const backendName = exp.usesTensorflow ? (await selectBackend(options.backend)).backend : null;
+  run.writeConfig({
+    experiment: exp.name,
+    config: config as Record<string, unknown>,
+    backend: backendName,
+    packageVersion: packageVersion(),
+    gitCommit: gitCommit(),
+    node: process.version,
+    createdAt: new Date().toISOString(),
+  });
+  return { run, config, backendName };
+}
+
 /** Runs (or resumes) an experiment's training to completion or interruption. */
 export async function trainExperiment<C extends object, S>(
   exp: Experiment<C, S>,
@@ -54,44 +98,9 @@ export async function trainExperiment<C extends object, S>(
   const log = (m: string) => {
     if (!options.quiet) (options.json ? process.stderr : process.stdout).write(`${m}\n`);
   };
-  let run: RunDir;
-  let config: C;
-  let backendName: string | null = null;
-  if (options.resume) {
-    run = RunDir.open(options.resume);
-    const saved = run.readConfig();
-    if (saved.experiment !== exp.name) {
-      throw new CorruptFileError(
-        `${options.resume} is a run of "${saved.experiment}", not "${exp.name}"`,
-      );
-    }
-    config = saved.config as C;
-    if (exp.usesTensorflow) {
-      const requested = (
-        options.backendExplicit ? options.backend : (saved.backend ?? 'auto')
-      ) as BackendName;
-      const choice = await selectBackend(requested);
-      if (saved.backend && choice.backend !== saved.backend) {
-        throw new CorruptFileError(
-          `${options.resume} was trained on the ${saved.backend} backend; resuming on ${choice.backend} would change its numbers (pass --backend ${saved.backend})`,
-        );
-      }
-      backendName = choice.backend;
-    }
-  } else {
-    run = RunDir.create(join(options.out, exp.name, options.name ?? timestamp()));
-    config = options.config as C;
-    if (exp.usesTensorflow) backendName = (await selectBackend(options.backend)).backend;
-    run.writeConfig({
-      experiment: exp.name,
-      config: config as Record<string, unknown>,
-      backend: backendName,
-      packageVersion: packageVersion(),
-      gitCommit: gitCommit(),
-      node: process.version,
-      createdAt: new Date().toISOString(),
-    });
-  }
+  const { run, config, backendName } = options.resume
+    ? await reopenRun(exp, options.resume, options)
+    : await createRun(exp, options);
   if (backendName) log(`backend: ${backendName}`);
   const tools: RunTools = { run, log };
   const cfg = config as Record<string, unknown>;

@@ -3,7 +3,8 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../agents/index.js';
 import { tensorsToJson } from '../../agents/nn/optim.js';
-import { PgPolicy, PolicyGradientTrainer, trainPolicyGradient } from '../../agents/pgTrainer.js';
+import { PgPolicy } from '../../agents/pgPolicy.js';
+import { PolicyGradientTrainer, trainPolicyGradient } from '../../agents/pgTrainer.js';
 import { gae, orthogonal, PG_DEFAULTS, ppoLosses } from '../../agents/ppo.js';
 import {
   Box,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { GifReader } from 'omggif';
 import { PNG } from 'pngjs';
-import { kebab, parseField } from '../../scripts/commands/experiments.js';
+import { kebab, parseField } from '../../scripts/commands/schemaOptions.js';
 import { cemExperiment } from '../../scripts/experiments/cem.js';
 import { writeFileAtomic } from '../../scripts/run/files.js';
 import { trainExperiment } from '../../scripts/run/train.js';
