@@ -14,7 +14,6 @@ import { mean, variance } from '../envs/core/stats.js';
 import {
   AutoresetMode,
   Box,
-  type Env,
   InvalidArgument,
   make,
   NormalizeObservation,
@@ -23,7 +22,6 @@ import {
   SyncVectorEnv,
   type Wrapper,
 } from '../envs/index.js';
-import { mlp } from './nn/mlp.js';
 import { Adam, type AdamState, tensorsFromJson, tensorsToJson } from './nn/optim.js';
 import type { PgPolicyFile } from './pgPolicy.js';
 import {

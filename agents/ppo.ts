@@ -5,7 +5,6 @@
  * pass per vector step.
  */
 import * as tf from '@tensorflow/tfjs';
-import { variance } from '../envs/core/stats.js';
 import {
   ClipAction,
   type Env,
