@@ -23,6 +23,7 @@ import {
   selectBackend,
   trainPolicyGradient,
 } from '../agents/index.js';
+import { median } from '../envs/core/stats.js';
 import {
   AsyncVectorEnv,
   type Env,
@@ -57,15 +58,12 @@ interface Figure {
 }
 
 function figure(name: string, unit: string, values: number[], reference?: string): Figure {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   return {
     name,
     unit,
-    median,
-    min: sorted[0]!,
-    max: sorted.at(-1)!,
+    median: median(values),
+    min: Math.min(...values),
+    max: Math.max(...values),
     runs: values.length,
     reference,
   };

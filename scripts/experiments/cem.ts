@@ -2,7 +2,9 @@
  * `ml3 cem train|test`: cross-entropy-method search of a linear policy on any registered env with
  * Box observations (a derivative-free baseline; it solves both continuous mountain cars).
  */
+
 import { CEM_DEFAULTS, CrossEntropyMethod, LinearPolicy } from '../../agents/index.js';
+import { mean, std } from '../../envs/core/stats.js';
 import { type Env, make, RecordVideo, RNG, type RNGState, registry } from '../../envs/index.js';
 import { loadCheckpoint } from '../run/checkpoint.js';
 import type { ConfigSchema, Experiment, RunTools, TestCommand } from '../run/experiment.js';
@@ -116,11 +118,9 @@ function evaluate(
   );
   env.close();
   const returns = results.map((r) => r.return);
-  const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
-  const std = Math.sqrt(returns.reduce((a, b) => a + (b - mean) ** 2, 0) / returns.length);
   return {
-    meanReturn: mean,
-    stdReturn: std,
+    meanReturn: mean(returns),
+    stdReturn: std(returns),
     terminatedFraction: results.filter((r) => r.terminated).length / results.length,
     meanLength: results.reduce((a, r) => a + r.length, 0) / results.length,
     returns,
@@ -179,12 +179,12 @@ export const cemExperiment: Experiment<CemConfig, CemRunState> = {
       return total / config.episodes;
     });
     const update = state.cem.tell(population, scores);
-    const std = state.cem.getState().std;
+    const paramStd = state.cem.getState().std;
     return {
       'charts/mean_return': update.mean,
       'charts/best_return': update.best,
       'charts/elite_mean_return': update.eliteMean,
-      'cem/mean_std': std.reduce((a, b) => a + b, 0) / std.length,
+      'cem/mean_std': mean(paramStd),
     };
   },
   save: (state) => ({ cem: state.cem.getState(), rng: state.rng.getState() }),

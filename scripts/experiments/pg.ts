@@ -4,6 +4,7 @@
  * (`numEnvs × numSteps` env steps); checkpoints hold every sub-env's state, so a resumed run
  * equals a straight one.
  */
+
 import {
   evaluatePolicy,
   PG_DEFAULTS,
@@ -14,6 +15,7 @@ import {
   type PolicyEvaluation,
   PolicyGradientTrainer,
 } from '../../agents/index.js';
+import { mean } from '../../envs/core/stats.js';
 import {
   ClipAction,
   type Env,
@@ -232,7 +234,7 @@ export const pgExperiment: Experiment<PgConfig, PgRunState> = {
       config.gif ? tools.run.file('media') : undefined,
     );
     const recent = state.recentReturns;
-    const trainingReturn = recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : null;
+    const trainingReturn = recent.length ? mean(recent) : null;
     tools.log(
       `${config.env} (${config.algo}): training return (last ${recent.length} updates) ${trainingReturn?.toFixed(2)}; mean-action return ${evaluation.meanReturn.toFixed(2)} ± ${evaluation.stdReturn.toFixed(2)} over ${config.evalEpisodes} episodes`,
     );

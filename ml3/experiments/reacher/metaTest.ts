@@ -156,19 +156,18 @@ export function testReacherLoss(
   const through = context.dynamics.kind === 'twin' ? 'the twin' : 'the model';
   let ml3Rollouts: ReacherRollouts | undefined;
   try {
-    const methods = [
-      timed('initial policy (no update)', () => sgd(learned, 0, 0)),
-      timed(`ML3 learned loss, ${options.steps} SGD steps`, () =>
-        sgd(learned, options.steps, options.innerLr, (r) => {
-          ml3Rollouts = r;
-        }),
-      ),
-      timed(`task loss through ${through}, ${options.steps} SGD steps`, () =>
-        sgd({ kind: 'task', dynamics: context.dynamics }, options.steps, options.innerLr),
-      ),
-    ];
+    const initial = timed('initial policy (no update)', () => sgd(learned, 0, 0));
+    const ml3 = timed(`ML3 learned loss, ${options.steps} SGD steps`, () =>
+      sgd(learned, options.steps, options.innerLr, (r) => {
+        ml3Rollouts = r;
+      }),
+    );
+    const task = timed(`task loss through ${through}, ${options.steps} SGD steps`, () =>
+      sgd({ kind: 'task', dynamics: context.dynamics }, options.steps, options.innerLr),
+    );
+    const methods = [initial, ml3, task];
     log(
-      `  ML3 median ${(100 * methods[1]!.median).toFixed(2)} cm, task loss ${(100 * methods[2]!.median).toFixed(2)} cm`,
+      `  ML3 median ${(100 * ml3.median).toFixed(2)} cm, task loss ${(100 * task.median).toFixed(2)} cm`,
     );
     if (options.modelPolicySteps > 0) {
       methods.push(
