@@ -112,12 +112,14 @@ export function classicTrackHeight(x: number): number {
 }
 
 /**
- * Reads `options.low` / `options.high` of a mountain-car reset (defaults −0.6, −0.4).
+ * Reads `options.low` / `options.high` of a mountain-car reset (defaults −0.6, −0.4); both must
+ * lie on the track `[track[0], track[1]]`, so the first observation is in the observation space.
  * @internal shared by the classic and Rapier cars
  */
 export function startBounds(
   options: Record<string, unknown> | undefined,
   env: string,
+  track: readonly [number, number],
 ): [number, number] {
   const allowed = ['low', 'high'];
   for (const key of Object.keys(options ?? {})) {
@@ -135,6 +137,11 @@ export function startBounds(
   ) {
     throw new InvalidArgument(
       `${env}: reset options low/high must be finite numbers with low <= high, got ${String(low)}, ${String(high)}`,
+    );
+  }
+  if (low < track[0] || high > track[1]) {
+    throw new InvalidArgument(
+      `${env}: reset options low/high must lie within [${track[0]}, ${track[1]}], got ${low}, ${high}`,
     );
   }
   return [low, high];
@@ -180,7 +187,12 @@ export class MountainCarContinuousEnv extends Env<Float32Array, Float32Array | n
 
   override reset({ seed, options }: ResetArgs = {}): ResetResult<Float32Array> {
     this.seedRng(seed);
-    const [low, high] = startBounds(options, 'MountainCarContinuous');
+    this.assertOpen('MountainCarContinuous');
+    const p = this.params;
+    const [low, high] = startBounds(options, 'MountainCarContinuous', [
+      p.minPosition,
+      p.maxPosition,
+    ]);
     this.position = this.npRandom.uniform(low, high);
     this.velocity = 0;
     this.hasState = true;
@@ -188,6 +200,7 @@ export class MountainCarContinuousEnv extends Env<Float32Array, Float32Array | n
   }
 
   override step(action: Float32Array | number[]): StepResult<Float32Array> {
+    this.assertOpen('MountainCarContinuous');
     if (!this.hasState) throw new ResetNeeded('MountainCarContinuous: call reset() before step()');
     const a = readBoxAction(this.actionSpace, action, 'MountainCarContinuous')[0]!;
     const p = this.params;
@@ -254,6 +267,7 @@ export class MountainCarContinuousEnv extends Env<Float32Array, Float32Array | n
   }
 
   override render(): RenderOutput {
+    this.assertOpen('MountainCarContinuous');
     if (this.renderMode === undefined) return undefined;
     if (!this.hasState)
       throw new ResetNeeded('MountainCarContinuous: call reset() before render()');

@@ -5,7 +5,7 @@
  * more than a cheap env's whole step.
  */
 import type { Space } from '../spaces/space.js';
-import { UnsupportedOperation } from './errors.js';
+import { ClosedEnvironmentError, UnsupportedOperation } from './errors.js';
 import { assertValidSeed, RNG, type RNGState } from './rng.js';
 import { expectSavedState, type SavedEnvState, savedNumber } from './savedState.js';
 
@@ -83,6 +83,7 @@ export abstract class Env<Obs = unknown, Act = unknown> {
   private specValue: EnvSpec | undefined = undefined;
   private rng: RNG | undefined = undefined;
   private rngSeed: number | undefined = undefined;
+  private closedValue = false;
 
   /** Render modes and fps. */
   get metadata(): EnvMetadata {
@@ -195,8 +196,26 @@ export abstract class Env<Obs = unknown, Act = unknown> {
     return undefined;
   }
 
-  /** Frees resources (WASM worlds, handles). Safe to call more than once. */
-  close(): void {}
+  /**
+   * Frees resources (WASM worlds, handles) and marks the env closed: `reset`, `step` and
+   * `render` then throw `ClosedEnvironmentError` (for the envs of this package; an env of your
+   * own gets that by calling {@link Env.assertOpen} first in them). Safe to call more than
+   * once. Subclasses that free resources override it and call `super.close()`.
+   */
+  close(): void {
+    this.closedValue = true;
+  }
+
+  /** Whether `close()` was called. */
+  protected get isClosed(): boolean {
+    return this.closedValue;
+  }
+
+  /** Throws `ClosedEnvironmentError` after `close()`; `name` names the env in the message. */
+  protected assertOpen(name: string = this.constructor.name): void {
+    if (this.closedValue)
+      throw new ClosedEnvironmentError(`${name}: the env was closed; make a new one`);
+  }
 
   /** The innermost env, below all wrappers. */
   get unwrapped(): Env<unknown, unknown> {

@@ -47,6 +47,12 @@ export class ClosedEnvironmentError extends GymError {}
 /** The env (or a wrapper) does not support what was asked, e.g. `saveState()`. */
 export class UnsupportedOperation extends GymError {}
 
+/**
+ * A worker of a parallel vector env failed as a whole: a module it had to import did not load,
+ * its thread exited, or it stopped answering. The vector env is broken from then on.
+ */
+export class VectorWorkerError extends GymError {}
+
 /** `checkEnv` found a violation of the Gymnasium API; `check` names the failed check. */
 export class EnvCheckError extends GymError {
   /** The name of the failed check, e.g. `"reset seeding"`. */

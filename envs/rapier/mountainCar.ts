@@ -133,13 +133,8 @@ abstract class RapierMountainCarBase<Act> extends SimulatedEnv<Float32Array, Act
   override reset({ seed, options }: ResetArgs = {}): ResetResult<Float32Array> {
     this.seedRng(seed);
     this.assertOpen();
-    const [low, high] = startBounds(options, this.name);
     const p = this.params;
-    if (low < p.minPosition || high > p.maxPosition) {
-      throw new InvalidArgument(
-        `${this.name}: reset options low/high must lie within [${p.minPosition}, ${p.maxPosition}]`,
-      );
-    }
+    const [low, high] = startBounds(options, this.name, [p.minPosition, p.maxPosition]);
     this.sim.setState(this.npRandom.uniform(low, high), 0);
     this.markStarted();
     return [this.observation(), {}];

@@ -20,7 +20,8 @@
  * ## Action space: Box(−1, 1, (2,), float32)
  * Motor commands of joints 0 and 1 (torque = 200·a). Values outside [−1, 1] are clamped for the
  * dynamics (MuJoCo's ctrllimited), the reward uses the action as given (Gymnasium's rule).
- * NaN/Infinity or a wrong length throw `InvalidAction`.
+ * NaN/Infinity or a wrong length throw `InvalidAction`, and so does an action so large that its
+ * control cost ‖a‖² overflows (Gymnasium's MuJoCo Reacher would return a reward of −inf).
  *
  * ## Reward
  * `−rewardDistWeight·‖fingertip − target‖ − rewardControlWeight·‖a‖²` after the physics step
@@ -29,7 +30,8 @@
  * ## Starting state
  * q ~ U(−0.1, 0.1)², q̇ ~ U(−0.005, 0.005)²; target ~ U(−0.2, 0.2)² redrawn until ‖target‖ < 0.2.
  * `reset({ options: { goal: [x, y], qpos: [q0, q1], qvel: [v0, v1] } })` fixes any of them (the
- * random draws still happen, so the RNG stream does not depend on the options).
+ * random draws still happen, so the RNG stream does not depend on the options); a goal beyond
+ * the fingertip's reach (0.21 m) is an `InvalidArgument`.
  *
  * ## Episode end
  * Never terminates; truncated at 50 steps by `make`'s TimeLimit. Reward threshold −3.75.
@@ -47,7 +49,7 @@
 
 import { checkRenderMode, readBoxAction, resolveParams } from '../checks/input.js';
 import type { EnvMetadata, RenderOutput, ResetArgs, ResetResult, StepResult } from '../core/env.js';
-import { InvalidArgument } from '../core/errors.js';
+import { InvalidAction, InvalidArgument } from '../core/errors.js';
 import { Box } from '../spaces/box.js';
 import {
   REACHER_DEFAULTS,
@@ -148,7 +150,7 @@ export class ReacherEnv extends SimulatedEnv<Float64Array, Float32Array | number
     const qvel = [0, 1, 2, 3].map(() => rng.uniform(-0.005, 0.005));
     const [q0, q1] = opts.qpos === undefined ? [qpos[0]!, qpos[1]!] : readPair(opts.qpos, 'qpos');
     const [v0, v1] = opts.qvel === undefined ? [qvel[0]!, qvel[1]!] : readPair(opts.qvel, 'qvel');
-    this.goal = opts.goal === undefined ? goal : readPair(opts.goal, 'goal');
+    this.goal = opts.goal === undefined ? goal : this.reachableGoal(readPair(opts.goal, 'goal'));
     this.sim.setJointState(q0, q1, v0, v1);
     this.markStarted();
     return [this.observation(), {}];
@@ -158,6 +160,13 @@ export class ReacherEnv extends SimulatedEnv<Float64Array, Float32Array | number
     this.assertOpen();
     this.assertStarted('step()');
     const a = readBoxAction(this.actionSpace, action, NAME);
+    // Gymnasium's MuJoCo Reacher would return a reward of −inf here (its control cost squares the
+    // raw action); no finite reward exists, so such an action is refused before the arm moves.
+    if (!Number.isFinite(a[0]! * a[0]! + a[1]! * a[1]!)) {
+      throw new InvalidAction(
+        `${NAME}: the action [${a[0]}, ${a[1]}] makes the control cost ‖a‖² infinite; actions are clamped to [−1, 1] for the motors, but the reward squares them as given, so |a| must stay below ~1.3e154`,
+      );
+    }
     this.sim.step(a[0]!, a[1]!);
     const obs = this.observation();
     const [reward, rewardDist, rewardCtrl] = reacherReward(
@@ -166,6 +175,18 @@ export class ReacherEnv extends SimulatedEnv<Float64Array, Float32Array | number
       this.params,
     );
     return [obs, reward, false, false, { rewardDist, rewardCtrl }];
+  }
+
+  /** A goal option, checked to lie within the fingertip's reach (link 0 + fingertip offset). */
+  private reachableGoal(goal: [number, number]): [number, number] {
+    const reach = this.params.link0Length + this.params.fingertipOffset;
+    const r = Math.hypot(goal[0], goal[1]);
+    if (r > reach) {
+      throw new InvalidArgument(
+        `${NAME}: reset option goal [${goal[0]}, ${goal[1]}] is ${r.toFixed(3)} m from the base, out of the fingertip's reach (${reach.toFixed(3)} m); Reacher draws its goals within 0.2 m`,
+      );
+    }
+    return goal;
   }
 
   private observation(): Float64Array {

@@ -3,7 +3,7 @@
  * `close()`), refusal of use after close, and of state access before the first reset.
  */
 import { Env } from '../core/env.js';
-import { ClosedEnvironmentError, ResetNeeded } from '../core/errors.js';
+import { ResetNeeded } from '../core/errors.js';
 import { decodeBinary, encodeBinary } from '../core/savedState.js';
 
 /** Base of envs backed by a simulation object with a `free()` method. */
@@ -11,7 +11,6 @@ export abstract class SimulatedEnv<Obs, Act> extends Env<Obs, Act> {
   /** The simulation; `close()` frees it. */
   protected abstract readonly sim: { free(): void };
   private started = false;
-  private closed = false;
 
   /** @param name the env's name, for error messages */
   protected constructor(protected readonly name: string) {
@@ -24,9 +23,8 @@ export abstract class SimulatedEnv<Obs, Act> extends Env<Obs, Act> {
   }
 
   /** Throws `ClosedEnvironmentError` after `close()`. */
-  protected assertOpen(): void {
-    if (this.closed)
-      throw new ClosedEnvironmentError(`${this.name}: the env was closed; make a new one`);
+  protected override assertOpen(): void {
+    super.assertOpen(this.name);
   }
 
   /** Throws unless the env is open and has a state (`ResetNeeded` before the first reset). */
@@ -56,8 +54,8 @@ export abstract class SimulatedEnv<Obs, Act> extends Env<Obs, Act> {
   }
 
   override close(): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.isClosed) return;
+    super.close();
     this.sim.free();
   }
 }

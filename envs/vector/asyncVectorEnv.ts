@@ -23,9 +23,11 @@ import { batchSpace } from '../spaces/batch.js';
 import { Box } from '../spaces/box.js';
 import { Discrete } from '../spaces/discrete.js';
 import type { Space } from '../spaces/space.js';
+import { readBatchedActions } from './batchedActions.js';
 import { InfoReader } from './infoCodec.js';
 import {
   Command,
+  DEAD,
   doneSlot,
   type LayoutSpec,
   layoutBytes,
@@ -160,6 +162,8 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
   private local!: SyncVectorEnv;
   private generation = 0;
   private closed = false;
+  /** The failure that broke this env (a worker died, hung or did not start); every call rethrows it. */
+  private broken: errors.VectorWorkerError | undefined;
 
   constructor(options: AsyncVectorEnvOptions) {
     const { id, numEnvs } = options;
@@ -223,6 +227,24 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
         modules: resolveModules(options.modules ?? []),
       }),
     );
+    // Between calls the event loop delivers these: an error a worker could not report through
+    // shared memory (never rethrown as an uncaught error) or an exit breaks the env for the next
+    // call. During a call, the worker reports its own death through shared memory (DEAD).
+    this.workers.forEach((w, i) => {
+      w.on('error', (err) =>
+        this.breakWith(
+          new errors.VectorWorkerError(
+            `AsyncVectorEnv worker ${i} failed: ${err?.message ?? String(err)}`,
+          ),
+        ),
+      );
+      w.on('exit', (code) => {
+        if (!this.closed)
+          this.breakWith(
+            new errors.VectorWorkerError(`AsyncVectorEnv worker ${i} exited (code ${code})`),
+          );
+      });
+    });
     const [, localCount] = partitionRange(0, this.layout);
     this.infoReaders = this.workers.map(
       (_, w) =>
@@ -245,7 +267,17 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
     return partitionRange(w + 1, this.layout);
   }
 
-  /** Blocks until every worker has published `generation`; rethrows the first worker error. */
+  /** Marks the env broken by `failure` and returns it (to throw). */
+  private breakWith(failure: errors.VectorWorkerError): errors.VectorWorkerError {
+    this.broken ??= failure;
+    return failure;
+  }
+
+  /**
+   * Blocks until every worker has published `generation`; rethrows the first worker error. A
+   * worker that died (DEAD: a module did not load, its thread exited) or did not answer within
+   * `timeoutMs` breaks the env.
+   */
   private await(generation: number): void {
     const { control, outputs } = this.views;
     const deadline = Date.now() + this.timeoutMs;
@@ -254,9 +286,15 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
       for (;;) {
         const done = Atomics.load(control, doneSlot(w));
         if (done === generation) break;
+        if (done === DEAD) {
+          const e = workerError(decodeJson(outputs[w]!.read()), w, this.range(w));
+          throw this.breakWith(new errors.VectorWorkerError(e.message));
+        }
         if (Date.now() > deadline) {
-          throw new errors.GymError(
-            `AsyncVectorEnv worker ${w} did not answer within ${this.timeoutMs} ms (it crashed or hangs); close() and make a new vector env`,
+          throw this.breakWith(
+            new errors.VectorWorkerError(
+              `AsyncVectorEnv worker ${w} did not answer within ${this.timeoutMs} ms (it hangs); close() and make a new vector env`,
+            ),
           );
         }
         for (let spin = 0; spin < 20_000 && Atomics.load(control, doneSlot(w)) === done; spin++);
@@ -273,6 +311,10 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
   private command<T>(cmd: number, local: () => T): T {
     if (this.closed)
       throw new errors.ClosedEnvironmentError('this AsyncVectorEnv was closed; make a new one');
+    if (this.broken)
+      throw new errors.VectorWorkerError(
+        `this AsyncVectorEnv is broken (${this.broken.message}); close() it and make a new one`,
+      );
     const { control } = this.views;
     this.generation += 1;
     Atomics.store(control, 1, cmd);
@@ -329,31 +371,7 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
     const shared = this.views.actions;
     const n = this.numEnvs;
     const size = this.layout.actSize;
-    const list = actions as unknown as ArrayLike<unknown>;
-    if (list == null || typeof list !== 'object' || !('length' in list)) {
-      throw new errors.InvalidAction(
-        `expected a batch of ${n} actions (an array), got ${typeof actions}`,
-      );
-    }
-    if (
-      list.length === n * size &&
-      (size > 1 || this.layout.actionKind === 'discrete' || typeof list[0] === 'number')
-    ) {
-      for (let i = 0; i < list.length; i++) shared[i] = list[i] as number;
-    } else if (list.length === n && Array.isArray(list) && typeof list[0] !== 'number') {
-      list.forEach((a, i) => {
-        const row = a as ArrayLike<number>;
-        if (row?.length !== size)
-          throw new errors.InvalidAction(
-            `action ${i} must have ${size} values, got ${row?.length}`,
-          );
-        for (let j = 0; j < size; j++) shared[i * size + j] = row[j]!;
-      });
-    } else {
-      throw new errors.InvalidAction(
-        `expected a batch of ${n} actions: a flat array of ${n}×${size} values or a list of ${n}, got ${list.length} values`,
-      );
-    }
+    readBatchedActions(actions, n, { kind: this.layout.actionKind, size }, shared);
     const [, localCount] = partitionRange(0, this.layout);
     const localInfos = this.command(Command.STEP, () => {
       const act =
@@ -407,10 +425,15 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
   /** Closes every sub-env and stops the workers; safe to call twice. */
   close(): void {
     if (this.closed) return;
-    try {
-      this.command(Command.CLOSE, () => this.local.close());
-    } catch {
-      // a crashed worker cannot close its envs; terminating it below frees them
+    if (this.broken) {
+      // A dead or hung worker cannot answer: terminate without waiting (that frees its envs).
+      this.local?.close();
+    } else {
+      try {
+        this.command(Command.CLOSE, () => this.local.close());
+      } catch {
+        // a crashed worker cannot close its envs; terminating it below frees them
+      }
     }
     this.closed = true;
     this.terminate();

@@ -19,17 +19,12 @@ interface WorkerSetup {
 }
 
 const setup = workerData as WorkerSetup;
-for (const m of setup.modules) await import(m);
-// The package's envs, then `make` (after the user's modules, so their registrations are in place).
-await import('../registration.js');
-const { make } = await import('../registry.js');
-const { SyncVectorEnv } = await import('./syncVectorEnv.js');
-const { Command, doneSlot, partitionRange, sharedViews, statusSlot } = await import(
+// The layout first (it imports nothing else of the package), so that any later failure can be
+// reported through shared memory instead of killing the thread silently.
+const { Command, DEAD, doneSlot, partitionRange, sharedViews, statusSlot } = await import(
   './sharedLayout.js'
 );
 const { decodeJson, encodeJson } = await import('./sharedText.js');
-const { InfoWriter } = await import('./infoCodec.js');
-
 const { layout, worker } = setup;
 const views = sharedViews(setup.buffer, layout);
 // Partition 0 is stepped by the main thread; worker w hosts partition w + 1.
@@ -42,6 +37,53 @@ function publish(generation: number, ok: boolean): void {
   Atomics.store(control, doneSlot(worker), generation);
   Atomics.notify(control, doneSlot(worker));
 }
+
+/** Reports a failure that ends this worker: the main thread sees DEAD and the message at once. */
+function die(name: string, message: string): void {
+  out.write(encodeJson({ error: { name, message } }));
+  Atomics.store(control, statusSlot(worker, layout.numWorkers), 1);
+  Atomics.store(control, doneSlot(worker), DEAD);
+  Atomics.notify(control, doneSlot(worker));
+}
+
+let closing = false;
+// `process.exit()` in a sub-env (or anything else that ends the thread) still runs this.
+process.on('exit', (code) => {
+  if (!closing)
+    die('VectorWorkerError', `the worker thread exited (code ${code}) while hosting envs`);
+});
+process.on('uncaughtException', (err) => {
+  die(
+    'VectorWorkerError',
+    `uncaught ${err?.name ?? 'error'} in the worker: ${err?.message ?? String(err)}`,
+  );
+  closing = true;
+  process.exit(1);
+});
+
+const loaded = await (async () => {
+  for (const m of setup.modules) {
+    try {
+      await import(m);
+    } catch (err) {
+      die(
+        'VectorWorkerError',
+        `could not import module ${m} in the worker: ${(err as Error)?.message ?? String(err)}`,
+      );
+      return false;
+    }
+  }
+  return true;
+})();
+if (!loaded) {
+  closing = true;
+  process.exit(1);
+}
+// The package's envs, then `make` (after the user's modules, so their registrations are in place).
+await import('../registration.js');
+const { make } = await import('../registry.js');
+const { SyncVectorEnv } = await import('./syncVectorEnv.js');
+const { InfoWriter } = await import('./infoCodec.js');
 
 const infoWriter = new InfoWriter(out, views.numericInfos[worker]!, count);
 
@@ -100,6 +142,7 @@ while (envs) {
       const { name, args } = decodeJson(views.command.read()) as { name: string; args: unknown[] };
       out.write(encodeJson({ results: envs.call(name, ...args) }));
     } else if (command === Command.CLOSE) {
+      closing = true;
       envs.close();
       envs = undefined;
     }
@@ -111,4 +154,5 @@ while (envs) {
   }
   publish(generation, ok);
 }
+closing = true;
 process.exit(0);

@@ -51,6 +51,9 @@ export interface SharedViews {
 /** Numeric info keys a worker can send without JSON. */
 export const NUMERIC_INFO_KEYS = 16;
 
+/** A done generation no command has: the worker failed as a whole (its status holds why). */
+export const DEAD = -2;
+
 /** Index of worker `w`'s done generation in `control`. */
 export const doneSlot = (w: number) => 2 + w;
 /** Index of worker `w`'s status in `control` (0 ok, 1 error). */

@@ -19,8 +19,11 @@ import {
   iterate,
   writeBatchItem,
 } from '../spaces/batch.js';
+import { Box } from '../spaces/box.js';
+import { Discrete } from '../spaces/discrete.js';
 import type { Space } from '../spaces/space.js';
 import { flatdim, flatten, unflatten } from '../spaces/utils.js';
+import { readBatchedActions } from './batchedActions.js';
 import { addInfo } from './infos.js';
 import {
   AutoresetMode,
@@ -187,7 +190,16 @@ export class SyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv<
 
   step(actions: BAct): VectorStepResult<BObs> {
     this.assertOpen();
-    const perEnv = iterate(this.singleActionSpace, actions, this.numEnvs);
+    const single = this.singleActionSpace;
+    if (single instanceof Box || single instanceof Discrete) {
+      // The check AsyncVectorEnv makes too: numbers only, before any sub-env steps.
+      const shape = {
+        kind: single instanceof Box ? 'box' : 'discrete',
+        size: single instanceof Box ? single.size : 1,
+      } as const;
+      readBatchedActions(actions, this.numEnvs, shape, new Float64Array(this.numEnvs * shape.size));
+    }
+    const perEnv = iterate(single, actions, this.numEnvs);
     const n = this.numEnvs;
     const obs = createEmptyArray(this.singleObservationSpace, n) as BObs;
     const rewards = new Float64Array(n);
