@@ -106,6 +106,12 @@ export class PolicyGradientTrainer {
     this.adam = new Adam(this.agent.params, args.learningRate, 0.9, 0.999, 1e-5);
     const batch = args.numEnvs * args.numSteps;
     this.numUpdates = Math.floor(args.totalTimesteps / batch);
+    if (this.numUpdates < 1) {
+      this.envs.close();
+      throw new InvalidArgument(
+        `totalTimesteps ${args.totalTimesteps} is less than one rollout of numEnvs × numSteps = ${args.numEnvs} × ${args.numSteps} = ${batch} env steps, so no update would run; give at least ${batch} (--total-timesteps) or fewer steps per rollout (--num-steps)`,
+      );
+    }
     this.obsBuf = new Float32Array(batch * obsSpace.size);
     this.actBuf = new Float32Array(batch * actSpace.size);
     this.logpBuf = new Float32Array(batch);

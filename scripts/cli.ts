@@ -15,7 +15,7 @@ import { addExperimentGroups } from './commands/experiments.js';
 import { addPlanCommand } from './commands/plan.js';
 import { UsageError } from './commands/usage.js';
 import { reacherExperiment } from './experiments/reacher.js';
-import { CorruptFileError } from './run/files.js';
+import { CorruptFileError, NonFiniteResultError } from './run/files.js';
 import { packageVersion } from './run/meta.js';
 import { trainExperiment } from './run/train.js';
 
@@ -96,6 +96,7 @@ export async function main(argv: string[]): Promise<number> {
       err instanceof GymError ||
       err instanceof UsageError ||
       err instanceof CorruptFileError ||
+      err instanceof NonFiniteResultError ||
       err instanceof LearnedLossFileError ||
       err instanceof BackendUnavailableError
     ) {

@@ -16,7 +16,7 @@ import {
   registry,
   type Space,
 } from '../../envs/index.js';
-import { writeFileAtomic } from '../run/files.js';
+import { userPath, writeFileAtomic } from '../run/files.js';
 import { UsageError } from './usage.js';
 
 /** Parses a non-negative integer flag value. */
@@ -210,8 +210,10 @@ function addRunCommand(envs: Command): void {
         stdReturn: std(returns),
         seconds,
       };
-      if (opts.gif) writeFileAtomic(opts.gif, encodeGif(frames, renderFps(id)));
-      if (opts.png) writeFileAtomic(opts.png, encodePng(frames[0]!));
+      const gif = opts.gif;
+      const png = opts.png;
+      if (gif) userPath('--gif', gif, () => writeFileAtomic(gif, encodeGif(frames, renderFps(id))));
+      if (png) userPath('--png', png, () => writeFileAtomic(png, encodePng(frames[0]!)));
       if (opts.json) {
         console.log(JSON.stringify(summary, null, 2));
         return;

@@ -19,7 +19,7 @@ import {
 import { evaluateCarFile } from '../experiments/mountainCar.js';
 import { evaluatePgMl3File } from '../experiments/pgMl3.js';
 import { evaluateReacherFile } from '../experiments/reacher.js';
-import { writeJsonAtomic } from '../run/files.js';
+import { assertFiniteResult, userPath, writeJsonAtomic } from '../run/files.js';
 import { parseNonNegativeInt } from './envs.js';
 import { UsageError } from './usage.js';
 
@@ -44,7 +44,8 @@ export async function evaluateLearnedLoss(
   const { phi, document } = loadLearnedLoss(path);
   for (const t of phi) t.dispose();
   const experiment = document.training?.experiment;
-  if (options.out) mkdirSync(options.out, { recursive: true });
+  const out = options.out;
+  if (out) userPath('--out', out, () => mkdirSync(out, { recursive: true }));
   switch (experiment) {
     case 'reacher':
       return evaluateReacherFile(
@@ -141,6 +142,7 @@ export function addEvalCommand(program: Command): void {
       await selectBackend(opts.backend as BackendName);
       const log = opts.json ? (m: string) => console.error(m) : (m: string) => console.log(m);
       const result = await evaluateLearnedLoss(path, opts, log);
+      assertFiniteResult(result, `ml3 eval ${path}`);
       if (opts.out) writeJsonAtomic(`${opts.out}/results.json`, result);
       if (opts.json) console.log(JSON.stringify(result, null, 2));
     });

@@ -6,7 +6,7 @@ import { type Command, Option } from 'commander';
 import { BACKEND_NAMES, type BackendName, selectBackend } from '../../agents/index.js';
 import { EXPERIMENTS, findExperiment } from '../experiments/index.js';
 import type { Experiment } from '../run/experiment.js';
-import { CorruptFileError } from '../run/files.js';
+import { assertFiniteResult, CorruptFileError } from '../run/files.js';
 import { writePlots } from '../run/plots.js';
 import { RunDir } from '../run/runDir.js';
 import { trainExperiment } from '../run/train.js';
@@ -77,6 +77,7 @@ function addExperimentCommands(program: Command, exp: Experiment<object, unknown
         const result = await t.run(runPath, configFrom(opts, t.schema), {
           log: (m) => console.error(m),
         });
+        assertFiniteResult(result, `ml3 ${exp.name} ${t.commandName ?? 'test'} ${runPath}`);
         console.log(opts.json ? JSON.stringify(result, null, 2) : formatResult(result));
       });
   }

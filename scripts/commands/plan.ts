@@ -27,7 +27,7 @@ import {
 } from '../../envs/index.js';
 import { learnedRewardEvaluator, loadLearnedLoss } from '../../ml3/index.js';
 import type { ConfigSchema } from '../run/experiment.js';
-import { writeFileAtomic } from '../run/files.js';
+import { userPath, writeFileAtomic } from '../run/files.js';
 import { addSchemaOptions, configFrom } from './schemaOptions.js';
 import { UsageError } from './usage.js';
 
@@ -186,7 +186,11 @@ async function runPlan(
     env.close();
     for (const t of phi ?? []) t.dispose();
   }
-  if (out.gif) writeFileAtomic(out.gif, encodeGif(frames, env.metadata.renderFps ?? 30));
+  const gif = out.gif;
+  if (gif)
+    userPath('--gif', gif, () =>
+      writeFileAtomic(gif, encodeGif(frames, env.metadata.renderFps ?? 30)),
+    );
   return episodes;
 }
 

@@ -144,8 +144,8 @@ const test: TestCommand<TestOptions> = {
   },
   defaults: { episodes: 10, seed: 1, gif: false },
   async run(runPath, options) {
-    const { run, config } = openRunOf<CemConfig>(runPath, 'cem');
-    const checkpoint = loadCheckpoint(run, 'cem', { ...config });
+    const { run, config, backend } = openRunOf<CemConfig>(runPath, 'cem');
+    const checkpoint = loadCheckpoint(run, 'cem', { ...config }, backend);
     const state = checkpoint.state as { cem?: { mean?: number[] } };
     if (!Array.isArray(state?.cem?.mean))
       throw new CorruptFileError(`corrupt checkpoint in ${runPath}: no CEM mean`);

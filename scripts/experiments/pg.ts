@@ -155,8 +155,8 @@ const evalCommand: TestCommand<EvalOptions> = {
   },
   defaults: { episodes: 20, seed: EVAL_SEED, gif: true },
   async run(runPath, options) {
-    const { run, config } = openRunOf<PgConfig>(runPath, 'pg');
-    const checkpoint = loadCheckpoint(run, 'pg', { ...config });
+    const { run, config, backend } = openRunOf<PgConfig>(runPath, 'pg');
+    const checkpoint = loadCheckpoint(run, 'pg', { ...config }, backend);
     let trainer: PolicyGradientTrainer;
     try {
       trainer = PolicyGradientTrainer.fromJSON(

@@ -1,14 +1,16 @@
 /**
  * Checkpoints of runs: one JSON document per run (`checkpoints/checkpoint.json`, replaced
  * atomically) holding the iteration, the experiment state (with its RNG states) and a hash of
- * the config, so a checkpoint cannot be resumed under another config or experiment.
+ * the config and the TensorFlow.js backend, so a checkpoint cannot be resumed under another
+ * config, backend or experiment (the backend changes the numbers).
  */
 import { createHash } from 'node:crypto';
 import { CorruptFileError, readJson, writeJsonAtomic } from './files.js';
 import type { RunDir } from './runDir.js';
 
 const FORMAT = 'ml3-run-checkpoint';
-const VERSION = 1;
+/** Version 2 hashes the backend with the config; version 1 (the config alone) still loads. */
+const VERSION = 2;
 
 /** What a checkpoint holds. */
 export interface Checkpoint {
@@ -22,10 +24,14 @@ export interface Checkpoint {
   savedAt: string;
 }
 
-/** A stable hash of a config (keys sorted). */
-export function configHash(config: Record<string, unknown>): string {
+/**
+ * A stable hash of a config (keys sorted) and the backend the run computes on (`null` for
+ * experiments without TensorFlow.js; `undefined`: version-1 checkpoints, the config alone).
+ */
+export function configHash(config: Record<string, unknown>, backend?: string | null): string {
   const sorted = Object.fromEntries(Object.entries(config).sort(([a], [b]) => a.localeCompare(b)));
-  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 16);
+  const keyed = backend === undefined ? sorted : { config: sorted, backend };
+  return createHash('sha256').update(JSON.stringify(keyed)).digest('hex').slice(0, 16);
 }
 
 /** Path of a run's checkpoint. */
@@ -38,6 +44,7 @@ export function saveCheckpoint(
   run: RunDir,
   experiment: string,
   config: Record<string, unknown>,
+  backend: string | null,
   iteration: number,
   state: unknown,
 ): void {
@@ -45,7 +52,7 @@ export function saveCheckpoint(
     format: FORMAT,
     version: VERSION,
     experiment,
-    configHash: configHash(config),
+    configHash: configHash(config, backend),
     iteration,
     state,
     savedAt: new Date().toISOString(),
@@ -58,6 +65,7 @@ export function loadCheckpoint(
   run: RunDir,
   experiment: string,
   config: Record<string, unknown>,
+  backend: string | null,
 ): Checkpoint {
   const path = checkpointPath(run);
   const c = readJson(path, 'checkpoint') as Partial<Checkpoint>;
@@ -65,7 +73,7 @@ export function loadCheckpoint(
     throw new CorruptFileError(
       `corrupt checkpoint ${path}: not an ml3 run checkpoint (format ${JSON.stringify(c?.format)})`,
     );
-  if (c.version !== VERSION)
+  if (c.version !== VERSION && c.version !== 1)
     throw new CorruptFileError(
       `checkpoint ${path} has format version ${c.version}; this ml3 reads version ${VERSION}`,
     );
@@ -74,9 +82,9 @@ export function loadCheckpoint(
       `checkpoint ${path} belongs to experiment "${c.experiment}", not "${experiment}"`,
     );
   }
-  if (c.configHash !== configHash(config)) {
+  if (c.configHash !== configHash(config, c.version === 1 ? undefined : backend)) {
     throw new CorruptFileError(
-      `checkpoint ${path} was saved under another config than ${run.file('config.json')} (config hash mismatch)`,
+      `checkpoint ${path} was saved under another config or backend than ${run.file('config.json')} says (hash mismatch: was config.json edited?)`,
     );
   }
   if (!(Number.isInteger(c.iteration) && c.iteration! >= 0) || !('state' in c)) {

@@ -3,9 +3,52 @@
  * `plots/`, `media/` and `summary.json`. Every file is written atomically; metrics are appended
  * a line at a time and trimmed to the last checkpoint on resume.
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
-import { CorruptFileError, readJson, writeFileAtomic, writeJsonAtomic } from './files.js';
+import {
+  CorruptFileError,
+  readJson,
+  UsageError,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from './files.js';
+
+/** The lock file of a run folder being trained: it holds the owner's pid. */
+const LOCK = 'run.lock';
+
+/** Whether a process with this pid is alive (signal 0 probes without signalling). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A run name: one path segment (no `/`, `\`, `.`, `..`, or empty), so that a run always lands
+ * directly under `--out/<experiment>/`.
+ */
+export function checkRunName(name: string): string {
+  if (name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name)) {
+    throw new UsageError(
+      `--name ${JSON.stringify(name)}: a run name is one folder name (not empty, no "/" or "\\", not "." or "..")`,
+    );
+  }
+  return name;
+}
 
 /** What `config.json` holds. */
 export interface RunConfigFile {
@@ -36,6 +79,41 @@ export class RunDir {
     for (const sub of ['', 'checkpoints', 'plots', 'media'])
       mkdirSync(join(path, sub), { recursive: true });
     return new RunDir(path);
+  }
+
+  /**
+   * Takes the run's lock for this process (a `run.lock` file with its pid, created exclusively).
+   * A lock of a live process is an error; a stale one (its process is gone) is taken over.
+   * Returns a function that releases it.
+   */
+  lock(): () => void {
+    const path = this.file(LOCK);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(path, 'wx');
+        writeSync(fd, `${process.pid}\n`);
+        closeSync(fd);
+        return () => {
+          if (existsSync(path) && readFileSync(path, 'utf8').trim() === String(process.pid))
+            unlinkSync(path);
+        };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const owner = Number(readFileSync(path, 'utf8').trim());
+        if (Number.isInteger(owner) && owner > 0 && processAlive(owner)) {
+          throw new UsageError(
+            `run ${this.path} is being trained by process ${owner} (lock file ${path}); wait for it, or stop it first`,
+          );
+        }
+        unlinkSync(path); // stale: its process is gone
+      }
+    }
+    throw new UsageError(`could not take the lock ${path}`);
+  }
+
+  /** Removes the whole run folder (a start that failed before anything of value was written). */
+  remove(): void {
+    rmSync(this.path, { recursive: true, force: true });
   }
 
   /** Opens an existing run folder (for resume, test, plot). */
@@ -99,10 +177,13 @@ export class RunDir {
 }
 
 /** Opens a finished (or checkpointed) run folder, checking it is a run of `experiment`. */
-export function openRunOf<C>(runPath: string, experiment: string): { run: RunDir; config: C } {
+export function openRunOf<C>(
+  runPath: string,
+  experiment: string,
+): { run: RunDir; config: C; backend: string | null } {
   const run = RunDir.open(runPath);
   const saved = run.readConfig();
   if (saved.experiment !== experiment)
     throw new CorruptFileError(`${runPath} is a run of "${saved.experiment}", not "${experiment}"`);
-  return { run, config: saved.config as C };
+  return { run, config: saved.config as C, backend: saved.backend ?? null };
 }

@@ -3,15 +3,16 @@
  * resume from the checkpoint, the iteration loop with progress and metrics, periodic and
  * Ctrl-C checkpoints, summary and plots.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BackendName, selectBackend } from '../../agents/index.js';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { checkpointPath, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { Experiment, RunTools } from './experiment.js';
-import { CorruptFileError } from './files.js';
+import { CorruptFileError, userPath } from './files.js';
 import { gitCommit, packageVersion } from './meta.js';
 import { writePlots } from './plots.js';
 import { createProgress } from './progress.js';
-import { RunDir } from './runDir.js';
+import { checkRunName, RunDir } from './runDir.js';
 
 /** Options of {@link trainExperiment}. */
 export interface TrainOptions {
@@ -46,38 +47,58 @@ function timestamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
 }
 
-/** Opens a run to resume: its saved config, and the backend it was trained on. */
+/** An opened run: its folder, config, backend, and the release of its lock. */
+interface OpenedRun<C> {
+  run: RunDir;
+  config: C;
+  backendName: string | null;
+  release: () => void;
+}
+
+/** Opens a run to resume (taking its lock): its saved config, and the backend it was trained on. */
 async function reopenRun<C extends object, S>(
   exp: Experiment<C, S>,
   path: string,
   options: TrainOptions,
-): Promise<{ run: RunDir; config: C; backendName: string | null }> {
+): Promise<OpenedRun<C>> {
   const run = RunDir.open(path);
   const saved = run.readConfig();
   if (saved.experiment !== exp.name) {
     throw new CorruptFileError(`${path} is a run of "${saved.experiment}", not "${exp.name}"`);
   }
-  if (!exp.usesTensorflow) return { run, config: saved.config as C, backendName: null };
-  const requested = (
-    options.backendExplicit ? options.backend : (saved.backend ?? 'auto')
-  ) as BackendName;
-  const choice = await selectBackend(requested);
-  if (saved.backend && choice.backend !== saved.backend) {
-    throw new CorruptFileError(
-      `${path} was trained on the ${saved.backend} backend; resuming on ${choice.backend} would change its numbers (pass --backend ${saved.backend})`,
-    );
+  const release = run.lock();
+  try {
+    if (!exp.usesTensorflow) return { run, config: saved.config as C, backendName: null, release };
+    const requested = (
+      options.backendExplicit ? options.backend : (saved.backend ?? 'auto')
+    ) as BackendName;
+    const choice = await selectBackend(requested);
+    if (saved.backend && choice.backend !== saved.backend) {
+      throw new CorruptFileError(
+        `${path} was trained on the ${saved.backend} backend; resuming on ${choice.backend} would change its numbers (pass --backend ${saved.backend})`,
+      );
+    }
+    return { run, config: saved.config as C, backendName: choice.backend, release };
+  } catch (err) {
+    release();
+    throw err;
   }
-  return { run, config: saved.config as C, backendName: choice.backend };
 }
 
-/** Creates a new run folder with its config.json (and selects the backend). */
+/**
+ * Creates a new run folder with its config.json (and its lock), after selecting the backend, so
+ * an unavailable backend leaves no folder behind.
+ */
 async function createRun<C extends object, S>(
   exp: Experiment<C, S>,
   options: TrainOptions,
-): Promise<{ run: RunDir; config: C; backendName: string | null }> {
-  const run = RunDir.create(join(options.out, exp.name, options.name ?? timestamp()));
+): Promise<OpenedRun<C>> {
+  const name = options.name === undefined ? timestamp() : checkRunName(options.name);
   const config = options.config as C;
   const backendName = exp.usesTensorflow ? (await selectBackend(options.backend)).backend : null;
+  const path = join(options.out, exp.name, name);
+  const run = userPath('--out', options.out, () => RunDir.create(path));
+  const release = run.lock();
   run.writeConfig({
     experiment: exp.name,
     config: config as Record<string, unknown>,
@@ -87,7 +108,60 @@ async function createRun<C extends object, S>(
     node: process.version,
     createdAt: new Date().toISOString(),
   });
-  return { run, config, backendName };
+  return { run, config, backendName, release };
+}
+
+/**
+ * Checks that metrics.jsonl holds iterations 1 … `iteration` in order (it may hold more: lines
+ * written after the checkpoint, which the resume drops), so a checkpoint whose iteration was
+ * edited, or metrics cut short, are refused instead of resumed into an inconsistent run.
+ */
+function checkMetricsCover(run: RunDir, iteration: number): void {
+  const rows = run.readMetrics().filter((r) => typeof r.iteration === 'number');
+  const covered = rows.filter((r) => (r.iteration as number) <= iteration);
+  const inOrder = covered.every((r, i) => r.iteration === i + 1);
+  if (covered.length !== iteration || !inOrder) {
+    throw new CorruptFileError(
+      `the checkpoint of ${run.path} is at iteration ${iteration}, but metrics.jsonl holds ${covered.length} iteration(s) up to it${inOrder ? '' : ' out of order'}: the run folder was edited or damaged`,
+    );
+  }
+}
+
+/** The experiment's state: from the checkpoint on resume (or fresh when there is none yet). */
+async function initialState<C extends object, S>(
+  exp: Experiment<C, S>,
+  opened: OpenedRun<C>,
+  resuming: boolean,
+  tools: RunTools,
+): Promise<{ state: S; iteration: number }> {
+  const { run, config, backendName } = opened;
+  const cfg = config as Record<string, unknown>;
+  if (resuming && existsSync(checkpointPath(run))) {
+    const checkpoint = loadCheckpoint(run, exp.name, cfg, backendName);
+    checkMetricsCover(run, checkpoint.iteration);
+    const state = await exp.load(checkpoint.state, config, tools);
+    run.trimMetrics(checkpoint.iteration);
+    tools.log(`resuming ${run.path} at iteration ${checkpoint.iteration}`);
+    return { state, iteration: checkpoint.iteration };
+  }
+  if (resuming) {
+    run.trimMetrics(0);
+    tools.log(
+      `${run.path} has no checkpoint: it was stopped before its first one; starting it again from iteration 0 with its saved config`,
+    );
+  }
+  try {
+    const state = await exp.init(config, tools);
+    if (!resuming) tools.log(`run folder: ${run.path}`);
+    return { state, iteration: 0 };
+  } catch (err) {
+    // A new run that cannot start (a bad env id, …) leaves no folder behind.
+    if (!resuming) {
+      opened.release();
+      run.remove();
+    }
+    throw err;
+  }
 }
 
 /** Runs (or resumes) an experiment's training to completion or interruption. */
@@ -98,24 +172,20 @@ export async function trainExperiment<C extends object, S>(
   const log = (m: string) => {
     if (!options.quiet) (options.json ? process.stderr : process.stdout).write(`${m}\n`);
   };
-  const { run, config, backendName } = options.resume
+  const opened = options.resume
     ? await reopenRun(exp, options.resume, options)
     : await createRun(exp, options);
+  const { run, config, backendName } = opened;
   if (backendName) log(`backend: ${backendName}`);
   const tools: RunTools = { run, log };
   const cfg = config as Record<string, unknown>;
-
   let state: S;
-  let iteration = 0;
-  if (options.resume) {
-    const checkpoint = loadCheckpoint(run, exp.name, cfg);
-    state = await exp.load(checkpoint.state, config, tools);
-    iteration = checkpoint.iteration;
-    run.trimMetrics(iteration);
-    log(`resuming ${run.path} at iteration ${iteration}`);
-  } else {
-    state = await exp.init(config, tools);
-    log(`run folder: ${run.path}`);
+  let iteration: number;
+  try {
+    ({ state, iteration } = await initialState(exp, opened, Boolean(options.resume), tools));
+  } catch (err) {
+    opened.release();
+    throw err;
   }
 
   const total = exp.iterations(config);
@@ -143,12 +213,12 @@ export async function trainExperiment<C extends object, S>(
       run.appendMetrics({ iteration, ...metrics, seconds: (performance.now() - t0) / 1000 });
       progress.update(iteration, metrics[exp.progressMetric]);
       if (iteration % every === 0 || iteration === total)
-        saveCheckpoint(run, exp.name, cfg, iteration, exp.save(state));
+        saveCheckpoint(run, exp.name, cfg, backendName, iteration, exp.save(state));
       // Let signals in between iterations (a synchronous loop would never see Ctrl-C).
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (interrupted || (options.stopAfter !== undefined && doneHere >= options.stopAfter)) {
         if (iteration < total) {
-          saveCheckpoint(run, exp.name, cfg, iteration, exp.save(state));
+          saveCheckpoint(run, exp.name, cfg, backendName, iteration, exp.save(state));
           progress.stop();
           log(
             `interrupted at iteration ${iteration}/${total}; checkpoint saved. Resume with: ml3 ${exp.name} train --resume ${run.path}`,
@@ -171,5 +241,6 @@ export async function trainExperiment<C extends object, S>(
     progress.stop();
     process.off('SIGINT', onSigint);
     exp.dispose?.(state);
+    opened.release();
   }
 }
