@@ -22,6 +22,7 @@ import {
   SyncVectorEnv,
   type Wrapper,
 } from '../envs/index.js';
+import { cpuMlpForward } from './nn/cpuMlp.js';
 import { Adam, type AdamState, tensorsFromJson, tensorsToJson } from './nn/optim.js';
 import type { PgPolicyFile } from './pgPolicy.js';
 import {
@@ -207,24 +208,31 @@ export class PolicyGradientTrainer {
     const episodeReturns: number[] = [];
     const episodeLengths: number[] = [];
     let envMs = 0;
-    const noise = new Float32Array(N * A);
+    // The policy acts in plain JS on this update's weights (read once): no tfjs op per step.
+    const net = agent.readCpu();
+    const std = Float64Array.from(net.logStd, Math.exp);
+    const logNorm = net.logStd.reduce((s, l) => s + l, 0) + 0.5 * A * Math.log(2 * Math.PI);
+    const mean = new Float32Array(N * A);
+    const value = new Float32Array(N);
+    const action = new Float32Array(N * A);
     for (let t = 0; t < T; t++) {
       this.globalStep += N;
       this.obsBuf.set(this.nextObs, t * N * O);
       this.doneBuf.set(this.nextDone, t * N);
-      for (let i = 0; i < noise.length; i++) noise[i] = this.rng.normal();
-      // One batched forward pass for all envs.
-      const { action, logp, value } = tf.tidy(() => {
-        const out = agent.forward(agent.params, tf.tensor2d(this.nextObs, [N, O]));
-        const a = out.mean.add(out.logStd.exp().mul(tf.tensor2d(noise, [N, A])));
-        return {
-          action: a.dataSync() as Float32Array,
-          logp: gaussianLogProb(a, out.mean, out.logStd).dataSync(),
-          value: out.value.dataSync(),
-        };
-      });
+      cpuMlpForward(net.actor, this.nextObs, N, mean);
+      cpuMlpForward(net.critic, this.nextObs, N, value);
+      for (let e = 0; e < N; e++) {
+        // a = μ + σ ε; log π(a) = Σ −½ z² − log σ − ½ log 2π with z = (a − μ)/σ of the stored a.
+        let logp = -logNorm;
+        for (let k = 0; k < A; k++) {
+          const i = e * A + k;
+          action[i] = mean[i]! + std[k]! * this.rng.normal();
+          const z = (action[i]! - mean[i]!) / std[k]!;
+          logp -= 0.5 * z * z;
+        }
+        this.logpBuf[t * N + e] = logp;
+      }
       this.actBuf.set(action, t * N * A);
-      this.logpBuf.set(logp, t * N);
       this.valBuf.set(value, t * N);
       const tEnv = performance.now();
       const [o, r, term, trunc, infos] = envs.step(action);

@@ -15,6 +15,7 @@ import {
   TransformObservation,
   TransformReward,
 } from '../envs/index.js';
+import { type CpuMlp, readMlp } from './nn/cpuMlp.js';
 import { type MlpSpec, mlp, type Params } from './nn/mlp.js';
 
 /** Settings of {@link trainPolicyGradient} (defaults: CleanRL's ppo_continuous_action). */
@@ -108,8 +109,16 @@ export function gae(
   return { advantages, returns };
 }
 
-/** Log-density of a diagonal Gaussian, summed over the action dimension: [B]. */
-export function gaussianLogProb(actions: tf.Tensor, mean: tf.Tensor, logStd: tf.Tensor): tf.Tensor {
+/**
+ * Log-density of a diagonal Gaussian N(mean, exp(logStd)²), summed over the last (action) axis:
+ * [...]. `logStd` broadcasts: a learned tensor (PPO) or a fixed number (model-free ML3).
+ */
+export function gaussianLogProb(
+  actions: tf.Tensor,
+  mean: tf.Tensor,
+  logStd: tf.Tensor | number,
+): tf.Tensor {
+  if (typeof logStd === 'number') logStd = tf.scalar(logStd);
   const z = actions.sub(mean).div(logStd.exp());
   return z
     .square()
@@ -225,6 +234,16 @@ export class ActorCritic {
       ...layers(this.criticSpec, 1),
       tf.zeros([actSize]),
     ];
+  }
+
+  /** The actor, critic and log-std as plain arrays, for acting without tfjs ops (rollouts). */
+  readCpu(): { actor: CpuMlp; critic: CpuMlp; logStd: Float32Array } {
+    const { a, c } = this.split;
+    return {
+      actor: readMlp(this.params.slice(0, a), this.actorSpec),
+      critic: readMlp(this.params.slice(a, a + c), this.criticSpec),
+      logStd: this.params[a + c]!.dataSync() as Float32Array,
+    };
   }
 
   private get split() {

@@ -222,89 +222,88 @@ const noModelWork = {
   evalEvery: 1_000_000,
   iterations: 1_000_000,
 };
-figures.push(
-  figure(
-    'ML3 sine: outer iteration, 5 seeds batched (no evaluation)',
-    'ms',
-    await msPerIteration(sineExperiment, { ...sineExperiment.defaults, ...noEval }, 20),
-    "authors' PyTorch code: 2.0 ms per iteration for 1 seed",
-  ),
-);
-figures.push(
-  figure(
-    'ML3 sine: training-task evaluation, 5 seeds × 100 SGD steps',
-    'ms',
-    await msPerIteration(
-      sineExperiment,
-      { ...sineExperiment.defaults, ...noEval, evalEvery: 1 },
-      5,
+/**
+ * An ML3 timing measured twice in this one run: with `tf.matMul` everywhere (`ML3_MATMUL=tfjs`,
+ * the package before its own product) and with `matmul`; the second names the ratio.
+ */
+async function ml3Figures<C extends object, S>(
+  name: string,
+  exp: Experiment<C, S>,
+  config: C,
+  iterations: number,
+  reference?: string,
+): Promise<void> {
+  process.env.ML3_MATMUL = 'tfjs';
+  const before = await msPerIteration(exp, config, iterations);
+  delete process.env.ML3_MATMUL;
+  const after = await msPerIteration(exp, config, iterations);
+  const ratio = median(before) / median(after);
+  figures.push(figure(`${name} — before: tf.matMul everywhere`, 'ms', before));
+  figures.push(
+    figure(
+      name,
+      'ms',
+      after,
+      `${ratio.toFixed(2)}× the speed of tf.matMul everywhere${reference ? `; ${reference}` : ''}`,
     ),
-    "authors' code: 0.65 s per round of 22 × 100 SGD runs, 1 seed",
-  ),
+  );
+}
+await ml3Figures(
+  'ML3 sine: outer iteration, 5 seeds batched (no evaluation)',
+  sineExperiment,
+  { ...sineExperiment.defaults, ...noEval },
+  20,
+  "authors' PyTorch code: 2.0 ms per iteration for 1 seed",
 );
-figures.push(
-  figure(
-    'ML3 shaped sine: outer iteration (10 meta-steps), both variants batched',
-    'ms',
-    await msPerIteration(
-      shapedSineExperiment,
-      { ...shapedSineExperiment.defaults, evalEvery: 1_000_000, iterations: 1_000_000 },
-      10,
-    ),
-    "authors' PyTorch code: 40 ms per iteration for 1 variant",
-  ),
+await ml3Figures(
+  'ML3 sine: training-task evaluation, 5 seeds × 100 SGD steps',
+  sineExperiment,
+  { ...sineExperiment.defaults, ...noEval, evalEvery: 1 },
+  5,
+  "authors' code: 0.65 s per round of 22 × 100 SGD runs, 1 seed",
+);
+await ml3Figures(
+  'ML3 shaped sine: outer iteration (10 meta-steps), both variants batched',
+  shapedSineExperiment,
+  { ...shapedSineExperiment.defaults, evalEvery: 1_000_000, iterations: 1_000_000 },
+  10,
+  "authors' PyTorch code: 40 ms per iteration for 1 variant",
 );
 
-figures.push(
-  figure(
-    'ML3 reacher: outer iteration, 8 goals batched, task loss through the learned ensemble (no refit/eval)',
-    'ms',
-    await msPerIteration(reacherExperiment, { ...reacherExperiment.defaults, ...noModelWork }, 10),
-    "authors' code: 1 goal per iteration through their ensemble (not timed on this machine)",
-  ),
+await ml3Figures(
+  'ML3 reacher: outer iteration, 8 goals batched, task loss through the learned ensemble (no refit/eval)',
+  reacherExperiment,
+  { ...reacherExperiment.defaults, ...noModelWork },
+  10,
+  "authors' code: 1 goal per iteration through their ensemble (not timed on this machine)",
 );
-figures.push(
-  figure(
-    'ML3 reacher: outer iteration, 8 goals batched, task loss through the twin',
-    'ms',
-    await msPerIteration(
-      reacherExperiment,
-      { ...reacherExperiment.defaults, ...noModelWork, dynamics: 'twin' },
-      10,
-    ),
-  ),
+await ml3Figures(
+  'ML3 reacher: outer iteration, 8 goals batched, task loss through the twin',
+  reacherExperiment,
+  { ...reacherExperiment.defaults, ...noModelWork, dynamics: 'twin' },
+  10,
 );
-figures.push(
-  figure(
-    'ML3 mountain car: outer iteration, one variant (4 starts batched, horizon 150)',
-    'ms',
-    await msPerIteration(
-      mountainCarExperiment,
-      {
-        ...mountainCarExperiment.defaults,
-        extra: 'true',
-        evalEvery: 1_000_000,
-        iterations: 1_000_000,
-      },
-      10,
-    ),
-    "authors' PyTorch code: 43 ms per iteration (1 start, horizon 35)",
-  ),
+await ml3Figures(
+  'ML3 mountain car: outer iteration, one variant (4 starts batched, horizon 150)',
+  mountainCarExperiment,
+  {
+    ...mountainCarExperiment.defaults,
+    extra: 'true',
+    evalEvery: 1_000_000,
+    iterations: 1_000_000,
+  },
+  10,
+  "authors' PyTorch code: 43 ms per iteration (1 start, horizon 35)",
 );
 for (const [task, what] of [
   ['reacher', '8 targets × 8 episodes × 50 steps'],
   ['car', '8 starts × 8 episodes × 200 steps, extra information'],
 ] as const) {
-  figures.push(
-    figure(
-      `Model-free ML3 (${task}): meta-iteration, ${what}, two rollouts + meta-gradient`,
-      'ms',
-      await msPerIteration(
-        pgMl3Experiment,
-        { ...pgMl3Experiment.defaults, task, extra: task === 'car', iterations: 1_000_000 },
-        5,
-      ),
-    ),
+  await ml3Figures(
+    `Model-free ML3 (${task}): meta-iteration, ${what}, two rollouts + meta-gradient`,
+    pgMl3Experiment,
+    { ...pgMl3Experiment.defaults, task, extra: task === 'car', iterations: 1_000_000 },
+    5,
   );
 }
 
@@ -375,7 +374,7 @@ for (const [task, what] of [
       'PPO training on rapier/Reacher-v0 (CleanRL defaults: 2048 steps, 10 epochs × 32 minibatches per update)',
       'env steps/s',
       sps,
-      "CleanRL's ppo_continuous_action on MuJoCo: not timed on this machine",
+      "before (one tfjs forward pass per env step): 880–1,018 env steps/s on this machine, 2026-12-01; CleanRL's PyTorch loop here: 1,515 (issue #14's reference)",
     ),
   );
   for (const [part, what] of [

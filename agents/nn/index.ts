@@ -9,6 +9,7 @@ export {
   softplus,
   tanh,
 } from './activations.js';
+export { BATCH_SPLIT_MAX, matmul, SMALL_PRODUCT_MACS } from './matmul.js';
 export {
   type InitScheme,
   initMlp,

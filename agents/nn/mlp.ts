@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { RNG } from '../../envs/index.js';
 import { ACTIVATIONS, type ActivationName } from './activations.js';
+import { matmul } from './matmul.js';
 
 /** Architecture of an MLP. */
 export interface MlpSpec {
@@ -89,9 +90,9 @@ function linear(h: tf.Tensor, w: tf.Tensor): tf.Tensor {
     // Shared weights over leading dimensions: one 2-D matMul (tfjs's broadcasting batched matMul
     // returns an unreduced gradient for the shared operand).
     const lead = h.shape.slice(0, -1);
-    return tf.matMul(h.reshape([-1, fanIn]), w).reshape([...lead, fanOut]);
+    return matmul(h.reshape([-1, fanIn]), w).reshape([...lead, fanOut]);
   }
-  return tf.matMul(h, w);
+  return matmul(h, w);
 }
 
 /**

@@ -5,7 +5,7 @@
  * batched over the G tasks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mlp, ppoClipLoss } from '../../../agents/index.js';
+import { gaussianLogProb, mlp, ppoClipLoss } from '../../../agents/index.js';
 import { learnedLossValues } from '../../learnedLoss.js';
 import { type PgRollouts, type PgTask, pgLossSpec, pgPolicySpec } from './task.js';
 
@@ -27,18 +27,6 @@ export function rolloutTensors(task: PgTask, r: PgRollouts) {
 /** The tensors of {@link rolloutTensors}. */
 export type PgRolloutTensors = ReturnType<typeof rolloutTensors>;
 
-/** log N(a; μ, σ²) of a fixed σ, summed over action dims: [..., 1]. */
-function logProb(actions: tf.Tensor, mu: tf.Tensor, std: number): tf.Tensor {
-  const A = actions.shape.at(-1)!;
-  return actions
-    .sub(mu)
-    .div(std)
-    .square()
-    .sum(-1, true)
-    .mul(-0.5)
-    .sub(A * (Math.log(std) + 0.5 * Math.log(2 * Math.PI)));
-}
-
 /** The policies' mean actions μ_θ(s) and log π_θ(a|s) on a rollout's steps: [G, N, A], [G, N, 1]. */
 export function policyLogProb(
   task: PgTask,
@@ -46,7 +34,8 @@ export function policyLogProb(
   x: PgRolloutTensors,
 ): { mu: tf.Tensor; logp: tf.Tensor } {
   const mu = mlp(theta, x.obs, pgPolicySpec(task));
-  return { mu, logp: logProb(x.actions, mu, task.actionStd) };
+  // The policy's σ is fixed (a task constant), so log π depends on θ only through μ_θ.
+  return { mu, logp: gaussianLogProb(x.actions, mu, Math.log(task.actionStd)).expandDims(-1) };
 }
 
 /** Σ over tasks of the masked mean over steps of `perStep` [G, N, 1]. */
