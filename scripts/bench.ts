@@ -45,6 +45,7 @@ import { shapedSineExperiment } from './experiments/shapedSine.js';
 import { sineExperiment } from './experiments/sine.js';
 import type { Experiment } from './run/experiment.js';
 import { writeFileAtomic } from './run/files.js';
+import { trainRuns } from './run/multiRun.js';
 import { trainExperiment } from './run/train.js';
 
 interface Figure {
@@ -304,6 +305,43 @@ for (const [task, what] of [
     pgMl3Experiment,
     { ...pgMl3Experiment.defaults, task, extra: task === 'car', iterations: 1_000_000 },
     5,
+  );
+}
+
+// Both cores: two independent runs on one worker thread, then on two (seconds for both).
+{
+  const out = mkdtempSync(join(tmpdir(), 'ml3-bench-workers-'));
+  const config = {
+    ...mountainCarExperiment.defaults,
+    extra: 'true' as const,
+    iterations: 12,
+    evalEvery: 1_000_000,
+  };
+  const seconds = async (workers: number) => {
+    const t0 = performance.now();
+    await trainRuns(mountainCarExperiment, {
+      config,
+      out,
+      name: `w${workers}-${performance.now()}`,
+      runs: 2,
+      workers,
+      backend: 'wasm',
+      backendExplicit: true,
+      quiet: true,
+      json: false,
+    });
+    return (performance.now() - t0) / 1000;
+  };
+  const one = await seconds(1);
+  const two = await seconds(2);
+  figures.push(figure('2 mountain-car runs (12 iterations each), --workers 1', 's', [one]));
+  figures.push(
+    figure(
+      '2 mountain-car runs (12 iterations each), --workers 2',
+      's',
+      [two],
+      `${(one / two).toFixed(2)}× the throughput of --workers 1 (target ≥ 1.7× on 2 cores)`,
+    ),
   );
 }
 

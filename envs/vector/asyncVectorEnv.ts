@@ -15,9 +15,10 @@
  * the memory layout and the info codecs are in files of their own.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { EnvMetadata, EnvSpec, Info, MakeOptions, RenderOutput } from '../core/env.js';
 import * as errors from '../core/errors.js';
+import { startWorker } from '../core/workerThread.js';
 import { make } from '../registry.js';
 import { batchSpace } from '../spaces/batch.js';
 import { Box } from '../spaces/box.js';
@@ -120,17 +121,7 @@ function resolveModules(modules: readonly string[]): string[] {
 
 /** Starts one worker thread running `asyncWorker` with its share of the envs. */
 function spawnWorker(workerData: Record<string, unknown>): Worker {
-  // From TypeScript sources (tests, tsx) the worker registers the tsx loader before importing
-  // its .ts entry; from dist/ it imports the compiled .js directly.
-  const fromSource = import.meta.url.endsWith('.ts');
-  const script = new URL(fromSource ? './asyncWorker.ts' : './asyncWorker.js', import.meta.url)
-    .href;
-  const boot = fromSource
-    ? `(async () => { (await import('tsx/esm/api')).register(); await import(${JSON.stringify(script)}); })().catch((e) => { throw e; });`
-    : `import(${JSON.stringify(script)}).catch((e) => { throw e; });`;
-  const w = new Worker(boot, { eval: true, workerData });
-  w.unref(); // an idle vector env does not keep the process alive
-  return w;
+  return startWorker(new URL('./asyncWorker.ts', import.meta.url), workerData);
 }
 
 /**

@@ -7,10 +7,11 @@ import { BACKEND_NAMES, type BackendName, selectBackend } from '../../agents/ind
 import { EXPERIMENTS, findExperiment } from '../experiments/index.js';
 import type { Experiment } from '../run/experiment.js';
 import { assertFiniteResult, CorruptFileError } from '../run/files.js';
+import { trainRuns } from '../run/multiRun.js';
 import { writePlots } from '../run/plots.js';
 import { RunDir } from '../run/runDir.js';
 import { trainExperiment } from '../run/train.js';
-import { addSchemaOptions, configFrom, kebab } from './schemaOptions.js';
+import { addSchemaOptions, configFrom, kebab, parseField } from './schemaOptions.js';
 import { UsageError } from './usage.js';
 
 function addExperimentCommands(program: Command, exp: Experiment<object, unknown>): void {
@@ -26,9 +27,24 @@ function addExperimentCommands(program: Command, exp: Experiment<object, unknown
         .choices(BACKEND_NAMES)
         .default('auto'),
     )
+    .option(
+      '--runs <n>',
+      'train n runs, seeds seed, seed+1, … (seed, seed+seeds, … for sine), each in its folder <name>-seed<s>, in parallel on worker threads; the same command again resumes them',
+      (v) => parseField(v, { type: 'int', doc: '', min: 1 }, '--runs') as number,
+      1,
+    )
+    .option(
+      '--workers <n>',
+      'worker threads for --runs (default: the number of cores)',
+      (v) => parseField(v, { type: 'int', doc: '', min: 1 }, '--workers') as number,
+    )
     .option('--quiet', 'no progress or messages')
     .option('--json', 'print the summary as JSON on stdout')
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
+      if ((opts.runs as number) > 1) {
+        await trainSeveral(exp, opts, cmd);
+        return;
+      }
       if (opts.resume) {
         const given = Object.keys(exp.schema).filter((k) => cmd.getOptionValueSource(k) === 'cli');
         if (given.length > 0) {
@@ -81,6 +97,40 @@ function addExperimentCommands(program: Command, exp: Experiment<object, unknown
         console.log(opts.json ? JSON.stringify(result, null, 2) : formatResult(result));
       });
   }
+}
+
+/** `train --runs N`: the runs on worker threads, then one line (or JSON object) per run. */
+async function trainSeveral(
+  exp: Experiment<object, unknown>,
+  opts: Record<string, unknown>,
+  cmd: Command,
+): Promise<void> {
+  if (opts.resume)
+    throw new UsageError(
+      '--runs continues its runs when the same command is given again; drop --resume (or resume one run folder with --resume alone)',
+    );
+  const outcomes = await trainRuns(exp, {
+    config: { ...configFrom<object>(opts, exp.schema) },
+    out: opts.out as string,
+    name: (opts.name as string | undefined) ?? new Date().toISOString().replace(/[:.]/g, '-'),
+    runs: opts.runs as number,
+    workers: opts.workers as number | undefined,
+    backend: opts.backend as BackendName,
+    backendExplicit: cmd.getOptionValueSource('backend') === 'cli',
+    quiet: Boolean(opts.quiet),
+    json: Boolean(opts.json),
+  });
+  if (opts.json) console.log(JSON.stringify(outcomes, null, 2));
+  else
+    for (const o of outcomes)
+      console.log(`seed ${o.seed}: ${o.status}${o.error ? ` (${o.error})` : ''} → ${o.path}`);
+  const failed = outcomes.filter((o) => o.status === 'failed');
+  if (failed.length > 0)
+    throw new UsageError(
+      `${failed.length} of ${outcomes.length} runs failed: ${failed.map((o) => `seed ${o.seed}: ${o.error}`).join('; ')}`,
+    );
+  if (outcomes.some((o) => o.status === 'interrupted') || outcomes.length < (opts.runs as number))
+    process.exitCode = 130;
 }
 
 function formatResult(result: Record<string, unknown>): string {

@@ -32,6 +32,10 @@ export interface TrainOptions {
   json: boolean;
   /** Stop after this many iterations of this process, as if interrupted (tests). */
   stopAfter?: number;
+  /** Polled between iterations: true stops the run as Ctrl-C does (runs on worker threads). */
+  shouldStop?: () => boolean;
+  /** Called after each iteration with the progress metric (runs on worker threads report it). */
+  onIteration?: (iteration: number, total: number, metric: number | undefined) => void;
 }
 
 /** How a training run ended. */
@@ -212,11 +216,13 @@ export async function trainExperiment<C extends object, S>(
       doneHere += 1;
       run.appendMetrics({ iteration, ...metrics, seconds: (performance.now() - t0) / 1000 });
       progress.update(iteration, metrics[exp.progressMetric]);
+      options.onIteration?.(iteration, total, metrics[exp.progressMetric]);
       if (iteration % every === 0 || iteration === total)
         saveCheckpoint(run, exp.name, cfg, backendName, iteration, exp.save(state));
       // Let signals in between iterations (a synchronous loop would never see Ctrl-C).
       await new Promise<void>((resolve) => setImmediate(resolve));
-      if (interrupted || (options.stopAfter !== undefined && doneHere >= options.stopAfter)) {
+      const stop = interrupted || options.shouldStop?.() === true;
+      if (stop || (options.stopAfter !== undefined && doneHere >= options.stopAfter)) {
         if (iteration < total) {
           saveCheckpoint(run, exp.name, cfg, backendName, iteration, exp.save(state));
           progress.stop();
