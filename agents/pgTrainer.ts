@@ -23,13 +23,12 @@ import {
   type Wrapper,
 } from '../envs/index.js';
 import { cpuMlpForward } from './nn/cpuMlp.js';
-import { Adam, type AdamState, tensorsFromJson, tensorsToJson } from './nn/optim.js';
+import { type AdamState, ClippedAdam, tensorsFromJson, tensorsToJson } from './nn/optim.js';
 import type { PgPolicyFile } from './pgPolicy.js';
 import {
   ActorCritic,
   gae,
   gaussianLogProb,
-  globalNormClip,
   type PgArgs,
   type PgMetrics,
   ppoLosses,
@@ -57,7 +56,7 @@ export class PolicyGradientTrainer {
   /** Updates the config asks for (`totalTimesteps / (numEnvs·numSteps)`). */
   readonly numUpdates: number;
   private readonly envs: SyncVectorEnv<Float32Array, Float32Array>;
-  private readonly adam: Adam;
+  private readonly adam: ClippedAdam;
   private rng: RNG;
   private updateCount = 0;
   private globalStep = 0;
@@ -104,7 +103,14 @@ export class PolicyGradientTrainer {
       args.hidden,
       new RNG(RNG.deriveSeed(seed, 'pg/init')),
     );
-    this.adam = new Adam(this.agent.params, args.learningRate, 0.9, 0.999, 1e-5);
+    this.adam = new ClippedAdam(
+      this.agent.params,
+      args.learningRate,
+      args.maxGradNorm,
+      0.9,
+      0.999,
+      1e-5,
+    );
     const batch = args.numEnvs * args.numSteps;
     this.numUpdates = Math.floor(args.totalTimesteps / batch);
     if (this.numUpdates < 1) {
@@ -307,7 +313,7 @@ export class PolicyGradientTrainer {
               n += 1;
             }),
           )(agent.params);
-          return globalNormClip(g, args.maxGradNorm).map((t) => tf.keep(t));
+          return g.map((t) => tf.keep(t));
         });
         const updated = this.adam.step(agent.params, grads);
         for (const t of [...agent.params, ...grads]) t.dispose();

@@ -22,4 +22,11 @@ export {
   unstackParams,
 } from './mlp.js';
 export { clamp, detach } from './ops.js';
-export { Adam, type AdamState, sgdStep, tensorsFromJson, tensorsToJson } from './optim.js';
+export {
+  Adam,
+  type AdamState,
+  ClippedAdam,
+  sgdStep,
+  tensorsFromJson,
+  tensorsToJson,
+} from './optim.js';

@@ -97,6 +97,108 @@ export class Adam {
   }
 }
 
+/**
+ * Adam with global-norm gradient clipping (torch's clip_grad_norm_ then Adam) over all parameters
+ * at once: the gradients are concatenated into one vector, clipped and stepped as one tensor,
+ * then split back — ~40 tfjs ops per step instead of ~125 for 7 tensors (PPO's minibatch step is
+ * dominated by per-op overhead). Same update as {@link globalNormClip} + {@link Adam} up to the
+ * summation order of the norm; its JSON state has {@link Adam}'s per-tensor layout.
+ */
+export class ClippedAdam {
+  /** Learning rate (may be changed between steps, e.g. annealed). */
+  lr: number;
+  private stepCount = 0;
+  private m: tf.Tensor1D;
+  private v: tf.Tensor1D;
+  private readonly shapes: number[][];
+  private readonly sizes: number[];
+
+  constructor(
+    params: readonly tf.Tensor[],
+    lr: number,
+    readonly maxGradNorm: number,
+    readonly beta1 = 0.9,
+    readonly beta2 = 0.999,
+    readonly eps = 1e-8,
+  ) {
+    this.lr = lr;
+    this.shapes = params.map((p) => [...p.shape]);
+    this.sizes = params.map((p) => p.size);
+    const n = this.sizes.reduce((a, b) => a + b, 0);
+    this.m = tf.keep(tf.zeros([n]));
+    this.v = tf.keep(tf.zeros([n]));
+  }
+
+  /** Clips the gradients' global norm to `maxGradNorm` and returns updated parameters (kept). */
+  step(params: readonly tf.Tensor[], grads: readonly tf.Tensor[]): tf.Tensor[] {
+    this.stepCount += 1;
+    const t = this.stepCount;
+    const c1 = 1 - this.beta1 ** t;
+    const c2 = 1 - this.beta2 ** t;
+    return tf.tidy(() => {
+      const flat = tf.concat(grads.map((g) => g.reshape([-1])));
+      const norm = flat.square().sum().sqrt();
+      const scale = tf.minimum(tf.scalar(1), tf.scalar(this.maxGradNorm).div(norm.add(1e-6)));
+      const g = flat.mul(scale);
+      const m = this.m.mul(this.beta1).add(g.mul(1 - this.beta1)) as tf.Tensor1D;
+      const v = this.v.mul(this.beta2).add(g.square().mul(1 - this.beta2)) as tf.Tensor1D;
+      this.m.dispose();
+      this.v.dispose();
+      this.m = tf.keep(m);
+      this.v = tf.keep(v);
+      const update = m.div(c1).div(v.div(c2).sqrt().add(this.eps)).mul(this.lr);
+      return tf
+        .split(update, this.sizes)
+        .map((u, i) => tf.keep(params[i]!.sub(u.reshape(this.shapes[i]!))));
+    });
+  }
+
+  /** The state in {@link Adam}'s per-tensor layout. */
+  getState(): AdamState {
+    const dump = (flat: tf.Tensor1D) => {
+      const values = flat.dataSync();
+      let o = 0;
+      return this.shapes.map((shape, i) => {
+        const part = Array.from(values.subarray(o, o + this.sizes[i]!));
+        o += this.sizes[i]!;
+        return { shape: [...shape], values: part };
+      });
+    };
+    return { step: this.stepCount, m: dump(this.m), v: dump(this.v) };
+  }
+
+  setState(state: AdamState): void {
+    const ok =
+      Number.isInteger(state?.step) &&
+      state.m?.length === this.shapes.length &&
+      state.v?.length === this.shapes.length;
+    if (!ok) throw new RangeError(`Adam state must hold ${this.shapes.length} moment tensors`);
+    const load = (list: AdamState['m']) => {
+      const flat: number[] = [];
+      list.forEach((e, i) => {
+        if (e.shape.join() !== this.shapes[i]!.join() || e.values.length !== this.sizes[i]) {
+          throw new RangeError(
+            `Adam moment ${i} has shape [${e.shape}], expected [${this.shapes[i]}]`,
+          );
+        }
+        for (const x of e.values) flat.push(x);
+      });
+      return tf.keep(tf.tensor1d(flat));
+    };
+    const m = load(state.m);
+    const v = load(state.v);
+    this.dispose();
+    this.m = m;
+    this.v = v;
+    this.stepCount = state.step;
+  }
+
+  dispose(): void {
+    this.m.dispose();
+    this.v.dispose();
+  }
+}
+
 /** Parameter tensors as JSON (shape + values), for checkpoints. */
 export function tensorsToJson(ts: readonly tf.Tensor[]): { shape: number[]; values: number[] }[] {
   return ts.map((t) => ({ shape: [...t.shape], values: Array.from(t.dataSync()) }));

@@ -112,3 +112,40 @@ describe('Adam', () => {
     assert.throws(() => other.setState({ step: 1, m: [], v: [] }), /1 moment tensors/);
   });
 });
+
+describe('ClippedAdam', () => {
+  it('equals global-norm clipping then Adam over the same steps, and round-trips its state', async () => {
+    const { ClippedAdam, globalNormClip } = await import('../../agents/index.js');
+    const shapes = [[3, 4], [4], [4, 2], [2]];
+    let a = shapes.map((s, i) => tf.randomNormal(s, 0, 1, 'float32', i));
+    let b = a.map((t) => t.clone());
+    const fused = new ClippedAdam(a, 0.05, 0.5, 0.9, 0.999, 1e-5);
+    const plain = new Adam(b, 0.05, 0.9, 0.999, 1e-5);
+    for (let step = 0; step < 5; step++) {
+      const grads = shapes.map((s, i) => tf.randomNormal(s, 0, 3, 'float32', 100 * step + i));
+      const clipped = tf.tidy(() => globalNormClip(grads, 0.5).map((g) => tf.keep(g)));
+      const nextA = fused.step(a, grads);
+      const nextB = plain.step(b, clipped);
+      for (const t of [...a, ...b, ...grads, ...clipped]) t.dispose();
+      a = nextA;
+      b = nextB;
+    }
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i]!.dataSync();
+      const y = b[i]!.dataSync();
+      for (let k = 0; k < x.length; k++) assert.ok(Math.abs(x[k]! - y[k]!) < 1e-5, `${i}[${k}]`);
+    }
+    const state = fused.getState();
+    const reference = plain.getState();
+    assert.equal(state.step, reference.step);
+    state.m.forEach((m, i) => {
+      assert.deepEqual(m.shape, reference.m[i]!.shape, 'the per-tensor layout of Adam');
+      m.values.forEach((x, k) => assert.ok(Math.abs(x - reference.m[i]!.values[k]!) < 1e-5));
+    });
+    const copy = new ClippedAdam(a, 0.05, 0.5, 0.9, 0.999, 1e-5);
+    copy.setState(state);
+    assert.deepEqual(copy.getState(), state);
+    for (const t of [...a, ...b]) t.dispose();
+    for (const o of [fused, plain, copy]) o.dispose();
+  });
+});
