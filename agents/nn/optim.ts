@@ -20,6 +20,49 @@ export interface AdamState {
   v: { shape: number[]; values: number[] }[];
 }
 
+/** Adam's hyperparameters. */
+interface AdamSettings {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+/**
+ * One Adam step on a tensor (step count t ≥ 1): the new moments and the bias-corrected update
+ * lr · m̂ / (√v̂ + ε) to subtract from the parameter. The one definition both optimisers use.
+ */
+function adamUpdate(
+  m: tf.Tensor,
+  v: tf.Tensor,
+  g: tf.Tensor,
+  t: number,
+  s: AdamSettings,
+): { m: tf.Tensor; v: tf.Tensor; update: tf.Tensor } {
+  const c1 = 1 - s.beta1 ** t;
+  const c2 = 1 - s.beta2 ** t;
+  const m2 = m.mul(s.beta1).add(g.mul(1 - s.beta1));
+  const v2 = v.mul(s.beta2).add(g.square().mul(1 - s.beta2));
+  return { m: m2, v: v2, update: m2.div(c1).div(v2.div(c2).sqrt().add(s.eps)).mul(s.lr) };
+}
+
+/** Checks a saved {@link AdamState} against the parameters' shapes; throws `RangeError`. */
+function checkAdamState(state: AdamState, shapes: readonly (readonly number[])[]): void {
+  const ok =
+    Number.isInteger(state?.step) &&
+    state.m?.length === shapes.length &&
+    state.v?.length === shapes.length;
+  if (!ok) throw new RangeError(`Adam state must hold ${shapes.length} moment tensors`);
+  for (const list of [state.m, state.v]) {
+    list.forEach((e, i) => {
+      const size = shapes[i]!.reduce((a, b) => a * b, 1);
+      if (e?.shape?.join() !== shapes[i]!.join() || e.values?.length !== size) {
+        throw new RangeError(`Adam moment ${i} has shape [${e?.shape}], expected [${shapes[i]}]`);
+      }
+    });
+  }
+}
+
 /** Adam (Kingma & Ba) with PyTorch's defaults: β1 0.9, β2 0.999, ε 1e-8. */
 export class Adam {
   /** Learning rate (may be changed between steps, e.g. annealed). */
@@ -43,20 +86,20 @@ export class Adam {
   /** Returns updated parameters (new tensors, kept); the caller disposes the old ones. */
   step(params: readonly tf.Tensor[], grads: readonly tf.Tensor[]): tf.Tensor[] {
     this.stepCount += 1;
-    const t = this.stepCount;
-    const c1 = 1 - this.beta1 ** t;
-    const c2 = 1 - this.beta2 ** t;
     return tf.tidy(() => {
       const out: tf.Tensor[] = [];
       params.forEach((p, i) => {
-        const g = grads[i]!;
-        const m = this.m[i]!.mul(this.beta1).add(g.mul(1 - this.beta1));
-        const v = this.v[i]!.mul(this.beta2).add(g.square().mul(1 - this.beta2));
+        const { m, v, update } = adamUpdate(
+          this.m[i]!,
+          this.v[i]!,
+          grads[i]!,
+          this.stepCount,
+          this,
+        );
         this.m[i]!.dispose();
         this.v[i]!.dispose();
         this.m[i] = tf.keep(m);
         this.v[i] = tf.keep(v);
-        const update = m.div(c1).div(v.div(c2).sqrt().add(this.eps)).mul(this.lr);
         out.push(tf.keep(p.sub(update)));
       });
       return out;
@@ -70,22 +113,13 @@ export class Adam {
   }
 
   setState(state: AdamState): void {
-    const ok =
-      Number.isInteger(state?.step) &&
-      state.m?.length === this.m.length &&
-      state.v?.length === this.v.length;
-    if (!ok) throw new RangeError(`Adam state must hold ${this.m.length} moment tensors`);
-    const load = (list: AdamState['m'], current: tf.Tensor[]) =>
-      list.map((e, i) => {
-        if (e.shape.join() !== current[i]!.shape.join() || e.values.length !== current[i]!.size) {
-          throw new RangeError(
-            `Adam moment ${i} has shape [${e.shape}], expected [${current[i]!.shape}]`,
-          );
-        }
-        return tf.keep(tf.tensor(e.values, e.shape));
-      });
-    const m = load(state.m, this.m);
-    const v = load(state.v, this.v);
+    checkAdamState(
+      state,
+      this.m.map((t) => t.shape),
+    );
+    const load = (list: AdamState['m']) => list.map((e) => tf.keep(tf.tensor(e.values, e.shape)));
+    const m = load(state.m);
+    const v = load(state.v);
     this.dispose();
     this.m = m;
     this.v = v;
@@ -132,21 +166,15 @@ export class ClippedAdam {
   /** Clips the gradients' global norm to `maxGradNorm` and returns updated parameters (kept). */
   step(params: readonly tf.Tensor[], grads: readonly tf.Tensor[]): tf.Tensor[] {
     this.stepCount += 1;
-    const t = this.stepCount;
-    const c1 = 1 - this.beta1 ** t;
-    const c2 = 1 - this.beta2 ** t;
     return tf.tidy(() => {
       const flat = tf.concat(grads.map((g) => g.reshape([-1])));
       const norm = flat.square().sum().sqrt();
       const scale = tf.minimum(tf.scalar(1), tf.scalar(this.maxGradNorm).div(norm.add(1e-6)));
-      const g = flat.mul(scale);
-      const m = this.m.mul(this.beta1).add(g.mul(1 - this.beta1)) as tf.Tensor1D;
-      const v = this.v.mul(this.beta2).add(g.square().mul(1 - this.beta2)) as tf.Tensor1D;
+      const { m, v, update } = adamUpdate(this.m, this.v, flat.mul(scale), this.stepCount, this);
       this.m.dispose();
       this.v.dispose();
-      this.m = tf.keep(m);
-      this.v = tf.keep(v);
-      const update = m.div(c1).div(v.div(c2).sqrt().add(this.eps)).mul(this.lr);
+      this.m = tf.keep(m as tf.Tensor1D);
+      this.v = tf.keep(v as tf.Tensor1D);
       return tf
         .split(update, this.sizes)
         .map((u, i) => tf.keep(params[i]!.sub(u.reshape(this.shapes[i]!))));
@@ -168,23 +196,8 @@ export class ClippedAdam {
   }
 
   setState(state: AdamState): void {
-    const ok =
-      Number.isInteger(state?.step) &&
-      state.m?.length === this.shapes.length &&
-      state.v?.length === this.shapes.length;
-    if (!ok) throw new RangeError(`Adam state must hold ${this.shapes.length} moment tensors`);
-    const load = (list: AdamState['m']) => {
-      const flat: number[] = [];
-      list.forEach((e, i) => {
-        if (e.shape.join() !== this.shapes[i]!.join() || e.values.length !== this.sizes[i]) {
-          throw new RangeError(
-            `Adam moment ${i} has shape [${e.shape}], expected [${this.shapes[i]}]`,
-          );
-        }
-        for (const x of e.values) flat.push(x);
-      });
-      return tf.keep(tf.tensor1d(flat));
-    };
+    checkAdamState(state, this.shapes);
+    const load = (list: AdamState['m']) => tf.keep(tf.tensor1d(list.flatMap((e) => e.values)));
     const m = load(state.m);
     const v = load(state.v);
     this.dispose();
