@@ -314,7 +314,8 @@ for (const [task, what] of [
   const config = {
     ...mountainCarExperiment.defaults,
     extra: 'true' as const,
-    iterations: 12,
+    // Long enough that each worker's start (loading tfjs and its WASM, ~2 s) is a small part.
+    iterations: 30,
     evalEvery: 1_000_000,
   };
   const seconds = async (workers: number) => {
@@ -334,10 +335,10 @@ for (const [task, what] of [
   };
   const one = await seconds(1);
   const two = await seconds(2);
-  figures.push(figure('2 mountain-car runs (12 iterations each), --workers 1', 's', [one]));
+  figures.push(figure('2 mountain-car runs (30 iterations each), --workers 1', 's', [one]));
   figures.push(
     figure(
-      '2 mountain-car runs (12 iterations each), --workers 2',
+      '2 mountain-car runs (30 iterations each), --workers 2',
       's',
       [two],
       `${(one / two).toFixed(2)}× the throughput of --workers 1 (target ≥ 1.7× on 2 cores)`,
