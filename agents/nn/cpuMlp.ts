@@ -36,7 +36,7 @@ function activate(name: ActivationName, x: number): number {
     case 'tanh':
       return Math.tanh(x);
     case 'relu':
-      return x > 0 ? x : 0;
+      return Math.max(x, 0);
     case 'sigmoid':
       return 1 / (1 + Math.exp(-x));
     case 'softplus':

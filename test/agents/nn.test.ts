@@ -140,12 +140,35 @@ describe('ClippedAdam', () => {
     assert.equal(state.step, reference.step);
     state.m.forEach((m, i) => {
       assert.deepEqual(m.shape, reference.m[i]!.shape, 'the per-tensor layout of Adam');
-      m.values.forEach((x, k) => assert.ok(Math.abs(x - reference.m[i]!.values[k]!) < 1e-5));
+      for (const [k, x] of m.values.entries())
+        assert.ok(Math.abs(x - reference.m[i]!.values[k]!) < 1e-5);
     });
     const copy = new ClippedAdam(a, 0.05, 0.5, 0.9, 0.999, 1e-5);
     copy.setState(state);
     assert.deepEqual(copy.getState(), state);
     for (const t of [...a, ...b]) t.dispose();
     for (const o of [fused, plain, copy]) o.dispose();
+  });
+});
+
+describe('cpuMlpForward', () => {
+  it('gives the tfjs MLP outputs (every activation), without tfjs ops', async () => {
+    const { cpuMlpForward, readMlp } = await import('../../agents/nn/cpuMlp.js');
+    for (const activation of ['tanh', 'relu', 'softplus', 'sigmoid', 'elu', 'identity'] as const) {
+      const spec = {
+        sizes: [5, 7, 3],
+        activation,
+        outputActivation: 'identity',
+        bias: true,
+      } as const;
+      const params = initMlp(spec, new RNG(1), { scheme: 'torch' });
+      const x = tf.randomNormal([4, 5], 0, 1, 'float32', 2);
+      const ref = tf.tidy(() => mlp(params, x, spec).dataSync());
+      const out = new Float32Array(12);
+      cpuMlpForward(readMlp(params, spec), x.dataSync(), 4, out);
+      for (let i = 0; i < 12; i++)
+        assert.ok(Math.abs(out[i]! - ref[i]!) < 1e-5, `${activation} ${i}`);
+      for (const t of [...params, x]) t.dispose();
+    }
   });
 });
