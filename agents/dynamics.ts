@@ -130,14 +130,32 @@ export class DynamicsEnsemble {
     states: tf.Tensor,
     actions: tf.Tensor,
   ): { mean: tf.Tensor; variance: tf.Tensor } {
-    const x = this.features(states, actions).sub(this.inMean).div(this.inStd);
-    const input = x.rank === 2 ? x.expandDims(0).tile([this.args.members, 1, 1]) : x;
-    const out = mlp(params, input, this.spec);
+    const out = this.rawOutput(params, states, actions);
     const S = this.stateSize;
     const mean = out.slice([0, 0, 0], [-1, -1, S]).mul(this.outStd);
     const rawVar = out.slice([0, 0, S], [-1, -1, S]);
     const variance = softplus(rawVar).add(this.args.minVariance).mul(this.outStd.square());
     return { mean, variance };
+  }
+
+  /**
+   * Only the per-member mean of Δ, [M, B, S]: what model rollouts need, without the variance
+   * head's ops (a rollout runs this once per step, differentiated twice in ML3's meta-gradient).
+   */
+  predictDeltaMean(params: readonly tf.Tensor[], states: tf.Tensor, actions: tf.Tensor): tf.Tensor {
+    const out = this.rawOutput(params, states, actions);
+    return out.slice([0, 0, 0], [-1, -1, this.stateSize]).mul(this.outStd);
+  }
+
+  /** The networks' normalised raw output [M, B, 2S] (means, then pre-softplus variances). */
+  private rawOutput(
+    params: readonly tf.Tensor[],
+    states: tf.Tensor,
+    actions: tf.Tensor,
+  ): tf.Tensor {
+    const x = this.features(states, actions).sub(this.inMean).div(this.inStd);
+    const input = x.rank === 2 ? x.expandDims(0).tile([this.args.members, 1, 1]) : x;
+    return mlp(params, input, this.spec);
   }
 
   /** The network's raw input for states [.., S] and actions [.., A]: [.., inputSize]. */
@@ -171,7 +189,7 @@ export class DynamicsEnsemble {
    * meant to sit inside a rollout that is differentiated).
    */
   nextStateMean(states: tf.Tensor, actions: tf.Tensor): tf.Tensor {
-    return states.add(this.predictDelta(this.params, states, actions).mean.mean(0));
+    return states.add(this.predictDeltaMean(this.params, states, actions).mean(0));
   }
 
   /** The trained ensemble as JSON (sizes, settings, weights and normalisation). */

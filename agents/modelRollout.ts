@@ -68,7 +68,7 @@ export function rolloutThroughModel(args: ModelRolloutArgs): Rollout {
     if (args.perMember) {
       // Member m advances its own states: [G, M, ·] → [M, G, ·] for the batched members.
       const sm = s.transpose([1, 0, 2]);
-      const delta = model.predictDelta(model.params, sm, a.transpose([1, 0, 2])).mean;
+      const delta = model.predictDeltaMean(model.params, sm, a.transpose([1, 0, 2]));
       s = sm.add(delta).transpose([1, 0, 2]);
     } else {
       s = model.nextStateMean(s, a);
