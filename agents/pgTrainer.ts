@@ -5,7 +5,7 @@
  * whole state — parameters, Adam moments, RNG, every sub-env and wrapper — round-trips through
  * JSON, so a run checkpoints between updates and resumes bit-exactly.
  *
- * Length (~480 lines): one class — rollout, GAE, gradient epochs, state round trip and policy
+ * Length (~450 lines): one class — rollout, GAE, gradient epochs, state round trip and policy
  * export all work on its private buffers and state; the exported policy and its evaluation live
  * in `pgPolicy.ts`.
  */
@@ -28,10 +28,9 @@ import type { PgPolicyFile } from './pgPolicy.js';
 import {
   ActorCritic,
   gae,
-  gaussianLogProb,
+  minibatchObjective,
   type PgArgs,
   type PgMetrics,
-  ppoLosses,
   wrapForPolicyGradient,
 } from './ppo.js';
 
@@ -304,7 +303,7 @@ export class PolicyGradientTrainer {
           const ret = tf.tensor1d(retMb);
           const oldV = tf.tensor1d(oldVMb);
           const g = tf.grads((...p: tf.Tensor[]) =>
-            this.minibatchLoss(p, { obs, act, oldLogp, adv, ret, oldV }, (d) => {
+            minibatchObjective(agent, args, p, { obs, act, oldLogp, adv, ret, oldV }, (d) => {
               sums.pg += d[0]!;
               sums.v += d[1]!;
               sums.ent += d[2]!;
@@ -327,52 +326,6 @@ export class PolicyGradientTrainer {
       kl: sums.kl / n,
       clip: sums.clip / n,
     };
-  }
-
-  /**
-   * The update's objective on one minibatch: PPO's clipped losses (or REINFORCE's −log π·Â and a
-   * value loss) minus the entropy bonus. `report` receives [policy loss, value loss, entropy,
-   * approx KL, clip fraction], read inside the gradient (its tensors are freed when it returns).
-   */
-  private minibatchLoss(
-    p: tf.Tensor[],
-    mb: {
-      obs: tf.Tensor;
-      act: tf.Tensor;
-      oldLogp: tf.Tensor;
-      adv: tf.Tensor;
-      ret: tf.Tensor;
-      oldV: tf.Tensor;
-    },
-    report: (diagnostics: Float32Array | Int32Array | Uint8Array) => void,
-  ): tf.Scalar {
-    const { args, agent } = this;
-    const f = agent.forward(p, mb.obs);
-    const logp = gaussianLogProb(mb.act, f.mean, f.logStd);
-    const ent = f.logStd.add(0.5 + 0.5 * Math.log(2 * Math.PI)).sum() as tf.Scalar;
-    const losses =
-      args.algo === 'ppo'
-        ? ppoLosses(
-            logp,
-            mb.oldLogp,
-            mb.adv,
-            f.value,
-            mb.oldV,
-            mb.ret,
-            args.clipCoef,
-            args.clipVloss,
-          )
-        : {
-            // REINFORCE with a baseline: −log π(a|s)·(G − V(s)).
-            pgLoss: logp.mul(mb.adv).mean().neg() as tf.Scalar,
-            vLoss: f.value.sub(mb.ret).square().mean().mul(0.5) as tf.Scalar,
-            approxKl: tf.scalar(0),
-            clipFrac: tf.scalar(0),
-          };
-    report(
-      tf.stack([losses.pgLoss, losses.vLoss, ent, losses.approxKl, losses.clipFrac]).dataSync(),
-    );
-    return losses.pgLoss.sub(ent.mul(args.entCoef)).add(losses.vLoss.mul(args.vfCoef)) as tf.Scalar;
   }
 
   /** The whole state as JSON (between updates). */

@@ -266,6 +266,42 @@ export class ActorCritic {
   }
 }
 
+/**
+ * The update's objective on one minibatch: PPO's clipped losses (or REINFORCE's −log π·Â and a
+ * value loss) minus the entropy bonus. `report` receives [policy loss, value loss, entropy,
+ * approx KL, clip fraction], read inside the gradient (its tensors are freed when it returns).
+ */
+export function minibatchObjective(
+  agent: ActorCritic,
+  args: Readonly<PgArgs>,
+  p: tf.Tensor[],
+  mb: {
+    obs: tf.Tensor;
+    act: tf.Tensor;
+    oldLogp: tf.Tensor;
+    adv: tf.Tensor;
+    ret: tf.Tensor;
+    oldV: tf.Tensor;
+  },
+  report: (diagnostics: Float32Array | Int32Array | Uint8Array) => void,
+): tf.Scalar {
+  const f = agent.forward(p, mb.obs);
+  const logp = gaussianLogProb(mb.act, f.mean, f.logStd);
+  const ent = f.logStd.add(0.5 + 0.5 * Math.log(2 * Math.PI)).sum() as tf.Scalar;
+  const losses =
+    args.algo === 'ppo'
+      ? ppoLosses(logp, mb.oldLogp, mb.adv, f.value, mb.oldV, mb.ret, args.clipCoef, args.clipVloss)
+      : {
+          // REINFORCE with a baseline: −log π(a|s)·(G − V(s)).
+          pgLoss: logp.mul(mb.adv).mean().neg() as tf.Scalar,
+          vLoss: f.value.sub(mb.ret).square().mean().mul(0.5) as tf.Scalar,
+          approxKl: tf.scalar(0),
+          clipFrac: tf.scalar(0),
+        };
+  report(tf.stack([losses.pgLoss, losses.vLoss, ent, losses.approxKl, losses.clipFrac]).dataSync());
+  return losses.pgLoss.sub(ent.mul(args.entCoef)).add(losses.vLoss.mul(args.vfCoef)) as tf.Scalar;
+}
+
 /** One logged update. */
 export type PgMetrics = Record<string, number>;
 

@@ -4,8 +4,8 @@
  * asserted (benchmarks measure; tests assert). `BENCH_RUNS` sets the number of runs (default 5);
  * `--full` adds the whole ML3 runs with their full configs (one run each, ~15 minutes).
  *
- * Length (~450 lines): a flat list of independent measurements, one small function each, sharing
- * the timing and reporting helpers at the top.
+ * Length (~450 lines): a flat list of independent measurements, one block each; the timing
+ * helpers are in `benchFigures.ts`.
  */
 import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -26,7 +26,6 @@ import {
 import { median } from '../envs/core/stats.js';
 import {
   AsyncVectorEnv,
-  type Env,
   MOUNTAIN_CAR_PHYSICS_DEFAULTS,
   MountainCarSim,
   make,
@@ -35,9 +34,17 @@ import {
   ReacherEnv,
   ReacherSim,
   RNG,
-  type VectorEnv,
 } from '../envs/index.js';
 import { initLearnedLoss, learnedRewardEvaluator, REACHER_LOSS } from '../ml3/index.js';
+import {
+  type Figure,
+  figure,
+  RUNS,
+  rate,
+  repeat,
+  singleEnvRate,
+  vectorEnvRate,
+} from './benchFigures.js';
 import { mountainCarExperiment } from './experiments/mountainCar.js';
 import { pgMl3Experiment } from './experiments/pgMl3.js';
 import { reacherExperiment } from './experiments/reacher.js';
@@ -47,56 +54,6 @@ import type { Experiment } from './run/experiment.js';
 import { writeFileAtomic } from './run/files.js';
 import { trainRuns } from './run/multiRun.js';
 import { trainExperiment } from './run/train.js';
-
-interface Figure {
-  name: string;
-  unit: string;
-  median: number;
-  min: number;
-  max: number;
-  runs: number;
-  reference?: string;
-}
-
-function figure(name: string, unit: string, values: number[], reference?: string): Figure {
-  return {
-    name,
-    unit,
-    median: median(values),
-    min: Math.min(...values),
-    max: Math.max(...values),
-    runs: values.length,
-    reference,
-  };
-}
-
-/** Calls per second of `fn` over `n` calls. */
-function rate(n: number, fn: (i: number) => void): number {
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) fn(i);
-  return n / ((performance.now() - t0) / 1000);
-}
-
-/** Steps/s of a single env under a constant action, resetting at episode end. */
-function singleEnvRate(env: Env, action: unknown, steps: number): number {
-  env.reset({ seed: 0 });
-  return rate(steps, () => {
-    const r = env.step(action);
-    if (r[2] || r[3]) env.reset();
-  });
-}
-
-/** Env steps/s (numEnvs sub-env steps per vector step) of a vector env. */
-function vectorEnvRate(envs: VectorEnv, actions: unknown, vectorSteps: number): number {
-  envs.reset({ seed: 0 });
-  return envs.numEnvs * rate(vectorSteps, () => envs.step(actions));
-}
-
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-function repeat(fn: () => number): number[] {
-  fn(); // warm-up: JIT and caches
-  return Array.from({ length: RUNS }, fn);
-}
 
 const NUMPY_REF = 'numpy classic control, 10 envs ≈ 8.5k steps/s (gymnax-blines)';
 const MUJOCO_REF = 'EnvPool: MuJoCo Ant, 12-core laptop, 12.9k frames/s plain loop';

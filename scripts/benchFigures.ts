@@ -1,0 +1,61 @@
+/**
+ * Measuring helpers of `npm run bench`: a figure (median, min–max of several timed runs), call
+ * rates, env and vector-env step rates. They measure; nothing here asserts a timing.
+ */
+import { median } from '../envs/core/stats.js';
+import type { Env, VectorEnv } from '../envs/index.js';
+
+/** One benchmark row. */
+export interface Figure {
+  name: string;
+  unit: string;
+  median: number;
+  min: number;
+  max: number;
+  runs: number;
+  reference?: string;
+}
+
+/** A figure from timed values. */
+export function figure(name: string, unit: string, values: number[], reference?: string): Figure {
+  return {
+    name,
+    unit,
+    median: median(values),
+    min: Math.min(...values),
+    max: Math.max(...values),
+    runs: values.length,
+    reference,
+  };
+}
+
+/** Calls per second of `fn` over `n` calls. */
+export function rate(n: number, fn: (i: number) => void): number {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) fn(i);
+  return n / ((performance.now() - t0) / 1000);
+}
+
+/** Steps/s of a single env under a constant action, resetting at episode end. */
+export function singleEnvRate(env: Env, action: unknown, steps: number): number {
+  env.reset({ seed: 0 });
+  return rate(steps, () => {
+    const r = env.step(action);
+    if (r[2] || r[3]) env.reset();
+  });
+}
+
+/** Env steps/s (numEnvs sub-env steps per vector step) of a vector env. */
+export function vectorEnvRate(envs: VectorEnv, actions: unknown, vectorSteps: number): number {
+  envs.reset({ seed: 0 });
+  return envs.numEnvs * rate(vectorSteps, () => envs.step(actions));
+}
+
+/** Timed runs per figure (`BENCH_RUNS`, default 5). */
+export const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+/** `RUNS` values of `fn` after one warm-up call. */
+export function repeat(fn: () => number): number[] {
+  fn(); // warm-up: JIT and caches
+  return Array.from({ length: RUNS }, fn);
+}
