@@ -102,14 +102,9 @@ export class PolicyGradientTrainer {
       args.hidden,
       new RNG(RNG.deriveSeed(seed, 'pg/init')),
     );
-    this.adam = new ClippedAdam(
-      this.agent.params,
-      args.learningRate,
-      args.maxGradNorm,
-      0.9,
-      0.999,
-      1e-5,
-    );
+    // CleanRL's Adam: ε 1e-5, gradients clipped to a global norm of maxGradNorm.
+    const lr = args.learningRate;
+    this.adam = new ClippedAdam(this.agent.params, lr, args.maxGradNorm, 0.9, 0.999, 1e-5);
     const batch = args.numEnvs * args.numSteps;
     this.numUpdates = Math.floor(args.totalTimesteps / batch);
     if (this.numUpdates < 1) {

@@ -24,7 +24,7 @@ import { batchSpace } from '../spaces/batch.js';
 import { Box } from '../spaces/box.js';
 import { Discrete } from '../spaces/discrete.js';
 import type { Space } from '../spaces/space.js';
-import { readBatchedActions } from './batchedActions.js';
+import { type ActionShape, readBatchedActions } from './batchedActions.js';
 import { InfoReader } from './infoCodec.js';
 import {
   Command,
@@ -144,6 +144,8 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
   readonly renderMode: string | undefined;
   readonly spec: EnvSpec | undefined;
   private readonly layout: LayoutSpec;
+  /** The numeric action layout `step` checks (fixed by the action space). */
+  private readonly actionShape: ActionShape;
   private readonly views: SharedViews;
   private readonly workers: Worker[];
   private readonly timeoutMs: number;
@@ -203,6 +205,7 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
       textBytes: options.infoBytes ?? 1 << 20,
       mainShare: options.mainShare ?? 1,
     };
+    this.actionShape = { kind: this.layout.actionKind, size: this.layout.actSize };
     const buffer = new SharedArrayBuffer(layoutBytes(this.layout));
     this.views = sharedViews(buffer, this.layout);
     // Done slots start at −1: each worker publishes generation 0 once its envs are built.
@@ -362,7 +365,7 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
     const shared = this.views.actions;
     const n = this.numEnvs;
     const size = this.layout.actSize;
-    readBatchedActions(actions, n, { kind: this.layout.actionKind, size }, shared);
+    readBatchedActions(actions, n, this.actionShape, shared);
     const [, localCount] = partitionRange(0, this.layout);
     const localInfos = this.command(Command.STEP, () => {
       const act =

@@ -23,7 +23,7 @@ import { Box } from '../spaces/box.js';
 import { Discrete } from '../spaces/discrete.js';
 import type { Space } from '../spaces/space.js';
 import { flatdim, flatten, unflatten } from '../spaces/utils.js';
-import { readBatchedActions } from './batchedActions.js';
+import { type ActionShape, readBatchedActions } from './batchedActions.js';
 import { addInfo } from './infos.js';
 import {
   AutoresetMode,
@@ -95,6 +95,8 @@ export class SyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv<
   readonly observationSpace: Space<BObs>;
   readonly actionSpace: Space<BAct>;
   readonly metadata: VectorEnvMetadata;
+  /** The numeric action layout checked on every step (Box and Discrete spaces; else none). */
+  private readonly actionShape: ActionShape | undefined;
   /** The sub-envs (read-only use: stepping them directly desynchronises the vector env). */
   readonly envs: readonly Env[];
   private readonly autoresetEnvs: Uint8Array;
@@ -127,6 +129,13 @@ export class SyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv<
     const first = this.envs[0]!;
     this.singleObservationSpace = first.observationSpace;
     this.singleActionSpace = first.actionSpace;
+    const single = first.actionSpace;
+    this.actionShape =
+      single instanceof Box
+        ? { kind: 'box', size: single.size }
+        : single instanceof Discrete
+          ? { kind: 'discrete', size: 1 }
+          : undefined;
     this.envs.forEach((env, i) => {
       if (
         !env.observationSpace.equals(first.observationSpace) ||
@@ -190,16 +199,9 @@ export class SyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv<
 
   step(actions: BAct): VectorStepResult<BObs> {
     this.assertOpen();
-    const single = this.singleActionSpace;
-    if (single instanceof Box || single instanceof Discrete) {
-      // The check AsyncVectorEnv makes too: numbers only, before any sub-env steps.
-      const shape = {
-        kind: single instanceof Box ? 'box' : 'discrete',
-        size: single instanceof Box ? single.size : 1,
-      } as const;
-      readBatchedActions(actions, this.numEnvs, shape, new Float64Array(this.numEnvs * shape.size));
-    }
-    const perEnv = iterate(single, actions, this.numEnvs);
+    // The check AsyncVectorEnv makes too: numbers only, before any sub-env steps.
+    if (this.actionShape) readBatchedActions(actions, this.numEnvs, this.actionShape);
+    const perEnv = iterate(this.singleActionSpace, actions, this.numEnvs);
     const n = this.numEnvs;
     const obs = createEmptyArray(this.singleObservationSpace, n) as BObs;
     const rewards = new Float64Array(n);

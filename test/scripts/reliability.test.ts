@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ml3 } from './runCli.js';
+import { ml3, TINY_SINE } from './runCli.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'ml3-reliability-'));
 /** A CEM run on the classic car: fast, no TensorFlow.js. */
@@ -182,16 +182,9 @@ describe('run folders', () => {
   it('an edited backend in config.json or an edited checkpoint iteration is refused on resume', () => {
     const out = tmp();
     const r = ml3(
-      'sine',
-      'train',
+      ...TINY_SINE,
       '--iterations',
       '3',
-      '--seeds',
-      '1',
-      '--test-tasks',
-      '1',
-      '--test-steps',
-      '2',
       '--checkpoint-every',
       '1',
       '--backend',
@@ -200,7 +193,6 @@ describe('run folders', () => {
       out,
       '--name',
       'e',
-      '--quiet',
     );
     assert.equal(r.code, 0, r.stderr);
     const run = join(out, 'sine', 'e');
@@ -243,23 +235,7 @@ describe('inputs that used to give a wrong answer', () => {
 
   it('ml3 eval of a learned loss that diverges exits non-zero, with no NaN or null in --json', () => {
     const out = tmp();
-    const train = ml3(
-      'sine',
-      'train',
-      '--iterations',
-      '1',
-      '--seeds',
-      '1',
-      '--test-tasks',
-      '1',
-      '--test-steps',
-      '2',
-      '--out',
-      out,
-      '--name',
-      'h',
-      '--quiet',
-    );
+    const train = ml3(...TINY_SINE, '--iterations', '1', '--out', out, '--name', 'h');
     assert.equal(train.code, 0, train.stderr);
     const file = join(out, 'sine', 'h', 'learned-loss-seed0.json');
     const doc = JSON.parse(readFileSync(file, 'utf8'));

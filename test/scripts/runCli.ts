@@ -12,3 +12,16 @@ export function ml3(...args: string[]): { code: number | null; stdout: string; s
     .join('\n');
   return { code: r.status, stdout: r.stdout, stderr };
 }
+
+/** `ml3 sine train` at a tiny budget (1 seed, 1 test task, 2 test steps), quiet; add the rest. */
+export const TINY_SINE = [
+  'sine',
+  'train',
+  '--seeds',
+  '1',
+  '--test-tasks',
+  '1',
+  '--test-steps',
+  '2',
+  '--quiet',
+] as const;

@@ -75,17 +75,18 @@ function readContext(
   c: Partial<ReacherLossContext>,
   path: string,
 ): { theta0: Params; dynamics: ReacherDynamics } {
+  let theta0: Params = [];
   try {
-    const shapes = reacherInitialPolicy(0);
-    const theta0 = tensorsFromJson(
-      c.theta0,
-      shapes.map((p) => p.shape),
-    );
-    for (const t of shapes) t.dispose();
     for (const key of ['horizon', 'innerLr', 'testSteps'] as const) {
       if (typeof c[key] !== 'number' || !Number.isFinite(c[key]))
         throw new RangeError(`context.${key} must be a number`);
     }
+    const shapes = reacherInitialPolicy(0);
+    theta0 = tensorsFromJson(
+      c.theta0,
+      shapes.map((p) => p.shape),
+    );
+    for (const t of shapes) t.dispose();
     const dynamics: ReacherDynamics =
       c.dynamics === 'twin'
         ? { kind: 'twin', twin: reacherTwin(REACHER_DEFAULTS) }
@@ -96,6 +97,7 @@ function readContext(
           };
     return { theta0, dynamics };
   } catch (err) {
+    for (const t of theta0) t.dispose(); // a bad dynamics model after a good θ₀
     throw new LearnedLossFileError(
       `corrupt reacher learned loss ${path}: ${(err as Error).message}`,
     );
