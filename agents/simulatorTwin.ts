@@ -96,9 +96,9 @@ export function mountainCarTwin(params: Readonly<MountainCarPhysics>): Simulator
 }
 
 /**
- * The reacher arm's twin: `integrateReacherArm` (the exact reduced-coordinate dynamics the Rapier
- * env emulates, with its joint limit) on joint states [q0, q1, q̇0, q̇1] and actions.
+ * The reacher arm's twin: `integrateReacherArm` (the env's own equations of motion: MuJoCo's RK4
+ * and soft joint-1 limit) on joint states [q0, q1, q̇0, q̇1] and actions.
  */
-export function reacherTwin(params: Readonly<ReacherParams>, substeps = 4): SimulatorTwin {
-  return new SimulatorTwin(4, 2, (s, a) => integrateReacherArm(s, a, params, substeps));
+export function reacherTwin(params: Readonly<ReacherParams>): SimulatorTwin {
+  return new SimulatorTwin(4, 2, (s, a) => integrateReacherArm(s, a, params));
 }

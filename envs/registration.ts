@@ -17,7 +17,7 @@ const PACKAGE_ENVS: EnvSpecInput[] = [
     rewardThreshold: 90,
   },
   {
-    id: 'rapier/Reacher-v0',
+    id: 'rapier/Reacher-v1',
     entryPoint: (kwargs) => new ReacherEnv(kwargs),
     maxEpisodeSteps: 50,
     rewardThreshold: -3.75,

@@ -6,6 +6,7 @@
 import type { Env, EnvSpec, EnvSpecInput, MakeOptions } from './core/env.js';
 import { envId, parseEnvId } from './core/envId.js';
 import {
+  DeprecatedEnv,
   InvalidArgument,
   NameNotFound,
   NamespaceNotFound,
@@ -122,6 +123,12 @@ export function spec(id: string): EnvSpec {
     );
   }
   const versions = sameName.map((s) => s.id).join(', ');
+  const latest = sameName.reduce((a, b) => ((b.version ?? -1) > (a.version ?? -1) ? b : a));
+  if (version !== undefined && latest.version !== undefined && version < latest.version) {
+    throw new DeprecatedEnv(
+      `Environment version v${version} for ${envId(namespace, name, undefined)} is deprecated. Please use ${latest.id} instead.`,
+    );
+  }
   throw new VersionNotFound(
     version === undefined
       ? `Environment ${id} is registered only with versions: ${versions}. Use one of them.`

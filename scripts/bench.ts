@@ -114,14 +114,14 @@ function envFigures(
 
 envFigures('classic/MountainCarContinuous-v0', Float32Array.of(0.5), 200_000, NUMPY_REF);
 envFigures('rapier/MountainCarContinuous-v0', Float32Array.of(0.5), 20_000, NUMPY_REF);
-envFigures('rapier/Reacher-v0', Float32Array.of(0.2, -0.1), 40_000, MUJOCO_REF);
+envFigures('rapier/Reacher-v1', Float32Array.of(0.2, -0.1), 40_000, MUJOCO_REF);
 {
-  // The physics engine's own limit for the same bodies: Rapier world.step ×frameSkip, no env work.
+  // The physics engine's own share: Rapier world.step ×frameSkip for the arm's kinematic links.
   const sim = new ReacherSim(REACHER_DEFAULTS);
   const world = sim.rapierWorld;
   figures.push(
     figure(
-      'Reacher bodies: raw Rapier world.step × 2 (engine limit)',
+      'Reacher links: raw Rapier world.step × 2 (the engine share)',
       'env steps/s',
       repeat(() =>
         rate(40_000, () => {
@@ -129,7 +129,7 @@ envFigures('rapier/Reacher-v0', Float32Array.of(0.2, -0.1), 40_000, MUJOCO_REF);
           world.step();
         }),
       ),
-      'the env above pays this plus its joint-1 rotor and observation',
+      "the env above pays this plus MuJoCo's RK4 arm dynamics and the observation",
     ),
   );
   sim.free();
@@ -354,7 +354,7 @@ for (const [task, what] of [
   const sps: number[] = [];
   const split = { env: [] as number[], inference: [] as number[], update: [] as number[] };
   trainPolicyGradient(
-    'rapier/Reacher-v0',
+    'rapier/Reacher-v1',
     { ...PG_DEFAULTS, totalTimesteps: (RUNS + 1) * PG_DEFAULTS.numSteps },
     0,
     (update, m) => {
@@ -367,7 +367,7 @@ for (const [task, what] of [
   );
   figures.push(
     figure(
-      'PPO training on rapier/Reacher-v0 (CleanRL defaults: 2048 steps, 10 epochs × 32 minibatches per update)',
+      'PPO training on rapier/Reacher-v1 (CleanRL defaults: 2048 steps, 10 epochs × 32 minibatches per update)',
       'env steps/s',
       sps,
       "before (one tfjs forward pass per env step): 880–1,018 env steps/s on this machine, 2026-12-01; CleanRL's PyTorch loop here: 1,515 (issue #14's reference)",

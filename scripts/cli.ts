@@ -61,7 +61,7 @@ export function buildProgram(): Command {
       }
       const iterations = Math.max(1, opts.iterations);
       console.log(
-        `ML3 reward learning on rapier/Reacher-v0 (paper IV.A.2), ${iterations} meta-iterations, then ${opts.goals} held-out goals:`,
+        `ML3 reward learning on rapier/Reacher-v1 (paper IV.A.2), ${iterations} meta-iterations, then ${opts.goals} held-out goals:`,
       );
       const result = await trainExperiment(reacherExperiment, {
         config: {

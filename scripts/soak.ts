@@ -1,11 +1,11 @@
 /**
- * `npm run soak -- [id] [steps]`: seeded random steps of an env (default rapier/Reacher-v0,
+ * `npm run soak -- [id] [steps]`: seeded random steps of an env (default rapier/Reacher-v1,
  * 10⁶ steps), checking every observation and reward is finite and reporting RSS before and after
  * (after a 10⁵-step warm-up, so the JS heap and WASM memory have reached their working size).
  */
 import { type Env, make } from '../envs/index.js';
 
-const id = process.argv[2] ?? 'rapier/Reacher-v0';
+const id = process.argv[2] ?? 'rapier/Reacher-v1';
 const steps = Number(process.argv[3] ?? 1_000_000);
 const env: Env = make(id);
 env.reset({ seed: 0 });

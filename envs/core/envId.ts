@@ -8,7 +8,7 @@ export function parseEnvId(id: string): { namespace?: string; name: string; vers
   const m = typeof id === 'string' ? ID_RE.exec(id) : null;
   if (!m?.groups) {
     throw new RegistrationError(
-      `malformed environment id ${JSON.stringify(id)}: expected [namespace/]Name[-vN], e.g. "rapier/Reacher-v0"`,
+      `malformed environment id ${JSON.stringify(id)}: expected [namespace/]Name[-vN], e.g. "rapier/Reacher-v1"`,
     );
   }
   const { namespace, name, version } = m.groups;

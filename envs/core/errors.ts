@@ -26,6 +26,9 @@ export class NameNotFound extends UnregisteredEnv {}
 /** The name exists but not in the requested version. */
 export class VersionNotFound extends UnregisteredEnv {}
 
+/** The requested version is older than a registered one (Gymnasium's `DeprecatedEnv`). */
+export class DeprecatedEnv extends VersionNotFound {}
+
 /** `step` or `render` was called before the first `reset` (or after the env was closed). */
 export class ResetNeeded extends GymError {}
 

@@ -26,12 +26,16 @@ export {
 } from './reacher.js';
 export {
   type ArmState,
-  capsuleMassProperties,
   integrateReacherArm,
+  ReacherArmDynamics,
+  reacherArmDerivative,
+  reacherArmDynamics,
+} from './reacherDynamics.js';
+export {
+  capsuleMassProperties,
   type LinkMassProperties,
   REACHER_DEFAULTS,
   type ReacherParams,
-  reacherArmDerivative,
   reacherFingertip,
   reacherInverseKinematics,
   reacherMassProperties,

@@ -1,12 +1,15 @@
 /**
- * # rapier/Reacher-v0
+ * # rapier/Reacher-v1
  *
  * ## Description
  * Gymnasium's Reacher-v5 on the Rapier 2D engine: a two-link planar arm in a horizontal plane (no
  * gravity) must bring its fingertip to a target. Links 0.1 m (capsules of radius 0.01 m, density
  * 1000, MuJoCo's mass properties), fingertip 0.11 m along link 1, joint 0 unlimited, joint 1
- * within ±3 rad, damping 1 and armature 1 at each joint (see `reacherSim.ts` for how Rapier
- * reproduces the armature), motors with gear 200, physics step 0.01 s, frame skip 2 (dt 0.02 s).
+ * within ±3 rad (MuJoCo's soft limit: hard hits pass it by up to ~0.3 rad and are pushed back),
+ * damping 1 and armature 1 at each joint, motors with gear 200, physics step 0.01 s integrated
+ * with RK4 as MuJoCo does, frame skip 2 (dt 0.02 s). Replays real MuJoCo 2.2.2 trajectories of
+ * Reacher-v5's model to ~1e-12 rad (see `reacherSim.ts` for what Rapier does and what the joint
+ * level does).
  *
  * ## Observation space: Box(−∞, ∞, (10,), float64)
  * | index | meaning                         | unit  |
@@ -15,7 +18,10 @@
  * | 2, 3  | sin q0, sin q1                  | —     |
  * | 4, 5  | target x, y                     | m     |
  * | 6, 7  | q̇0, q̇1                         | rad/s |
- * | 8, 9  | fingertip − target (x, y)       | m     |
+ * | 8, 9  | fingertip − target (x, y) ¹     | m     |
+ *
+ * ¹ As in Gymnasium, the fingertip is MuJoCo's `data.xpos` after `mj_step`, which RK4 leaves at
+ * its last stage's joint angles (see {@link ReacherEnv.fingertip}); the reward uses it too.
  *
  * ## Action space: Box(−1, 1, (2,), float32)
  * Motor commands of joints 0 and 1 (torque = 200·a). Values outside [−1, 1] are clamped for the
@@ -44,7 +50,9 @@
  * `renderMode` (`rgb_array` 480×480 | `ansi`) and the {@link ReacherParams}.
  *
  * ## Versions
- * v0: first version, Reacher-v5 semantics.
+ * v1: the arm moves as MuJoCo's (no speed cap, MuJoCo's RK4 and soft joint limit).
+ * v0: first version; Rapier integrated the links (angular speed capped at 78.5 rad/s, joint 1
+ * stopped dead at ±3 rad). No longer registered.
  */
 
 import { checkRenderMode, readBoxAction, resolveParams } from '../checks/input.js';
@@ -91,6 +99,26 @@ const METADATA: EnvMetadata = Object.freeze({
 });
 const NAME = 'Reacher';
 
+/** Throws `InvalidArgument` for parameters the dynamics cannot run with. */
+function checkReacherParams(p: Readonly<ReacherParams>): void {
+  const rules: [keyof ReacherParams, (v: number) => boolean, string][] = [
+    ['frameSkip', (v) => Number.isInteger(v) && v > 0, 'a positive integer'],
+    ['timestep', (v) => v > 0, 'positive'],
+    ['armature', (v) => v >= 0, '≥ 0'],
+    ['joint1Limit', (v) => v > 0, 'positive'],
+    ['limitTimeconst', (v) => v > 0, 'positive'],
+    ['limitDampratio', (v) => v > 0, 'positive'],
+    ['limitDmin', (v) => v > 0 && v < 1, 'in (0, 1)'],
+    ['limitDmax', (v) => v > 0 && v < 1, 'in (0, 1)'],
+    ['limitWidth', (v) => v > 0, 'positive'],
+    ['limitMidpoint', (v) => v > 0 && v < 1, 'in (0, 1)'],
+    ['limitPower', (v) => v >= 1, '≥ 1'],
+  ];
+  for (const [key, ok, allowed] of rules) {
+    if (!ok(p[key])) throw new InvalidArgument(`${NAME}: ${key} must be ${allowed}, got ${p[key]}`);
+  }
+}
+
 function readPair(value: unknown, what: string): [number, number] {
   const ok =
     (ArrayBuffer.isView(value) || Array.isArray(value)) &&
@@ -119,13 +147,7 @@ export class ReacherEnv extends SimulatedEnv<Float64Array, Float32Array | number
     this.metadata = METADATA;
     this.renderMode = checkRenderMode(renderMode, METADATA, NAME);
     this.params = Object.freeze(resolveParams(REACHER_DEFAULTS, params, NAME));
-    for (const key of ['frameSkip', 'solverIterations', 'pgsIterations'] as const) {
-      if (!(Number.isInteger(this.params[key]) && this.params[key] > 0)) {
-        throw new InvalidArgument(
-          `${NAME}: ${key} must be a positive integer, got ${this.params[key]}`,
-        );
-      }
-    }
+    checkReacherParams(this.params);
     this.sim = new ReacherSim(this.params);
   }
 
@@ -149,6 +171,11 @@ export class ReacherEnv extends SimulatedEnv<Float64Array, Float32Array | number
     while (Math.hypot(goal[0], goal[1]) >= 0.2);
     const qvel = [0, 1, 2, 3].map(() => rng.uniform(-0.005, 0.005));
     const [q0, q1] = opts.qpos === undefined ? [qpos[0]!, qpos[1]!] : readPair(opts.qpos, 'qpos');
+    if (Math.abs(q1) > this.params.joint1Limit) {
+      throw new InvalidArgument(
+        `${NAME}: reset option qpos needs q1 within ±${this.params.joint1Limit} rad (the joint limit), got ${q1}`,
+      );
+    }
     const [v0, v1] = opts.qvel === undefined ? [qvel[0]!, qvel[1]!] : readPair(opts.qvel, 'qvel');
     this.goal = opts.goal === undefined ? goal : this.reachableGoal(readPair(opts.goal, 'goal'));
     this.sim.setJointState(q0, q1, v0, v1);
@@ -191,7 +218,7 @@ export class ReacherEnv extends SimulatedEnv<Float64Array, Float32Array | number
 
   private observation(): Float64Array {
     const { q0, q1, v0, v1 } = this.sim;
-    const [fx, fy] = reacherFingertip(q0, q1, this.params);
+    const [fx, fy] = this.fingertipAt();
     const [gx, gy] = this.goal;
     return Float64Array.of(
       Math.cos(q0),
@@ -207,10 +234,19 @@ export class ReacherEnv extends SimulatedEnv<Float64Array, Float32Array | number
     );
   }
 
-  /** The fingertip position [x, y] (m). */
+  /**
+   * The fingertip position [x, y] (m) that the observation and reward use: as Gymnasium's
+   * Reacher-v5 reads it from MuJoCo's `data.xpos`, at the joint angles of the last RK4 stage
+   * (within ~1e-6 m of the fingertip at the current angles in free motion; up to ~2 cm while the
+   * soft joint limit pushes back). At the current angles: `reacherFingertip(q0, q1, params)`.
+   */
   fingertip(): [number, number] {
     this.assertStarted();
-    return reacherFingertip(this.sim.q0, this.sim.q1, this.params);
+    return this.fingertipAt();
+  }
+
+  private fingertipAt(): [number, number] {
+    return reacherFingertip(this.sim.xposQ0, this.sim.xposQ1, this.params);
   }
 
   /** `[q0, q1, q̇0, q̇1, targetX, targetY]` (a copy). */
@@ -237,7 +273,7 @@ export class ReacherEnv extends SimulatedEnv<Float64Array, Float32Array | number
     this.markStarted();
   }
 
-  /** A bit-exact copy of the state (Rapier world snapshot + rotor state + target). */
+  /** A bit-exact copy of the state (Rapier world snapshot + joint state + target). */
   snapshot(): ReacherSnapshot {
     this.assertStarted();
     return { sim: this.sim.snapshot(), goal: [this.goal[0], this.goal[1]] };

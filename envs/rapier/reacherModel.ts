@@ -4,7 +4,7 @@
  */
 import { InvalidArgument } from '../core/errors.js';
 
-/** Physical and task parameters of `rapier/Reacher-v0` (defaults: Gymnasium's Reacher-v5). */
+/** Physical and task parameters of `rapier/Reacher-v1` (defaults: Gymnasium's Reacher-v5). */
 export interface ReacherParams {
   /** Length of link 0, base to joint 1 (m). */
   link0Length: number;
@@ -32,13 +32,26 @@ export interface ReacherParams {
   rewardDistWeight: number;
   /** Weight of the control term of the reward. */
   rewardControlWeight: number;
-  /** Rapier solver substeps per physics step (accuracy of joint 0's integration). */
-  solverIterations: number;
-  /** Rapier PGS iterations per substep (convergence of the joint constraints). */
-  pgsIterations: number;
+  /** Joint-1 limit's solref time constant (s): MuJoCo's default 0.02 (at least 2 physics steps). */
+  limitTimeconst: number;
+  /** Joint-1 limit's solref damping ratio: MuJoCo's default 1. */
+  limitDampratio: number;
+  /** Joint-1 limit's solimp dmin, the impedance at zero violation: MuJoCo's default 0.9. */
+  limitDmin: number;
+  /** Joint-1 limit's solimp dmax, the impedance beyond `limitWidth`: MuJoCo's default 0.95. */
+  limitDmax: number;
+  /** Joint-1 limit's solimp width (rad) over which the impedance rises: MuJoCo's default 0.001. */
+  limitWidth: number;
+  /** Joint-1 limit's solimp midpoint of the impedance curve: MuJoCo's default 0.5. */
+  limitMidpoint: number;
+  /** Joint-1 limit's solimp power of the impedance curve: MuJoCo's default 2. */
+  limitPower: number;
 }
 
-/** Gymnasium Reacher-v5's values (reacher.xml) and the solver settings measured in the tests. */
+/**
+ * Gymnasium Reacher-v5's values (reacher.xml); the joint-1 limit has MuJoCo's default solref
+ * (0.02, 1) and solimp (0.9, 0.95, 0.001, 0.5, 2), which reacher.xml does not override.
+ */
 export const REACHER_DEFAULTS: Readonly<ReacherParams> = Object.freeze({
   link0Length: 0.1,
   link1Length: 0.1,
@@ -53,8 +66,13 @@ export const REACHER_DEFAULTS: Readonly<ReacherParams> = Object.freeze({
   frameSkip: 2,
   rewardDistWeight: 1,
   rewardControlWeight: 1,
-  solverIterations: 4,
-  pgsIterations: 8,
+  limitTimeconst: 0.02,
+  limitDampratio: 1,
+  limitDmin: 0.9,
+  limitDmax: 0.95,
+  limitWidth: 0.001,
+  limitMidpoint: 0.5,
+  limitPower: 2,
 });
 
 /** Mass, centre of mass (distance from the proximal joint along the link) and inertia about it. */
@@ -156,75 +174,4 @@ export function reacherReward(
   const rewardDist = -distance * p.rewardDistWeight;
   const rewardCtrl = -sq * p.rewardControlWeight;
   return [rewardDist + rewardCtrl, rewardDist, rewardCtrl];
-}
-
-/** The arm's state `[q0, q1, q̇0, q̇1]`. */
-export type ArmState = [number, number, number, number];
-
-/**
- * Time derivative of the arm state under motor commands `u` (clamped to [−1, 1]): the exact
- * reduced-coordinate dynamics of the planar two-link arm with MuJoCo's link inertias, joint
- * armature and damping, (M(q) + diag(armature))·q̈ + c(q, q̇) = gear·u − damping·q̇. The Rapier
- * env emulates these (tested against this function); differentiable twins integrate them.
- */
-export function reacherArmDerivative(
-  s: readonly number[] | ArmState,
-  u: ArrayLike<number>,
-  p: ReacherParams,
-): ArmState {
-  const [m0, m1] = reacherMassProperties(p);
-  const q1 = s[1]!;
-  const v0 = s[2]!;
-  const v1 = s[3]!;
-  const l = p.link0Length;
-  const c = Math.cos(q1);
-  const M00 =
-    m0.inertia +
-    m0.mass * m0.com ** 2 +
-    m1.inertia +
-    m1.mass * (l * l + m1.com ** 2 + 2 * l * m1.com * c) +
-    p.armature;
-  const M01 = m1.inertia + m1.mass * (m1.com ** 2 + l * m1.com * c);
-  const M11 = m1.inertia + m1.mass * m1.com ** 2 + p.armature;
-  const h = m1.mass * l * m1.com * Math.sin(q1);
-  const clamp = (x: number) => Math.min(Math.max(x, -1), 1);
-  const r0 = p.gear * clamp(u[0]!) - p.damping * v0 + h * (2 * v0 * v1 + v1 * v1);
-  const r1 = p.gear * clamp(u[1]!) - p.damping * v1 - h * v0 * v0;
-  const det = M00 * M11 - M01 * M01;
-  return [v0, v1, (M11 * r0 - M01 * r1) / det, (M00 * r1 - M01 * r0) / det];
-}
-
-/**
- * One env step (timestep · frameSkip seconds) of the exact arm dynamics, RK4 with `substeps`
- * substeps, the joint-1 limit as an inelastic stop (as in the env) after each substep.
- */
-export function integrateReacherArm(
-  s: readonly number[] | ArmState,
-  u: ArrayLike<number>,
-  p: ReacherParams,
-  substeps = 4,
-): ArmState {
-  const h = (p.timestep * p.frameSkip) / substeps;
-  let x: ArmState = [s[0]!, s[1]!, s[2]!, s[3]!];
-  const add = (a: ArmState, b: ArmState, k: number): ArmState => [
-    a[0] + k * b[0],
-    a[1] + k * b[1],
-    a[2] + k * b[2],
-    a[3] + k * b[3],
-  ];
-  for (let i = 0; i < substeps; i++) {
-    const k1 = reacherArmDerivative(x, u, p);
-    const k2 = reacherArmDerivative(add(x, k1, h / 2), u, p);
-    const k3 = reacherArmDerivative(add(x, k2, h / 2), u, p);
-    const k4 = reacherArmDerivative(add(x, k3, h), u, p);
-    x = [0, 1, 2, 3].map(
-      (j) => x[j]! + (h / 6) * (k1[j]! + 2 * k2[j]! + 2 * k3[j]! + k4[j]!),
-    ) as ArmState;
-    if (Math.abs(x[1]) > p.joint1Limit) {
-      const side = Math.sign(x[1]);
-      x[1] = side * p.joint1Limit;
-      if (x[3] * side > 0) x[3] = 0;
-    }
-  }
-  return x;
 }

@@ -1,28 +1,28 @@
 /**
- * The reacher arm's Rapier simulation, without the task: two links on revolute joints in a
- * gravity-free plane, stepped with joint torques. The env, planners and batch rollouts share it.
+ * The reacher arm's simulation, without the task: two links in a gravity-free plane, stepped with
+ * joint torques. The env, planners and batch rollouts share it.
  *
- * How MuJoCo's joint `armature` (a rotor inertia reflected at each joint, 1 kg·m² here, ~10⁴ times
- * the links' own inertia) is reproduced, since Rapier has no armature:
- * - joint 0 connects link 0 to the fixed base, so its rotor turns exactly with link 0: the
- *   armature is added to link 0's rotational inertia, the torque is applied to link 0, and the
- *   joint damping is a ForceBased velocity motor with target 0 (an exact implicit damper);
- * - joint 1's rotor cannot be a body inertia (that would couple it into joint 0). Its velocity
- *   is integrated here, implicitly in the damping, `(A₁ + dt·d)·v' = A₁·v + dt·τ₁` with A₁ the
- *   armature plus link 1's inertia about the joint, and drives link 1 through a stiff Rapier
- *   velocity motor whose target is the step's mean velocity (v + v')/2, so the joint angle is
- *   integrated with the trapezoidal rule. The joint limit is an inelastic stop of that rotor.
- * The links' coupling terms neglected by this emulation are ~4·10⁻⁴ of the armature; the tests
- * compare the whole arm against the exact reduced-coordinate dynamics.
+ * Who does what:
+ * - the arm's motion is integrated at the joint level by {@link ReacherArmDynamics}, as MuJoCo
+ *   integrates Reacher-v5 (RK4 of the reduced-coordinate dynamics with the joint armature, and the
+ *   joint-1 limit as MuJoCo's soft constraint), in float64;
+ * - the Rapier world holds the links as kinematic bodies with their colliders (two capsules and
+ *   the fingertip ball), moved to the integrated joint state every physics step, so its poses,
+ *   velocities, contacts with bodies a user adds to `rapierWorld`, and world snapshots are the
+ *   arm's.
+ *
+ * Why Rapier does not integrate the links itself (measured with rapier2d 0.20, see
+ * docs/environments.md): it clamps a body's angular velocity to π/4 per world step (78.5 rad/s at
+ * the 0.01 s physics step, while Reacher-v5's joint 0 reaches 126 rad/s under full torque), it
+ * advances rotations by atan(ω·h) instead of ω·h (0.46 instead of 0.5 rad in a step), and it has
+ * neither joint armature (10⁴ times the links' inertia here, so it sets the arm's dynamics) nor
+ * MuJoCo's soft joint limits; the arm drifted from MuJoCo by up to 3 rad at full torque.
  */
-import type {
-  RevoluteImpulseJoint,
-  RigidBody,
-  World,
-} from '@dimforge/rapier2d-deterministic-compat';
+import type { RigidBody, World } from '@dimforge/rapier2d-deterministic-compat';
 import { InvalidArgument } from '../core/errors.js';
 import { RAPIER, restoreWorld } from './rapier.js';
-import { type ReacherParams, reacherMassProperties } from './reacherModel.js';
+import { type ReacherArmDynamics, reacherArmDynamics } from './reacherDynamics.js';
+import type { ReacherParams } from './reacherModel.js';
 
 /** Wraps an angle to (−π, π]. */
 export function wrapAngle(x: number): number {
@@ -31,60 +31,60 @@ export function wrapAngle(x: number): number {
 
 /** A bit-exact copy of a {@link ReacherSim}'s state (see `snapshot`/`restore`). */
 export interface ReacherSimSnapshot {
-  /** Rapier's serialised world. */
+  /** Rapier's serialised world (the links and anything a user added). */
   readonly world: Uint8Array;
-  /** Continuous joint-0 angle (the world only knows it modulo 2π). */
-  readonly q0: number;
-  /** Joint-1 rotor velocity. */
-  readonly v1: number;
+  /** `[q0, q1, q̇0, q̇1, xposQ0, xposQ1]` (float64; the world holds float32 poses). */
+  readonly joints: readonly number[];
 }
-
-/**
- * Damping factor of joint 1's velocity motor: stiff enough that link 1 follows the rotor to
- * within 10⁻³ of the target in one step (measured; the links weigh grams).
- */
-const ROTOR_STIFFNESS = 1e6;
 
 interface Handles {
   link0: number;
   link1: number;
-  joint0: number;
-  joint1: number;
 }
 
 /**
- * The arm in a Rapier world. Joint coordinates: `q0` (link 0's angle from +x, continuous), `q1`
- * (link 1 relative to link 0, within ±joint1Limit), velocities `v0`, `v1`.
- * Call `free()` when done: WASM memory is not garbage-collected.
+ * The arm: joint coordinates `q0` (link 0's angle from +x, continuous), `q1` (link 1 relative to
+ * link 0; MuJoCo's soft limit lets it pass ±joint1Limit by up to ~0.3 rad on hard hits), and their
+ * velocities `v0`, `v1`. Call `free()` when done: WASM memory is not garbage-collected.
  */
 export class ReacherSim {
   readonly params: Readonly<ReacherParams>;
-  private world!: World;
-  private link0!: RigidBody;
-  private link1!: RigidBody;
-  private joint1!: RevoluteImpulseJoint;
-  private handles!: Handles;
-  private q0Continuous = 0;
-  private rotorV1 = 0;
-  private torque0 = 0;
-  private torque1 = 0;
-  /** Joint 1's rotor inertia: armature plus link 1's inertia about the joint. */
-  private readonly rotorInertia1: number;
-  private readonly massProps: ReturnType<typeof reacherMassProperties>;
+  /** The equations of motion this sim integrates (shared with `integrateReacherArm`). */
+  readonly dynamics: ReacherArmDynamics;
+  private world: World;
+  private link0: RigidBody;
+  private link1: RigidBody;
+  private readonly handles: Handles;
+  /** [q0, q1, q̇0, q̇1, xposQ0, xposQ1]. */
+  private readonly joints = new Float64Array(6);
   private freed = false;
 
   constructor(params: Readonly<ReacherParams>) {
     this.params = params;
-    this.massProps = reacherMassProperties(params);
-    const l1 = this.massProps[1];
-    this.rotorInertia1 = params.armature + l1.inertia + l1.mass * l1.com * l1.com;
+    this.dynamics = reacherArmDynamics(params);
+    const p = params;
+    const world = new RAPIER.World({ x: 0, y: 0 });
+    world.timestep = p.timestep;
+    const kinematic = () => RAPIER.RigidBodyDesc.kinematicPositionBased();
+    this.link0 = world.createRigidBody(kinematic());
+    this.link1 = world.createRigidBody(kinematic());
+    // Capsules lie along the links from their proximal joints (Rapier's capsule is along y).
+    const capsule = (length: number) =>
+      RAPIER.ColliderDesc.capsule(length / 2, p.linkRadius)
+        .setTranslation(length / 2, 0)
+        .setRotation(Math.PI / 2);
+    world.createCollider(capsule(p.link0Length), this.link0);
+    world.createCollider(capsule(p.link1Length), this.link1);
+    world.createCollider(
+      RAPIER.ColliderDesc.ball(p.linkRadius).setTranslation(p.fingertipOffset, 0),
+      this.link1,
+    );
+    this.world = world;
+    this.handles = { link0: this.link0.handle, link1: this.link1.handle };
     this.setJointState(0, 0, 0, 0);
   }
 
-  /**
-   * Puts the arm in a joint state, in a freshly built world, so the result depends only on the
-   * state (not on solver caches from earlier steps).
-   */
+  /** Puts the arm in a joint state (any finite values; the world's links are moved there). */
   setJointState(q0: number, q1: number, v0: number, v1: number): void {
     for (const [name, v] of [
       ['q0', q0],
@@ -95,77 +95,16 @@ export class ReacherSim {
       if (!Number.isFinite(v))
         throw new InvalidArgument(`Reacher state ${name} must be finite, got ${v}`);
     }
-    if (Math.abs(q1) > this.params.joint1Limit) {
-      throw new InvalidArgument(
-        `Reacher q1 must be within ±${this.params.joint1Limit} rad (joint limit), got ${q1}`,
-      );
-    }
     this.assertLive();
-    if (this.world) this.world.free();
-    const p = this.params;
-    const [m0, m1] = this.massProps;
-    const world = new RAPIER.World({ x: 0, y: 0 });
-    this.configure(world);
-    const base = world.createRigidBody(RAPIER.RigidBodyDesc.fixed());
-    // Body origins sit at the links' proximal joints; Rapier's linvel is the centre of mass's.
-    const phi1 = q0 + q1;
-    const jx = p.link0Length * Math.cos(q0);
-    const jy = p.link0Length * Math.sin(q0);
-    const w1 = v0 + v1;
-    const link0 = world.createRigidBody(
-      RAPIER.RigidBodyDesc.dynamic()
-        .setRotation(q0)
-        .setAngvel(v0)
-        .setLinvel(-v0 * m0.com * Math.sin(q0), v0 * m0.com * Math.cos(q0))
-        .setCanSleep(false)
-        .setAdditionalMassProperties(m0.mass, { x: m0.com, y: 0 }, m0.inertia + p.armature),
-    );
-    const link1 = world.createRigidBody(
-      RAPIER.RigidBodyDesc.dynamic()
-        .setTranslation(jx, jy)
-        .setRotation(phi1)
-        .setAngvel(w1)
-        .setLinvel(-v0 * jy - w1 * m1.com * Math.sin(phi1), v0 * jx + w1 * m1.com * Math.cos(phi1))
-        .setCanSleep(false)
-        .setAdditionalMassProperties(m1.mass, { x: m1.com, y: 0 }, m1.inertia),
-    );
-    const joint0 = world.createImpulseJoint(
-      RAPIER.JointData.revolute({ x: 0, y: 0 }, { x: 0, y: 0 }),
-      base,
-      link0,
-      true,
-    ) as RevoluteImpulseJoint;
-    joint0.setContactsEnabled(false);
-    joint0.configureMotorModel(RAPIER.MotorModel.ForceBased);
-    joint0.configureMotorVelocity(0, p.damping); // an exact implicit damper
-    const joint1 = world.createImpulseJoint(
-      RAPIER.JointData.revolute({ x: p.link0Length, y: 0 }, { x: 0, y: 0 }),
-      link0,
-      link1,
-      true,
-    ) as RevoluteImpulseJoint;
-    joint1.setContactsEnabled(false);
-    joint1.setLimits(-p.joint1Limit, p.joint1Limit);
-    joint1.configureMotorModel(RAPIER.MotorModel.ForceBased);
-    this.world = world;
-    this.link0 = link0;
-    this.link1 = link1;
-    this.joint1 = joint1;
-    this.handles = {
-      link0: link0.handle,
-      link1: link1.handle,
-      joint0: joint0.handle,
-      joint1: joint1.handle,
-    };
-    this.q0Continuous = q0;
-    this.rotorV1 = v1;
-    this.torque0 = Number.NaN; // forces the torque to be written on the next step
-  }
-
-  private configure(world: World): void {
-    world.timestep = this.params.timestep;
-    world.numSolverIterations = this.params.solverIterations;
-    world.numInternalPgsIterations = this.params.pgsIterations;
+    this.joints.set([q0, q1, v0, v1, q0, q1]);
+    const { link0, link1 } = this;
+    const l = this.params.link0Length;
+    link0.setTranslation({ x: 0, y: 0 }, true);
+    link0.setRotation(q0, true);
+    link0.setAngvel(v0, true);
+    link1.setTranslation({ x: l * Math.cos(q0), y: l * Math.sin(q0) }, true);
+    link1.setRotation(q0 + q1, true);
+    link1.setAngvel(v0 + v1, true);
   }
 
   private assertLive(): void {
@@ -174,8 +113,9 @@ export class ReacherSim {
   }
 
   /**
-   * The underlying Rapier world, for inspection and benchmarks. Do not free or restructure it;
-   * it is replaced by `setJointState` and `restore`.
+   * The underlying Rapier world, for inspection, scene queries and bodies of your own (the arm's
+   * links are kinematic: they push what they touch and are not pushed back). Do not remove the
+   * links; the world is replaced by `restore`.
    */
   get rapierWorld(): World {
     this.assertLive();
@@ -184,22 +124,36 @@ export class ReacherSim {
 
   /** Joint 0 angle (continuous, not wrapped). */
   get q0(): number {
-    return this.q0Continuous;
+    return this.joints[0]!;
   }
 
   /** Joint 1 angle. */
   get q1(): number {
-    return wrapAngle(this.link1.rotation() - this.link0.rotation());
+    return this.joints[1]!;
   }
 
   /** Joint 0 velocity. */
   get v0(): number {
-    return this.link0.angvel();
+    return this.joints[2]!;
   }
 
-  /** Joint 1 velocity (its rotor's). */
+  /** Joint 1 velocity. */
   get v1(): number {
-    return this.rotorV1;
+    return this.joints[3]!;
+  }
+
+  /**
+   * Joint 0 angle where MuJoCo last computed the kinematics: after a step, the RK4 integrator's
+   * last stage (see {@link ReacherArmDynamics.lastStageAngles}); after `setJointState`, `q0`.
+   * Gymnasium's Reacher-v5 reads its fingertip from there (`data.xpos`).
+   */
+  get xposQ0(): number {
+    return this.joints[4]!;
+  }
+
+  /** Joint 1 angle where MuJoCo last computed the kinematics (see `xposQ0`). */
+  get xposQ1(): number {
+    return this.joints[5]!;
   }
 
   /**
@@ -208,70 +162,47 @@ export class ReacherSim {
    */
   step(u0: number, u1: number): void {
     this.assertLive();
-    const p = this.params;
-    const tau0 = p.gear * Math.min(Math.max(u0, -1), 1);
-    this.torque1 = p.gear * Math.min(Math.max(u1, -1), 1);
-    if (tau0 !== this.torque0) {
-      // User torques persist in Rapier until reset: rewrite only when the command changes.
-      this.link0.resetTorques(false);
-      this.link0.addTorque(tau0, true);
-      this.torque0 = tau0;
+    const { joints, link0, link1, dynamics } = this;
+    const l = this.params.link0Length;
+    for (let i = 0; i < dynamics.frameSkip; i++) {
+      dynamics.physicsStep(joints, u0, u1);
+      const q0 = joints[0]!;
+      link0.setNextKinematicRotation(q0);
+      link1.setNextKinematicTranslation({ x: l * Math.cos(q0), y: l * Math.sin(q0) });
+      link1.setNextKinematicRotation(q0 + joints[1]!);
+      this.world.step();
     }
-    for (let i = 0; i < p.frameSkip; i++) this.physicsStep();
+    joints[4] = dynamics.lastStageAngles[0]!;
+    joints[5] = dynamics.lastStageAngles[1]!;
   }
 
-  private physicsStep(): void {
-    const p = this.params;
-    const dt = p.timestep;
-    const a = this.rotorInertia1;
-    const rot0 = this.link0.rotation();
-    const q1 = wrapAngle(this.link1.rotation() - rot0);
-    const v = this.rotorV1;
-    let next = (a * v + dt * this.torque1) / (a + dt * p.damping);
-    let target = 0.5 * (v + next);
-    const reach = q1 + dt * target;
-    if (reach > p.joint1Limit || reach < -p.joint1Limit) {
-      // Inelastic stop at the limit: move exactly onto it and stop the rotor.
-      const limit = reach > 0 ? p.joint1Limit : -p.joint1Limit;
-      target = (limit - q1) / dt;
-      next = 0;
-    }
-    this.joint1.configureMotorVelocity(target, ROTOR_STIFFNESS);
-    this.world.step();
-    this.rotorV1 = next;
-    // Track joint 0 continuously: one physics step turns it by less than π (|v0| ≤ gear/damping).
-    const turned = this.link0.rotation();
-    this.q0Continuous += wrapAngle(turned - wrapAngle(this.q0Continuous));
-  }
-
-  /** A bit-exact copy of the current state (Rapier world snapshot plus the rotor state). */
+  /** A bit-exact copy of the current state (Rapier world snapshot plus the joint state). */
   snapshot(): ReacherSimSnapshot {
     this.assertLive();
-    return { world: this.world.takeSnapshot(), q0: this.q0Continuous, v1: this.rotorV1 };
+    return { world: this.world.takeSnapshot(), joints: Array.from(this.joints) };
   }
 
   /** Returns to a snapshot bit-exactly; the replaced world is freed. */
   restore(snapshot: ReacherSimSnapshot): void {
     this.assertLive();
+    const joints = snapshot?.joints;
     if (
       !(snapshot?.world instanceof Uint8Array) ||
-      !Number.isFinite(snapshot.q0) ||
-      !Number.isFinite(snapshot.v1)
+      !Array.isArray(joints) ||
+      joints.length !== 6 ||
+      !joints.every(Number.isFinite)
     ) {
       throw new InvalidArgument(
-        'not a Reacher snapshot: expected { world: Uint8Array, q0, v1 } from snapshot()',
+        'not a Reacher snapshot: expected { world: Uint8Array, joints: [q0, q1, q̇0, q̇1, xposQ0, xposQ1] } from snapshot()',
       );
     }
     const world = restoreWorld(snapshot.world, 'Reacher');
     this.world.free();
     this.world = world;
-    this.configure(world);
+    world.timestep = this.params.timestep;
     this.link0 = world.getRigidBody(this.handles.link0);
     this.link1 = world.getRigidBody(this.handles.link1);
-    this.joint1 = world.getImpulseJoint(this.handles.joint1) as RevoluteImpulseJoint;
-    this.q0Continuous = snapshot.q0;
-    this.rotorV1 = snapshot.v1;
-    this.torque0 = this.link0.userTorque();
+    this.joints.set(joints);
   }
 
   /** Frees the WASM world; later calls throw. Safe to call twice. */

@@ -128,7 +128,7 @@ function spawnWorker(workerData: Record<string, unknown>): Worker {
  * Parallel vector env on worker threads with shared memory.
  *
  * @example
- * const envs = new AsyncVectorEnv({ id: 'rapier/Reacher-v0', numEnvs: 16 });
+ * const envs = new AsyncVectorEnv({ id: 'rapier/Reacher-v1', numEnvs: 16 });
  * const [obs] = envs.reset({ seed: 0 });
  * const [next, rewards, terminations, truncations, infos] = envs.step(actions);
  * envs.close();

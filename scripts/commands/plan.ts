@@ -100,7 +100,7 @@ async function learnedReward(
   if (document.training?.experiment !== 'reacher' || !(raw instanceof ReacherEnv)) {
     for (const t of phi) t.dispose();
     throw new UsageError(
-      `--reward ${reward}: a learned reward must come from the reacher experiment and plan rapier/Reacher-v0 (it was trained by "${document.training?.experiment}", --env is ${envId})`,
+      `--reward ${reward}: a learned reward must come from the reacher experiment and plan rapier/Reacher-v1 (it was trained by "${document.training?.experiment}", --env is ${envId})`,
     );
   }
   return phi;

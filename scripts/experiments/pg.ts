@@ -75,7 +75,7 @@ const SCHEMA: ConfigSchema<PgConfig> = {
 
 const DEFAULTS: PgConfig = {
   ...PG_DEFAULTS,
-  env: 'rapier/Reacher-v0',
+  env: 'rapier/Reacher-v1',
   hidden: PG_DEFAULTS.hidden.join(','),
   evalEpisodes: 20,
   gif: true,

@@ -1,6 +1,6 @@
 /**
  * `ml3 reacher train|test`: the CLI of ML3 reward learning for model-based RL on
- * `rapier/Reacher-v0` (paper IV.A.2; the science is in `ml3/experiments/reacher/`): flags, the
+ * `rapier/Reacher-v1` (paper IV.A.2; the science is in `ml3/experiments/reacher/`): flags, the
  * self-contained learned-loss file, the comparison table and a GIF of a test episode.
  */
 import {
@@ -190,7 +190,7 @@ async function summarize(trainer: ReacherMetaTrainer, config: ReacherConfig, too
 /** The reacher experiment. */
 export const reacherExperiment = metaExperiment({
   name: 'reacher',
-  description: 'ML3 reward learning for model-based RL on rapier/Reacher-v0 (paper IV.A.2)',
+  description: 'ML3 reward learning for model-based RL on rapier/Reacher-v1 (paper IV.A.2)',
   schema: SCHEMA,
   defaults: REACHER_ML3_DEFAULTS,
   progressMetric: 'test/median_distance_cm',

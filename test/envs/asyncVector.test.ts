@@ -55,12 +55,12 @@ function compare(
 describe('AsyncVectorEnv', () => {
   it('matches SyncVectorEnv bit for bit: reacher with infos and NEXT_STEP autoreset', () => {
     const acts = (t: number) => Float32Array.from({ length: 10 }, (_, i) => Math.sin(t + i));
-    compare('rapier/Reacher-v0', 5, acts, 12, AutoresetMode.NEXT_STEP, 4);
+    compare('rapier/Reacher-v1', 5, acts, 12, AutoresetMode.NEXT_STEP, 4);
   });
 
   it('matches SyncVectorEnv with SAME_STEP autoreset (finalObs / finalInfo) and discrete actions', () => {
     compare(
-      'rapier/Reacher-v0',
+      'rapier/Reacher-v1',
       3,
       (t) => new Float32Array(6).fill(t % 2 ? 0.5 : -0.5),
       9,
@@ -79,7 +79,7 @@ describe('AsyncVectorEnv', () => {
 
   it('surfaces errors from the workers with their class', () => {
     const envs = new AsyncVectorEnv({
-      id: 'rapier/Reacher-v0',
+      id: 'rapier/Reacher-v1',
       numEnvs: 2,
       autoresetMode: AutoresetMode.DISABLED,
       makeOptions: { maxEpisodeSteps: 1 },
@@ -131,7 +131,7 @@ describe('AsyncVectorEnv', () => {
     );
     exiting.close();
     assert.throws(
-      () => new AsyncVectorEnv({ id: 'rapier/Reacher-v0', numEnvs: 1 }),
+      () => new AsyncVectorEnv({ id: 'rapier/Reacher-v1', numEnvs: 1 }),
       /at least 2 envs/,
     );
   });

@@ -39,9 +39,9 @@ describe('every env: the same checks (one shared implementation)', () => {
   }
 });
 
-describe('rapier/Reacher-v0 at the edges', () => {
+describe('rapier/Reacher-v1 at the edges', () => {
   it('refuses goals out of the fingertip reach and accepts any reachable one', () => {
-    const env = make('rapier/Reacher-v0');
+    const env = make('rapier/Reacher-v1');
     assert.throws(
       () => env.reset({ options: { goal: [5, 5] } }),
       (e: Error) =>
@@ -53,7 +53,7 @@ describe('rapier/Reacher-v0 at the edges', () => {
   });
 
   it('refuses an action whose control cost overflows; huge finite costs stay finite', () => {
-    const env = make('rapier/Reacher-v0');
+    const env = make('rapier/Reacher-v1');
     env.reset({ seed: 0 });
     assert.throws(
       () => env.step([1e308, 1e308]),
@@ -76,10 +76,10 @@ describe('vector envs: the same action check, Sync and Async', () => {
   ];
   it('both refuse strings, booleans and null (nothing coerced, no sub-env stepped)', () => {
     const sync = new SyncVectorEnv([
-      () => make('rapier/Reacher-v0'),
-      () => make('rapier/Reacher-v0'),
+      () => make('rapier/Reacher-v1'),
+      () => make('rapier/Reacher-v1'),
     ]);
-    const parallel = new AsyncVectorEnv({ id: 'rapier/Reacher-v0', numEnvs: 2 });
+    const parallel = new AsyncVectorEnv({ id: 'rapier/Reacher-v1', numEnvs: 2 });
     try {
       for (const envs of [sync, parallel]) {
         const [before] = envs.reset({ seed: 0 });

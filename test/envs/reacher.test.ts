@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  type ArmState,
   ClosedEnvironmentError,
   capsuleMassProperties,
   InvalidAction,
   InvalidArgument,
-  integrateReacherArm,
   make,
   REACHER_DEFAULTS,
   ReacherEnv,
@@ -21,29 +19,7 @@ import {
 const P = REACHER_DEFAULTS;
 const DT = P.timestep * P.frameSkip;
 
-/** Max joint-angle error of the env against the exact model over 50 steps of random actions. */
-function fidelity(seed: number): { maxError: number; maxAbsQ1: number } {
-  const env = new ReacherEnv();
-  env.reset({ seed });
-  const s = env.getState();
-  let exact: ArmState = [s[0]!, s[1]!, s[2]!, s[3]!];
-  const rng = new RNG(seed);
-  let maxError = 0;
-  let maxAbsQ1 = 0;
-  for (let t = 0; t < 50; t++) {
-    const u: [number, number] = [rng.uniform(-0.3, 0.3), rng.uniform(-0.3, 0.3)];
-    env.step(u);
-    // The exact reduced-coordinate dynamics, RK4 at 0.1 ms (200 substeps of the 20 ms step).
-    exact = integrateReacherArm(exact, u, P, Math.round(DT / 1e-4));
-    const sim = env.getState();
-    maxError = Math.max(maxError, Math.abs(sim[0]! - exact[0]), Math.abs(sim[1]! - exact[1]));
-    maxAbsQ1 = Math.max(maxAbsQ1, Math.abs(exact[1]));
-  }
-  env.close();
-  return { maxError, maxAbsQ1 };
-}
-
-describe('rapier/Reacher-v0 physics', () => {
+describe('rapier/Reacher-v1 physics', () => {
   it('uses MuJoCo mass properties (density 1000)', () => {
     const cap = capsuleMassProperties(0.1, 0.01, 1000);
     assert.ok(Math.abs(cap.mass - 0.0356047) < 1e-6, `capsule mass ${cap.mass}`);
@@ -52,18 +28,6 @@ describe('rapier/Reacher-v0 physics', () => {
     assert.ok(
       Math.abs(link1.mass - (0.0356047 + 0.0041888)) < 1e-6,
       'link 1 carries the fingertip sphere',
-    );
-  });
-
-  it('tracks the exact reduced-coordinate dynamics within 0.05 rad over 50 steps', () => {
-    const results = [0, 1, 2, 3, 4].map(fidelity);
-    const worst = Math.max(...results.map((r) => r.maxError));
-    // Printed so the note and README can quote the measured figure.
-    console.log(`reacher fidelity: max joint-angle error over 5 seeds = ${worst.toFixed(4)} rad`);
-    assert.ok(worst <= 0.05, `max error ${worst}`);
-    assert.ok(
-      results.every((r) => r.maxAbsQ1 < P.joint1Limit),
-      'the comparison never touches the joint limit',
     );
   });
 
@@ -93,7 +57,7 @@ describe('rapier/Reacher-v0 physics', () => {
     env.close();
   });
 
-  it('joint 1 stays within its limit under full torque', () => {
+  it("joint 1's limit is soft as MuJoCo's: a hard hit passes ±3 rad and is pushed back", () => {
     const env = new ReacherEnv();
     env.reset({ seed: 0 });
     let worst = 0;
@@ -103,15 +67,27 @@ describe('rapier/Reacher-v0 physics', () => {
         worst = Math.max(worst, Math.abs(env.getState()[1]!));
       }
     }
-    assert.ok(worst <= P.joint1Limit + 0.01, `|q1| reached ${worst}`);
-    assert.ok(worst > P.joint1Limit - 0.01, 'the limit was reached');
+    // Under held torque it rests a few mrad past the limit (measured in MuJoCo: 0.002–0.004).
+    const resting = Math.abs(env.getState()[1]!) - P.joint1Limit;
+    assert.ok(worst > P.joint1Limit + 0.05 && worst < P.joint1Limit + 0.4, `|q1| reached ${worst}`);
+    assert.ok(resting > 0 && resting < 0.01, `rests ${resting} rad past the limit`);
+    env.close();
+  });
+
+  it('joint 0 is not speed-capped: full torque approaches gear/damping', () => {
+    const env = new ReacherEnv();
+    env.reset({ seed: 0 });
+    for (let t = 0; t < 250; t++) env.step([1, 0]);
+    const v0 = env.getState()[2]!;
+    // τ = 200 N·m against damping 1 N·m·s: 200 rad/s at rest, 200·(1 − e^(−t/I)) on the way.
+    assert.ok(v0 > 190 && v0 < P.gear / P.damping, `q̇0 = ${v0}`);
     env.close();
   });
 });
 
-describe('rapier/Reacher-v0 API', () => {
+describe('rapier/Reacher-v1 API', () => {
   it('has Reacher-v5 spaces, limits and observation layout', () => {
-    const env = make('rapier/Reacher-v0');
+    const env = make('rapier/Reacher-v1');
     assert.equal(env.spec?.maxEpisodeSteps, 50);
     assert.equal(env.spec?.rewardThreshold, -3.75);
     const [obs, info] = env.reset({ seed: 1 });
@@ -165,9 +141,8 @@ describe('rapier/Reacher-v0 API', () => {
       options: { goal: [0.05, -0.1], qpos: [1, -0.5], qvel: [0.2, 0] },
     });
     assert.deepEqual([obs[4], obs[5]], [0.05, -0.1]);
-    // Rapier stores poses and velocities in float32.
     const wanted = [1, -0.5, 0.2, 0, 0.05, -0.1];
-    for (const [i, v] of env.getState().entries()) assert.ok(Math.abs(v - wanted[i]!) < 1e-6);
+    assert.deepEqual(Array.from(env.getState()), wanted);
     const [obs2] = env.reset({ seed: 0, options: { goal: [0.05, -0.1] } });
     const [obs3] = new ReacherEnv().reset({ seed: 0 });
     assert.deepEqual(
@@ -179,7 +154,7 @@ describe('rapier/Reacher-v0 API', () => {
       () => env.reset({ options: { goal: [0, Number.NaN] } }),
       /goal must be two finite numbers/,
     );
-    assert.throws(() => env.reset({ options: { qpos: [0, 3.5] } }), /within ±3 rad/);
+    assert.throws(() => env.reset({ options: { qpos: [0, 3.5] } }), /q1 within ±3 rad/);
     assert.throws(
       () => env.reset({ options: { target: [0, 0] } }),
       /unknown reset option "target"; allowed: goal, qpos, qvel/,
@@ -216,7 +191,7 @@ describe('rapier/Reacher-v0 API', () => {
     other.restore(snap);
     assert.deepEqual(run(other), first);
     assert.throws(
-      () => env.restore({ sim: { world: 5 }, goal: [0, 0] } as never),
+      () => env.restore({ sim: { world: 5, joints: [] }, goal: [0, 0] } as never),
       /not a Reacher snapshot/,
     );
     env.close();
@@ -288,7 +263,7 @@ describe('rapier/Reacher-v0 API', () => {
   });
 
   it('renders 480×480 frames and ansi text', () => {
-    const env = make('rapier/Reacher-v0', { renderMode: 'rgb_array' });
+    const env = make('rapier/Reacher-v1', { renderMode: 'rgb_array' });
     env.reset({ seed: 0 });
     const frame = env.render() as RgbFrame;
     assert.equal(frame.width, 480);
@@ -297,7 +272,7 @@ describe('rapier/Reacher-v0 API', () => {
       (_, i) => i % 3 === 0 && frame.data[i] === 230 && frame.data[i + 1] === 25,
     ).length;
     assert.ok(red > 20, 'the target is drawn');
-    const text = make('rapier/Reacher-v0', { renderMode: 'ansi' });
+    const text = make('rapier/Reacher-v1', { renderMode: 'ansi' });
     text.reset({ seed: 0 });
     assert.match(text.render() as string, /distance \d\.\d{3}/);
   });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import {
   collectWarnings,
+  DeprecatedEnv,
   MountainCarContinuousEnv,
   make,
   NameNotFound,
@@ -35,10 +36,10 @@ afterEach(() => {
 
 describe('registry', () => {
   it('parses ids with Gymnasium grammar', () => {
-    assert.deepEqual(parseEnvId('rapier/Reacher-v0'), {
+    assert.deepEqual(parseEnvId('rapier/Reacher-v1'), {
       namespace: 'rapier',
       name: 'Reacher',
-      version: 0,
+      version: 1,
     });
     assert.deepEqual(parseEnvId('CartPole'), {
       namespace: undefined,
@@ -51,6 +52,19 @@ describe('registry', () => {
       version: 12,
     });
     assert.throws(() => parseEnvId('a/b/c'), /malformed environment id/);
+  });
+
+  it('an older version than the registered one is a DeprecatedEnv naming the current id', () => {
+    assert.throws(
+      () => make('rapier/Reacher-v0'),
+      (e: Error) =>
+        e instanceof DeprecatedEnv &&
+        e instanceof VersionNotFound &&
+        /v0 for rapier\/Reacher is deprecated\. Please use rapier\/Reacher-v1 instead/.test(
+          e.message,
+        ),
+    );
+    assert.throws(() => make('rapier/Reacher-v7'), /doesn't exist\. Available: rapier\/Reacher-v1/);
   });
 
   it('lists the package envs', () => {

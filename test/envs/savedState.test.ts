@@ -50,7 +50,7 @@ function run(envs: SyncVectorEnv<Float32Array, Float32Array>, n: number, rng: RN
 
 describe('saveState / loadState', () => {
   for (const id of [
-    'rapier/Reacher-v0',
+    'rapier/Reacher-v1',
     'rapier/MountainCarContinuous-v0',
     'classic/MountainCarContinuous-v0',
   ]) {
@@ -70,7 +70,7 @@ describe('saveState / loadState', () => {
   }
 
   it('refuses a state of another env, a corrupt world and a malformed field, saying what was wrong', () => {
-    const reacher = stacked('rapier/Reacher-v0');
+    const reacher = stacked('rapier/Reacher-v1');
     reacher.reset({ seed: 0 });
     const saved = reacher.saveState();
     const car = stacked('rapier/MountainCarContinuous-v0');
@@ -94,7 +94,7 @@ describe('saveState / loadState', () => {
   });
 
   it('says which envs cannot save their state', () => {
-    const env = new RecordVideo(make('rapier/Reacher-v0', { renderMode: 'rgb_array' }), {
+    const env = new RecordVideo(make('rapier/Reacher-v1', { renderMode: 'rgb_array' }), {
       folder: '/tmp/unused-videos',
     });
     assert.throws(

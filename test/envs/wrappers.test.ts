@@ -272,7 +272,7 @@ describe('RecordVideo', () => {
     ]);
     const folder = mkdtempSync(join(tmpdir(), 'ml3-video-'));
     const env = new RecordVideo(
-      make('rapier/Reacher-v0', { renderMode: 'rgb_array', maxEpisodeSteps: 5 }),
+      make('rapier/Reacher-v1', { renderMode: 'rgb_array', maxEpisodeSteps: 5 }),
       {
         folder,
         episodeTrigger: (e) => e !== 1,
@@ -291,7 +291,7 @@ describe('RecordVideo', () => {
     assert.equal(gif.numFrames(), 6);
     assert.equal(gif.width, 480);
     assert.throws(
-      () => new RecordVideo(make('rapier/Reacher-v0'), { folder }),
+      () => new RecordVideo(make('rapier/Reacher-v1'), { folder }),
       /renderMode "rgb_array"/,
     );
   });

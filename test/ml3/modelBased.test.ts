@@ -121,7 +121,7 @@ describe('ml3 reacher / mountain-car / eval (smoke)', () => {
     // The learned reward drives a planner; MPPI plans with the true reward.
     const tinyPlan = (...extra: string[]) =>
       ml3(
-        ...['plan', '--env', 'rapier/Reacher-v0', '--episodes', '1', '--horizon', '3'],
+        ...['plan', '--env', 'rapier/Reacher-v1', '--episodes', '1', '--horizon', '3'],
         ...['--iterations', '1', '--population', '4', ...extra, '--json'],
       );
     const plan = tinyPlan('--reward', join(run, 'learned-loss.json'));
@@ -142,7 +142,7 @@ describe('ml3 reacher / mountain-car / eval (smoke)', () => {
     assert.equal(wrongEnv.code, 2);
     assert.match(
       wrongEnv.stderr,
-      /a learned reward must come from the reacher experiment and plan rapier\/Reacher-v0/,
+      /a learned reward must come from the reacher experiment and plan rapier\/Reacher-v1/,
     );
 
     // A corrupt file: a clear error, exit code 2.

@@ -77,7 +77,7 @@ describe('ml3 pg (PPO / REINFORCE commands)', () => {
     const { pgExperiment } = await import('../../scripts/experiments/pg.js');
     const config = {
       ...pgExperiment.defaults,
-      env: 'rapier/Reacher-v0',
+      env: 'rapier/Reacher-v1',
       totalTimesteps: 4 * 2 * 32, // episodes are 50 steps: checkpoints fall mid-episode
       numEnvs: 2,
       numSteps: 32,

@@ -13,7 +13,7 @@ describe('ml3 CLI (smoke)', () => {
     assert.equal(a.code, 0, a.stderr);
     assert.match(
       a.stdout,
-      /rapier\/Reacher-v0: random-policy returns \(seed 0\) -50\.12, -43\.46, -39\.56/,
+      /rapier\/Reacher-v1: random-policy returns \(seed 0\) -50\.12, -43\.57, -39\.55/,
     );
     for (const row of [
       /ML3 learned loss, 2 SGD steps +median +\d+\.\d\d cm/,
@@ -79,13 +79,13 @@ describe('ml3 CLI (smoke)', () => {
   it('the soak script runs seeded random steps and reports RSS', () => {
     const r = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'scripts/soak.ts', 'rapier/Reacher-v0', '2000'],
+      ['--import', 'tsx', 'scripts/soak.ts', 'rapier/Reacher-v1', '2000'],
       { encoding: 'utf8' },
     );
     assert.equal(r.status, 0, r.stderr);
     assert.match(
       r.stdout,
-      /rapier\/Reacher-v0: 2000 seeded random steps, all finite; RSS [\d.]+ MB → [\d.]+ MB/,
+      /rapier\/Reacher-v1: 2000 seeded random steps, all finite; RSS [\d.]+ MB → [\d.]+ MB/,
     );
   });
 
@@ -93,7 +93,7 @@ describe('ml3 CLI (smoke)', () => {
     const r = ml3(
       'plan',
       '--env',
-      'rapier/Reacher-v0',
+      'rapier/Reacher-v1',
       '--episodes',
       '1',
       '--horizon',

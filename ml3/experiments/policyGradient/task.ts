@@ -52,7 +52,7 @@ export interface PgTask {
 /** Reacher targets, 50-step episodes (Reacher-v5's). */
 export const REACHER_PG_TASK: PgTask = {
   name: 'reacher',
-  envId: 'rapier/Reacher-v0',
+  envId: 'rapier/Reacher-v1',
   horizon: 50,
   obsSize: 10,
   actSize: 2,

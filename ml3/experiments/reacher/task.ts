@@ -1,6 +1,6 @@
 /**
  * The model-based reacher task of ML3 (paper IV.A.2): a goal-conditioned policy on
- * `rapier/Reacher-v0`, a learned loss M_φ(s_t, a_t, d) over its rollouts, the task loss (through
+ * `rapier/Reacher-v1`, a learned loss M_φ(s_t, a_t, d) over its rollouts, the task loss (through
  * a learned dynamics model, the arm's exact twin, or any source of states), and real-simulator
  * rollouts of a batch of goals.
  *
