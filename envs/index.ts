@@ -44,3 +44,4 @@ export * from './render/index.js';
 export * from './spaces/index.js';
 export * from './vector/index.js';
 export * from './wrappers/index.js';
+export * as vectorWrappers from './wrappers/vector/index.js';

@@ -16,7 +16,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import type { EnvMetadata, EnvSpec, Info, MakeOptions, RenderOutput } from '../core/env.js';
+import type { Env, EnvMetadata, EnvSpec, Info, MakeOptions, RenderOutput } from '../core/env.js';
 import * as errors from '../core/errors.js';
 import { startWorker } from '../core/workerThread.js';
 import { make } from '../registry.js';
@@ -49,8 +49,17 @@ import {
 
 /** Options of {@link AsyncVectorEnv}. */
 export interface AsyncVectorEnvOptions {
-  /** Registered env id of every sub-env. */
-  id: string;
+  /** Registered env id of every sub-env (or give `envFactory`). */
+  id?: string;
+  /**
+   * Sub-envs from a factory of yours instead of `make(id)` (e.g. wrapped envs): workers import
+   * `export` from `module` and call it with each sub-env's index; the calling thread calls `fn`,
+   * which must be that same export.
+   * @example
+   * // wrapped.ts: export const wrappedReacher = (i: number) => new ClipAction(make('rapier/Reacher-v1'));
+   * new AsyncVectorEnv({ numEnvs: 8, envFactory: { module: new URL('./wrapped.ts', import.meta.url).href, export: 'wrappedReacher', fn: wrappedReacher } });
+   */
+  envFactory?: EnvFactory;
   /** Number of sub-envs. */
   numEnvs: number;
   /** `make` options of every sub-env. */
@@ -72,6 +81,36 @@ export interface AsyncVectorEnvOptions {
   mainShare?: number;
   /** How long a step may take before the workers are declared hung (default 60 s). */
   timeoutMs?: number;
+}
+
+/** A sub-env factory workers can import (see {@link AsyncVectorEnvOptions.envFactory}). */
+export interface EnvFactory {
+  /** Module specifier (a file URL, or a path relative to the working folder). */
+  module: string;
+  /** Name of the exported factory `(index: number) => Env`. */
+  export: string;
+  /** The same factory, for the calling thread. */
+  fn: (index: number) => Env;
+}
+
+/** How the calling thread makes sub-env `index`: the factory, or `make(id)`. */
+function envMaker(options: AsyncVectorEnvOptions): (index: number) => Env {
+  const { id, envFactory } = options;
+  if ((id === undefined) === (envFactory === undefined)) {
+    throw new errors.InvalidArgument(
+      'AsyncVectorEnv needs exactly one of `id` (a registered env) and `envFactory` ({ module, export, fn })',
+    );
+  }
+  if (envFactory) {
+    const { module, export: name, fn } = envFactory;
+    if (typeof module !== 'string' || typeof name !== 'string' || typeof fn !== 'function') {
+      throw new errors.InvalidArgument(
+        'envFactory must be { module: string, export: string, fn: (index) => Env }',
+      );
+    }
+    return fn;
+  }
+  return () => make(id!, options.makeOptions);
 }
 
 /** Places a worker chunk's batched infos into the full batch at `offset`. */
@@ -159,11 +198,15 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
   private broken: errors.VectorWorkerError | undefined;
 
   constructor(options: AsyncVectorEnvOptions) {
-    const { id, numEnvs } = options;
+    const { numEnvs } = options;
     if (!(Number.isInteger(numEnvs) && numEnvs > 0)) {
       throw new errors.InvalidArgument(`numEnvs must be a positive integer, got ${numEnvs}`);
     }
-    const probe = make(id, { ...options.makeOptions, disableEnvChecker: true });
+    const makeEnv = envMaker(options);
+    const id = options.id ?? `${options.envFactory!.export} from ${options.envFactory!.module}`;
+    const probe = options.id
+      ? make(options.id, { ...options.makeOptions, disableEnvChecker: true })
+      : makeEnv(0);
     const obsSpace = probe.observationSpace;
     const actSpace = probe.actionSpace;
     const metadata: EnvMetadata = probe.metadata;
@@ -215,7 +258,11 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
         buffer,
         layout: this.layout,
         worker,
-        id,
+        id: options.id,
+        factory: options.envFactory && {
+          module: resolveModules([options.envFactory.module])[0],
+          export: options.envFactory.export,
+        },
         makeOptions: options.makeOptions ?? {},
         autoresetMode: mode,
         modules: resolveModules(options.modules ?? []),
@@ -246,7 +293,7 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
     );
     try {
       this.local = new SyncVectorEnv(
-        Array.from({ length: localCount }, () => () => make(id, options.makeOptions)),
+        Array.from({ length: localCount }, (_, i) => () => makeEnv(i)),
         { autoresetMode: mode },
       );
       this.await(0);

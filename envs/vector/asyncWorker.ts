@@ -5,13 +5,16 @@
  * and flags in place, its infos as JSON, then publishes its done generation.
  */
 import { workerData } from 'node:worker_threads';
+import type { Env } from '../core/env.js';
 import type { VectorResetArgs } from './vectorEnv.js';
 
 interface WorkerSetup {
   buffer: SharedArrayBuffer;
   layout: import('./sharedLayout.js').LayoutSpec;
   worker: number;
-  id: string;
+  id: string | undefined;
+  /** A factory module and export to make the envs with instead of `make(id)`. */
+  factory: { module: string; export: string } | undefined;
   makeOptions: Record<string, unknown>;
   autoresetMode: import('./vectorEnv.js').AutoresetMode;
   /** Modules to import first (e.g. ones that register custom envs). */
@@ -85,6 +88,20 @@ const { make } = await import('../registry.js');
 const { SyncVectorEnv } = await import('./syncVectorEnv.js');
 const { InfoWriter } = await import('./infoCodec.js');
 
+/** Makes sub-env `index`: the user's factory export (checked here), or `make(id)`. */
+async function envMaker(): Promise<(index: number) => Env> {
+  const { factory } = setup;
+  if (!factory) return () => make(setup.id!, setup.makeOptions);
+  const mod = (await import(factory.module)) as Record<string, unknown>;
+  const fn = mod[factory.export];
+  if (typeof fn !== 'function') {
+    throw new TypeError(
+      `envFactory: ${factory.module} has no exported function "${factory.export}" (exports: ${Object.keys(mod).join(', ') || 'none'})`,
+    );
+  }
+  return fn as (index: number) => Env;
+}
+
 const infoWriter = new InfoWriter(out, views.numericInfos[worker]!, count);
 
 function writeResults(obs: ArrayLike<number>, infos: Record<string, unknown>): void {
@@ -98,8 +115,9 @@ const SPIN = 20_000;
 let envs: InstanceType<typeof SyncVectorEnv> | undefined;
 let generation = 0;
 try {
+  const makeEnv = await envMaker();
   envs = new SyncVectorEnv(
-    Array.from({ length: count }, () => () => make(setup.id, setup.makeOptions)),
+    Array.from({ length: count }, (_, j) => () => makeEnv(start + j)),
     { autoresetMode: setup.autoresetMode },
   );
   publish(0, true);

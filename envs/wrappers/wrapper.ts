@@ -39,7 +39,12 @@ export class Wrapper<WObs = unknown, WAct = unknown, Obs = WObs, Act = WAct> ext
   constructor(env: Env<Obs, Act>) {
     super();
     if (!(env instanceof Env)) {
-      throw new TypeError(`${new.target.name} needs an Env to wrap, got ${String(env)}`);
+      const vector = typeof (env as { numEnvs?: unknown } | undefined)?.numEnvs === 'number';
+      throw new TypeError(
+        vector
+          ? `${new.target.name} wraps a single Env, got a vector env; wrap vector envs with vectorWrappers.${new.target.name} (import { vectorWrappers } from 'ml3/envs'), or wrap each sub-env`
+          : `${new.target.name} needs an Env to wrap, got ${String(env)}`,
+      );
     }
     this.env = env;
   }

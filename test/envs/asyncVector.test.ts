@@ -9,9 +9,11 @@ import {
   InvalidAction,
   makeVec,
   ResetNeeded,
+  SyncVectorEnv,
 } from '../../envs/index.js';
 // Registers the faulty envs in this thread too (the workers import the same module).
 import './fixtures/faultyEnvs.js';
+import { wrappedReacher } from './fixtures/wrappedEnvs.js';
 
 const FAULTY = new URL('./fixtures/faultyEnvs.ts', import.meta.url).href;
 
@@ -74,6 +76,39 @@ describe('AsyncVectorEnv', () => {
       6,
       AutoresetMode.NEXT_STEP,
       3,
+    );
+  });
+
+  it('builds sub-envs from a factory module + export (wrapped envs), as SyncVectorEnv does', () => {
+    const factory = {
+      module: new URL('./fixtures/wrappedEnvs.ts', import.meta.url).href,
+      export: 'wrappedReacher',
+      fn: wrappedReacher,
+    };
+    const parallel = new AsyncVectorEnv({ numEnvs: 4, numWorkers: 1, envFactory: factory });
+    const serial = new SyncVectorEnv(Array.from({ length: 4 }, (_, i) => () => wrappedReacher(i)));
+    assert.deepEqual(parallel.reset({ seed: 5 })[0], serial.reset({ seed: 5 })[0]);
+    for (let t = 0; t < 5; t++) {
+      const actions = Float32Array.from({ length: 8 }, (_, j) => 2 * Math.sin(t + j));
+      const [op, rp] = parallel.step(actions);
+      const [os, rs] = serial.step(actions);
+      assert.deepEqual(op, os);
+      assert.deepEqual(rp, rs);
+      // Each sub-env was made with its own index (the worker's envs are 2 and 3).
+      assert.deepEqual(
+        Array.from(rp, (r) => Math.round(r / 1000) + 0),
+        [0, 1, 2, 3],
+      );
+    }
+    parallel.close();
+    serial.close();
+    assert.throws(
+      () => new AsyncVectorEnv({ numEnvs: 2, envFactory: { ...factory, export: 'nothing' } }),
+      /has no exported function "nothing" \(exports: wrappedReacher\)/,
+    );
+    assert.throws(
+      () => new AsyncVectorEnv({ numEnvs: 2, id: 'rapier/Reacher-v1', envFactory: factory }),
+      /exactly one of `id` \(a registered env\) and `envFactory`/,
     );
   });
 
