@@ -38,6 +38,16 @@ export { writeFileAtomic } from './core/files.js';
 export { assertValidSeed, RNG, type RNGState, rngStatesEqual } from './core/rng.js';
 export { decodeBinary, encodeBinary, type SavedEnvState } from './core/savedState.js';
 export { collectWarnings, setWarningHandler, type WarningHandler, warn } from './core/warnings.js';
+export type {
+  Batch,
+  BatchedAct,
+  BatchedObs,
+  EnvOf,
+  EnvTypeMap,
+  EnvTypesOf,
+  KnownEnvId,
+  TypedMakeOptions,
+} from './envTypes.js';
 export * from './rapier/index.js';
 export { make, register, registry, spec, unregister } from './registry.js';
 export * from './render/index.js';

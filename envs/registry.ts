@@ -14,6 +14,7 @@ import {
   VersionNotFound,
 } from './core/errors.js';
 import { warn } from './core/warnings.js';
+import type { EnvOf, KnownEnvId, NotKnownEnvId, TypedMakeOptions } from './envTypes.js';
 import { OrderEnforcing } from './wrappers/orderEnforcing.js';
 import { PassiveEnvChecker } from './wrappers/passiveEnvChecker.js';
 import { TimeLimit } from './wrappers/timeLimit.js';
@@ -138,18 +139,21 @@ export function spec(id: string): EnvSpec {
 
 /**
  * Builds a registered env and wraps it, inner to outer: PassiveEnvChecker → OrderEnforcing →
- * TimeLimit (each as the spec asks).
+ * TimeLimit (each as the spec asks). A known id (see {@link EnvTypeMap}) gives a typed env and
+ * checks the options' keys; any other id gives `Env<unknown, unknown>` (name the types with
+ * `make<Obs, Act>(id)`).
  *
  * @param id a registered id or a spec
  * @param options `maxEpisodeSteps`, `disableEnvChecker`, and env kwargs such as `renderMode`
  * @example
  * const env = make('classic/MountainCarContinuous-v0', { renderMode: 'rgb_array' });
  */
-// biome-ignore lint/suspicious/noExplicitAny: the registry does not know each id's types
-export function make<Obs = any, Act = any>(
-  id: string | EnvSpec,
-  options: MakeOptions = {},
-): Env<Obs, Act> {
+export function make<Id extends KnownEnvId>(id: Id, options?: TypedMakeOptions<Id>): EnvOf<Id>;
+export function make<Obs = unknown, Act = unknown, Id extends string = string>(
+  id: NotKnownEnvId<Id> | EnvSpec,
+  options?: MakeOptions,
+): Env<Obs, Act>;
+export function make(id: string | EnvSpec, options: MakeOptions = {}): Env {
   const base = typeof id === 'string' ? spec(id) : id;
   const { maxEpisodeSteps: stepsOverride, disableEnvChecker, ...kwargsOverride } = options;
   if (stepsOverride !== undefined && !(Number.isInteger(stepsOverride) && stepsOverride > 0)) {
@@ -164,7 +168,7 @@ export function make<Obs = any, Act = any>(
     kwargs: Object.freeze(kwargs),
     maxEpisodeSteps,
   });
-  let env: Env<Obs, Act> = base.entryPoint(kwargs);
+  let env: Env = base.entryPoint(kwargs);
   env.unwrapped.spec = resolved;
   if (!(disableEnvChecker ?? base.disableEnvChecker)) env = new PassiveEnvChecker(env);
   if (base.orderEnforce) env = new OrderEnforcing(env);

@@ -158,7 +158,7 @@ const METADATA: EnvMetadata = Object.freeze({
 });
 
 /** The exact Gymnasium `MountainCarContinuous-v0` (see the file header for the full spec). */
-export class MountainCarContinuousEnv extends Env<Float32Array, Float32Array | number[]> {
+export class MountainCarContinuousEnv extends Env<Float32Array, ArrayLike<number>> {
   readonly observationSpace: Box<'float32'>;
   readonly actionSpace: Box<'float32'>;
   /** The resolved constants. */
@@ -199,7 +199,7 @@ export class MountainCarContinuousEnv extends Env<Float32Array, Float32Array | n
     return [this.observation(), {}];
   }
 
-  override step(action: Float32Array | number[]): StepResult<Float32Array> {
+  override step(action: ArrayLike<number>): StepResult<Float32Array> {
     this.assertOpen('MountainCarContinuous');
     if (!this.hasState) throw new ResetNeeded('MountainCarContinuous: call reset() before step()');
     const a = readBoxAction(this.actionSpace, action, 'MountainCarContinuous')[0]!;

@@ -12,13 +12,16 @@ import { expectSavedState, type SavedEnvState, savedNumber } from './savedState.
 /** Extra information returned by `reset` and `step`. */
 export type Info = Record<string, unknown>;
 
-/** `[obs, reward, terminated, truncated, info]`, as Gymnasium's `step`. */
-export type StepResult<Obs> = [
+/**
+ * `[obs, reward, terminated, truncated, info]`, as Gymnasium's `step`; `I` types the keys an env
+ * documents (e.g. the reacher's `rewardDist`), wrappers may add others.
+ */
+export type StepResult<Obs, I extends Info = Info> = [
   obs: Obs,
   reward: number,
   terminated: boolean,
   truncated: boolean,
-  info: Info,
+  info: I,
 ];
 
 /** `[obs, info]`, as Gymnasium's `reset`. */
@@ -72,7 +75,7 @@ const NO_METADATA: EnvMetadata = Object.freeze({ renderModes: Object.freeze([]) 
  * }
  * env.close();
  */
-export abstract class Env<Obs = unknown, Act = unknown> {
+export abstract class Env<Obs = unknown, Act = unknown, I extends Info = Info> {
   /** The space observations live in. */
   abstract observationSpace: Space<Obs>;
   /** The space actions live in. */
@@ -189,7 +192,7 @@ export abstract class Env<Obs = unknown, Act = unknown> {
   abstract reset(args?: ResetArgs): ResetResult<Obs>;
 
   /** Applies one action; returns `[obs, reward, terminated, truncated, info]`. */
-  abstract step(action: Act): StepResult<Obs>;
+  abstract step(action: Act): StepResult<Obs, I>;
 
   /** Renders in the mode fixed at construction (`renderMode`); `undefined` when it is unset. */
   render(): RenderOutput {

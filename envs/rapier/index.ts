@@ -23,6 +23,7 @@ export {
   ReacherEnv,
   type ReacherResetOptions,
   type ReacherSnapshot,
+  type ReacherStepInfo,
 } from './reacher.js';
 export {
   type ArmState,

@@ -205,14 +205,14 @@ abstract class RapierMountainCarBase<Act> extends SimulatedEnv<Float32Array, Act
 }
 
 /** `rapier/MountainCarContinuous-v0` (see the file header). */
-export class RapierMountainCarContinuousEnv extends RapierMountainCarBase<Float32Array | number[]> {
+export class RapierMountainCarContinuousEnv extends RapierMountainCarBase<ArrayLike<number>> {
   readonly actionSpace = new Box(-1, 1, [1], 'float32');
 
   constructor(args: RapierMountainCarArgs = {}) {
     super(args, 0.45, 'RapierMountainCarContinuous');
   }
 
-  override step(action: Float32Array | number[]): StepResult<Float32Array> {
+  override step(action: ArrayLike<number>): StepResult<Float32Array> {
     this.assertOpen();
     const a = readBoxAction(this.actionSpace, action, this.name)[0]!;
     return this.advance(a, (terminated) => mountainCarContinuousReward(a, terminated));

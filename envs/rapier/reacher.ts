@@ -84,6 +84,14 @@ export interface ReacherResetOptions {
   qvel?: ArrayLike<number>;
 }
 
+/** The info of a reacher step: the reward's two terms. */
+export type ReacherStepInfo = {
+  /** −rewardDistWeight · ‖fingertip − target‖. */
+  rewardDist: number;
+  /** −rewardControlWeight · ‖a‖². */
+  rewardCtrl: number;
+};
+
 /** A bit-exact copy of the env's state, from `snapshot()`. */
 export interface ReacherSnapshot {
   readonly sim: ReacherSimSnapshot;
@@ -133,7 +141,7 @@ function readPair(value: unknown, what: string): [number, number] {
 }
 
 /** The Rapier reacher (see the file header for the full spec). */
-export class ReacherEnv extends SimulatedEnv<Float64Array, Float32Array | number[]> {
+export class ReacherEnv extends SimulatedEnv<Float64Array, ArrayLike<number>, ReacherStepInfo> {
   readonly observationSpace = new Box(-Infinity, Infinity, [10], 'float64');
   readonly actionSpace = new Box(-1, 1, [2], 'float32');
   /** The resolved parameters. */
@@ -183,7 +191,7 @@ export class ReacherEnv extends SimulatedEnv<Float64Array, Float32Array | number
     return [this.observation(), {}];
   }
 
-  override step(action: Float32Array | number[]): StepResult<Float64Array> {
+  override step(action: ArrayLike<number>): StepResult<Float64Array, ReacherStepInfo> {
     this.assertOpen();
     this.assertStarted('step()');
     const a = readBoxAction(this.actionSpace, action, NAME);

@@ -2,12 +2,12 @@
  * The lifecycle shared by the Rapier envs: a simulation that holds WASM memory (freed once by
  * `close()`), refusal of use after close, and of state access before the first reset.
  */
-import { Env } from '../core/env.js';
+import { Env, type Info } from '../core/env.js';
 import { ResetNeeded } from '../core/errors.js';
 import { decodeBinary, encodeBinary } from '../core/savedState.js';
 
 /** Base of envs backed by a simulation object with a `free()` method. */
-export abstract class SimulatedEnv<Obs, Act> extends Env<Obs, Act> {
+export abstract class SimulatedEnv<Obs, Act, I extends Info = Info> extends Env<Obs, Act, I> {
   /** The simulation; `close()` frees it. */
   protected abstract readonly sim: { free(): void };
   private started = false;

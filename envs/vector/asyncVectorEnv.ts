@@ -81,6 +81,12 @@ export interface AsyncVectorEnvOptions {
   mainShare?: number;
   /** How long a step may take before the workers are declared hung (default 60 s). */
   timeoutMs?: number;
+  /**
+   * How long the workers may take to start (load the package and build their envs) before they
+   * are declared hung (default: the larger of `timeoutMs` and 60 s; loading is slow on a busy
+   * machine).
+   */
+  startTimeoutMs?: number;
 }
 
 /** A sub-env factory workers can import (see {@link AsyncVectorEnvOptions.envFactory}). */
@@ -296,7 +302,7 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
         Array.from({ length: localCount }, (_, i) => () => makeEnv(i)),
         { autoresetMode: mode },
       );
-      this.await(0);
+      this.await(0, options.startTimeoutMs ?? Math.max(this.timeoutMs, 60_000));
     } catch (err) {
       this.terminate();
       throw err;
@@ -319,9 +325,9 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
    * worker that died (DEAD: a module did not load, its thread exited) or did not answer within
    * `timeoutMs` breaks the env.
    */
-  private await(generation: number): void {
+  private await(generation: number, timeoutMs = this.timeoutMs): void {
     const { control, outputs } = this.views;
-    const deadline = Date.now() + this.timeoutMs;
+    const deadline = Date.now() + timeoutMs;
     let failure: Error | undefined;
     for (let w = 0; w < this.numWorkers; w++) {
       for (;;) {
@@ -334,7 +340,7 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
         if (Date.now() > deadline) {
           throw this.breakWith(
             new errors.VectorWorkerError(
-              `AsyncVectorEnv worker ${w} did not answer within ${this.timeoutMs} ms (it hangs); close() and make a new vector env`,
+              `AsyncVectorEnv worker ${w} did not answer within ${timeoutMs} ms (it hangs); close() and make a new vector env`,
             ),
           );
         }

@@ -1,7 +1,9 @@
 /** Vector envs after `gymnasium.vector`. */
-export { AsyncVectorEnv, type AsyncVectorEnvOptions } from './asyncVectorEnv.js';
+export { AsyncVectorEnv, type AsyncVectorEnvOptions, type EnvFactory } from './asyncVectorEnv.js';
+export { batchRow } from './batchRow.js';
 export { addInfo } from './infos.js';
-export { makeVec, SyncVectorEnv, type SyncVectorEnvOptions } from './syncVectorEnv.js';
+export { makeVec, type VectorizationOptions } from './makeVec.js';
+export { SyncVectorEnv, type SyncVectorEnvOptions } from './syncVectorEnv.js';
 export {
   AutoresetMode,
   type VectorEnv,

@@ -348,25 +348,3 @@ export class SyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv<
     for (const env of this.envs ?? []) env.close();
   }
 }
-
-/**
- * Makes a vector env of `numEnvs` copies of a registered env, as Gymnasium's `make_vec` with
- * `vectorization_mode="sync"`.
- * @param id a registered id
- * @param numEnvs number of copies
- * @param options `make` options for every copy, plus `autoresetMode`
- */
-export function makeVec<BObs = unknown, BAct = unknown>(
-  id: string,
-  numEnvs: number,
-  options: MakeOptions & SyncVectorEnvOptions = {},
-): SyncVectorEnv<BObs, BAct> {
-  if (!(Number.isInteger(numEnvs) && numEnvs > 0)) {
-    throw new InvalidArgument(`numEnvs must be a positive integer, got ${numEnvs}`);
-  }
-  const { autoresetMode, ...makeOptions } = options;
-  return new SyncVectorEnv<BObs, BAct>(
-    Array.from({ length: numEnvs }, () => () => make(id, makeOptions)),
-    { autoresetMode: autoresetMode as AutoresetMode | undefined },
-  );
-}

@@ -72,10 +72,10 @@ function readAction(action: unknown, size: number, wrapper: string): ArrayLike<n
 }
 
 /** Clips Box actions into the env's bounds; the wrapper's action space is unbounded. */
-export class ClipAction<Obs> extends ActionWrapper<ArrayLike<number>, Obs, BoxArray> {
+export class ClipAction<Obs> extends ActionWrapper<ArrayLike<number>, Obs, ArrayLike<number>> {
   private readonly inner: Box<BoxDtype>;
 
-  constructor(env: Env<Obs, BoxArray>) {
+  constructor(env: Env<Obs, ArrayLike<number>>) {
     super(env);
     this.inner = requireBoxActions(env, 'ClipAction');
     this.actionSpace = new Box(-Infinity, Infinity, this.inner.shape, this.inner.dtype);
@@ -94,12 +94,12 @@ export class ClipAction<Obs> extends ActionWrapper<ArrayLike<number>, Obs, BoxAr
  * Maps actions from `[minAction, maxAction]` affinely onto the env's Box bounds (and clips to
  * them, as Gymnasium v1). The env's bounds must be finite.
  */
-export class RescaleAction<Obs> extends ActionWrapper<ArrayLike<number>, Obs, BoxArray> {
+export class RescaleAction<Obs> extends ActionWrapper<ArrayLike<number>, Obs, ArrayLike<number>> {
   private readonly inner: Box<BoxDtype>;
   private readonly outer: Box<BoxDtype>;
 
   constructor(
-    env: Env<Obs, BoxArray>,
+    env: Env<Obs, ArrayLike<number>>,
     minAction: number | ArrayLike<number>,
     maxAction: number | ArrayLike<number>,
   ) {

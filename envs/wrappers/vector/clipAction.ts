@@ -4,24 +4,19 @@
  */
 import { InvalidArgument } from '../../core/errors.js';
 import { batchSpace } from '../../spaces/batch.js';
-import { allocArray, Box, type BoxArray } from '../../spaces/box.js';
+import { allocArray, Box } from '../../spaces/box.js';
 import type { Space } from '../../spaces/space.js';
 import type { VectorEnv, VectorStepResult } from '../../vector/vectorEnv.js';
 import { VectorWrapper } from './vectorWrapper.js';
 
 /** Clips batched Box actions to the sub-envs' bounds (see the file header). */
-export class ClipAction<BObs> extends VectorWrapper<
-  BObs,
-  BoxArray,
-  BObs,
-  BoxArray | ArrayLike<number>
-> {
+export class ClipAction<BObs> extends VectorWrapper<BObs, ArrayLike<number>> {
   private readonly low: Float64Array;
   private readonly high: Float64Array;
   private readonly dtype: Box['dtype'];
 
   /** @param env a vector env whose sub-envs have a Box action space */
-  constructor(env: VectorEnv<BObs, BoxArray>) {
+  constructor(env: VectorEnv<BObs, ArrayLike<number>>) {
     super(env);
     const single = env.singleActionSpace;
     if (!(single instanceof Box)) {
@@ -38,10 +33,10 @@ export class ClipAction<BObs> extends VectorWrapper<
     }
     this.dtype = single.dtype;
     this.singleActionSpace = new Box(-Infinity, Infinity, single.shape, single.dtype);
-    this.actionSpace = batchSpace(this.singleActionSpace, n) as Space<BoxArray | ArrayLike<number>>;
+    this.actionSpace = batchSpace(this.singleActionSpace, n) as Space<ArrayLike<number>>;
   }
 
-  override step(actions: BoxArray | ArrayLike<number>): VectorStepResult<BObs> {
+  override step(actions: ArrayLike<number>): VectorStepResult<BObs> {
     if (actions?.length !== this.low.length) {
       throw new InvalidArgument(
         `ClipAction (vector): expected ${this.low.length} action values (${this.numEnvs} envs × ${this.low.length / this.numEnvs}), got ${actions?.length}`,
