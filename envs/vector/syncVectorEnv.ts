@@ -2,7 +2,7 @@
  * `SyncVectorEnv`: steps `numEnvs` envs one after another in this thread, after
  * `gymnasium.vector.SyncVectorEnv` (same autoreset modes, seeding and info batching).
  */
-import type { Env, EnvSpec, Info, MakeOptions, RenderOutput } from '../core/env.js';
+import type { Env, EnvSpec, Info, RenderOutput } from '../core/env.js';
 import {
   ClosedEnvironmentError,
   InvalidArgument,
@@ -11,7 +11,6 @@ import {
 } from '../core/errors.js';
 import { assertValidSeed } from '../core/rng.js';
 import { expectSavedState, type SavedEnvState } from '../core/savedState.js';
-import { make } from '../registry.js';
 import {
   batchSpace,
   concatenate,
