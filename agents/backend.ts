@@ -46,10 +46,26 @@ async function tryImport(pkg: string): Promise<boolean> {
   }
 }
 
+const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+
 async function activate(backend: string): Promise<void> {
-  const ok = await tf.setBackend(backend);
-  if (!ok) throw new BackendUnavailableError(`the tfjs backend "${backend}" failed to initialise`);
-  await tf.ready();
+  // The WASM backend's Emscripten module installs process handlers that rethrow every uncaught
+  // error from inside its minified source, so Node printed the user's own errors with ~38 KB of
+  // tfjs code. It needs neither (tfjs never calls Emscripten's exit): they are removed.
+  const listeners = (event: string) => process.listeners(event as 'uncaughtException');
+  const before = PROCESS_EVENTS.map((event) => new Set<unknown>(listeners(event)));
+  try {
+    const ok = await tf.setBackend(backend);
+    if (!ok)
+      throw new BackendUnavailableError(`the tfjs backend "${backend}" failed to initialise`);
+    await tf.ready();
+  } finally {
+    PROCESS_EVENTS.forEach((event, i) => {
+      for (const listener of listeners(event)) {
+        if (!before[i]!.has(listener)) process.removeListener(event, listener);
+      }
+    });
+  }
 }
 
 /**

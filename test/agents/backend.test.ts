@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { BackendUnavailableError, selectBackend } from '../../agents/index.js';
 
@@ -28,5 +29,25 @@ describe('selectBackend', () => {
   it('cpu and wasm are selectable', async () => {
     assert.equal((await selectBackend('cpu')).backend, 'cpu');
     assert.equal((await selectBackend('wasm')).backend, 'wasm');
+  });
+
+  it("the user's own uncaught errors print as Node prints them once the wasm backend is loaded", () => {
+    // Emscripten's handlers rethrew them from tfjs's minified source: ~38 KB of code on stderr.
+    const script = `
+      const { selectBackend } = await import(${JSON.stringify(new URL('../../agents/index.ts', import.meta.url).href)});
+      await selectBackend('wasm');
+      throw new Error('the user bug');
+    `;
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /Error: the user bug/);
+    assert.ok(run.stderr.length < 2000, `stderr has ${run.stderr.length} characters`);
+    assert.doesNotMatch(run.stderr, /WasmBackendModule/);
   });
 });
