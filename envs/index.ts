@@ -35,6 +35,7 @@ export {
 export { envId, parseEnvId } from './core/envId.js';
 export * from './core/errors.js';
 export { writeFileAtomic } from './core/files.js';
+export { hasNodeBuiltins, nodeBuiltin } from './core/nodeBuiltins.js';
 export { assertValidSeed, RNG, type RNGState, rngStatesEqual } from './core/rng.js';
 export { decodeBinary, encodeBinary, type SavedEnvState } from './core/savedState.js';
 export { collectWarnings, setWarningHandler, type WarningHandler, warn } from './core/warnings.js';

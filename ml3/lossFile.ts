@@ -3,10 +3,9 @@
  * normalisation, weights, the training config and seed, and the package version. It loads
  * without the training code; loading validates every field and says what is wrong.
  */
-import { readFileSync } from 'node:fs';
 import type * as tf from '@tensorflow/tfjs';
 import { ACTIVATIONS, paramCount, tensorsFromJson, tensorsToJson } from '../agents/index.js';
-import { writeFileAtomic } from '../envs/index.js';
+import { nodeBuiltin, writeFileAtomic } from '../envs/index.js';
 import { type LearnedLossSpec, learnedLossMlp } from './learnedLoss.js';
 
 const FORMAT = 'ml3-learned-loss';
@@ -103,7 +102,9 @@ export function loadLearnedLoss(path: string): {
 } {
   let doc: Partial<LearnedLossDocument>;
   try {
-    doc = JSON.parse(readFileSync(path, 'utf8'));
+    doc = JSON.parse(
+      nodeBuiltin('node:fs', 'reading a learned-loss file').readFileSync(path, 'utf8'),
+    );
   } catch (err) {
     throw new LearnedLossFileError(`cannot read learned loss ${path}: ${(err as Error).message}`);
   }

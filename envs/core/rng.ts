@@ -3,7 +3,6 @@
  * uses it (`env.np_random`, `space.np_random`). Backed by seedrandom's Alea generator, whose whole
  * state is four numbers, so it is cheap to copy, compare and save in a checkpoint.
  */
-import { randomBytes } from 'node:crypto';
 import seedrandom from 'seedrandom';
 import { InvalidSeed } from './errors.js';
 
@@ -38,10 +37,14 @@ function describe(value: unknown): string {
   return `a value of type ${Array.isArray(value) ? 'array' : typeof value}`;
 }
 
-/** A fresh seed from the operating system's entropy, for generators the user did not seed. */
+/**
+ * A fresh seed from the operating system's entropy (Web Crypto, in Node and browsers alike), for
+ * generators the user did not seed.
+ */
 export function entropySeed(): number {
   // 48 bits keep the value a safe integer.
-  return randomBytes(6).readUIntBE(0, 6);
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(6));
+  return bytes.reduce((seed, byte) => seed * 256 + byte, 0);
 }
 
 /**

@@ -3,7 +3,8 @@
  * `tsx`: the worker registers the tsx loader before importing the .ts entry) or from the
  * compiled `dist/` (it imports the .js directly).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { nodeBuiltin } from './nodeBuiltins.js';
 
 /**
  * Starts a worker running `entry` (a URL of a module of this package, given as its `.ts` path
@@ -16,7 +17,8 @@ export function startWorker(entry: URL, workerData: unknown): Worker {
   const boot = fromSource
     ? `(async () => { (await import('tsx/esm/api')).register(); await import(${JSON.stringify(script)}); })().catch((e) => { throw e; });`
     : `import(${JSON.stringify(script)}).catch((e) => { throw e; });`;
-  const w = new Worker(boot, { eval: true, workerData });
+  const { Worker: NodeWorker } = nodeBuiltin('node:worker_threads', 'worker threads');
+  const w = new NodeWorker(boot, { eval: true, workerData });
   w.unref();
   return w;
 }

@@ -1,7 +1,7 @@
-/** Encoding env frames as PNG images (pngjs) and animated GIFs (gifenc). */
+/** Encoding env frames as PNG images (`png.ts`) and animated GIFs (gifenc); browser-safe. */
 import gifenc from 'gifenc';
-import { PNG } from 'pngjs';
 import type { RgbFrame } from '../core/env.js';
+import { encodeRgbPng } from './png.js';
 
 // gifenc's Node entry is CommonJS: its functions hang off the default export.
 const { applyPalette, GIFEncoder, quantize } = gifenc;
@@ -34,9 +34,7 @@ function toRgba(frame: RgbFrame): Uint8Array {
 /** Encodes a frame as PNG bytes. */
 export function encodePng(frame: RgbFrame): Uint8Array {
   assertFrame(frame);
-  const png = new PNG({ width: frame.width, height: frame.height });
-  png.data = Buffer.from(toRgba(frame));
-  return new Uint8Array(PNG.sync.write(png));
+  return encodeRgbPng(frame.data, frame.width, frame.height);
 }
 
 /**

@@ -14,10 +14,10 @@
  * views (construction, the await/notify protocol, step/reset, infos, close); the worker side,
  * the memory layout and the info codecs are in files of their own.
  */
-import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { Env, EnvMetadata, EnvSpec, Info, MakeOptions, RenderOutput } from '../core/env.js';
 import * as errors from '../core/errors.js';
+import { nodeBuiltin } from '../core/nodeBuiltins.js';
 import { startWorker } from '../core/workerThread.js';
 import { make } from '../registry.js';
 import { batchSpace } from '../spaces/batch.js';
@@ -232,7 +232,10 @@ export class AsyncVectorEnv<BObs = unknown, BAct = unknown> implements VectorEnv
     this.numEnvs = numEnvs;
     this.numWorkers = Math.max(
       1,
-      Math.min(numEnvs - 1, options.numWorkers ?? availableParallelism() - 1),
+      Math.min(
+        numEnvs - 1,
+        options.numWorkers ?? nodeBuiltin('node:os', 'AsyncVectorEnv').availableParallelism() - 1,
+      ),
     );
     if (numEnvs < 2)
       throw new errors.InvalidArgument(

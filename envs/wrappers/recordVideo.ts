@@ -2,10 +2,10 @@
  * `RecordVideo`: writes GIFs of chosen episodes, after `gymnasium.wrappers.RecordVideo` (frames
  * from `render()` in `rgb_array` mode; files written atomically at the episode's end or on close).
  */
-import { join } from 'node:path';
 import type { Env, ResetArgs, ResetResult, RgbFrame, StepResult } from '../core/env.js';
 import { InvalidArgument, UnsupportedOperation } from '../core/errors.js';
 import { writeFileAtomic } from '../core/files.js';
+import { nodeBuiltin } from '../core/nodeBuiltins.js';
 import { encodeGif } from '../render/encode.js';
 import { Wrapper } from './wrapper.js';
 
@@ -79,6 +79,7 @@ export class RecordVideo<Obs, Act> extends Wrapper<Obs, Act> {
   private flush(): void {
     if (!this.frames || this.frames.length === 0) return;
     const { folder, namePrefix, fps } = this.options;
+    const { join } = nodeBuiltin('node:path', 'RecordVideo');
     const path = join(folder, `${namePrefix}-episode-${this.episode}.gif`);
     writeFileAtomic(path, encodeGif(this.frames, fps));
     this.written.push(path);
