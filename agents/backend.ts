@@ -52,7 +52,8 @@ async function activate(backend: string): Promise<void> {
   // The WASM backend's Emscripten module installs process handlers that rethrow every uncaught
   // error from inside its minified source, so Node printed the user's own errors with ~38 KB of
   // tfjs code. It needs neither (tfjs never calls Emscripten's exit): they are removed.
-  const listeners = (event: string) => process.listeners(event as 'uncaughtException');
+  const node = (globalThis as { process?: NodeJS.Process }).process; // undefined in browsers
+  const listeners = (event: string) => node?.listeners?.(event as 'uncaughtException') ?? [];
   const before = PROCESS_EVENTS.map((event) => new Set<unknown>(listeners(event)));
   try {
     const ok = await tf.setBackend(backend);
@@ -62,7 +63,7 @@ async function activate(backend: string): Promise<void> {
   } finally {
     PROCESS_EVENTS.forEach((event, i) => {
       for (const listener of listeners(event)) {
-        if (!before[i]!.has(listener)) process.removeListener(event, listener);
+        if (!before[i]!.has(listener)) node?.removeListener(event, listener);
       }
     });
   }

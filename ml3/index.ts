@@ -30,6 +30,8 @@ export {
   LearnedLossFileError,
   learnedLossShapes,
   loadLearnedLoss,
+  type ParsedLearnedLoss,
+  parseLearnedLoss,
   saveLearnedLoss,
   trainingConfig,
 } from './lossFile.js';

@@ -95,12 +95,8 @@ function checkSpec(spec: Partial<LearnedLossSpec> | undefined, path: string): Le
 }
 
 /** Reads and validates a learned loss file; returns its spec, weights (tensors) and document. */
-export function loadLearnedLoss(path: string): {
-  spec: LearnedLossSpec;
-  phi: tf.Tensor[];
-  document: LearnedLossDocument;
-} {
-  let doc: Partial<LearnedLossDocument>;
+export function loadLearnedLoss(path: string): ParsedLearnedLoss {
+  let doc: unknown;
   try {
     doc = JSON.parse(
       nodeBuiltin('node:fs', 'reading a learned-loss file').readFileSync(path, 'utf8'),
@@ -108,6 +104,23 @@ export function loadLearnedLoss(path: string): {
   } catch (err) {
     throw new LearnedLossFileError(`cannot read learned loss ${path}: ${(err as Error).message}`);
   }
+  return parseLearnedLoss(doc, path);
+}
+
+/** A validated learned loss: its spec, weights (tensors; dispose them) and document. */
+export interface ParsedLearnedLoss {
+  spec: LearnedLossSpec;
+  phi: tf.Tensor[];
+  document: LearnedLossDocument;
+}
+
+/**
+ * Validates a learned-loss document already parsed from JSON (e.g. fetched in a browser).
+ * @param source what the document is, for error messages (a path or a file name)
+ */
+export function parseLearnedLoss(value: unknown, source: string): ParsedLearnedLoss {
+  const doc = value as Partial<LearnedLossDocument>;
+  const path = source;
   if (doc?.format !== FORMAT)
     throw new LearnedLossFileError(
       `${path} is not a learned loss file (format ${JSON.stringify(doc?.format)}, expected "${FORMAT}")`,

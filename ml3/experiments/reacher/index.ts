@@ -8,6 +8,7 @@ export {
 } from './baselines.js';
 export {
   loadReacherLossFile,
+  parseReacherLossFile,
   type ReacherLossContext,
   type ReacherLossFile,
   reacherInitialPolicy,

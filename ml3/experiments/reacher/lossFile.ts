@@ -13,7 +13,12 @@ import {
   tensorsFromJson,
 } from '../../../agents/index.js';
 import { REACHER_DEFAULTS, RNG } from '../../../envs/index.js';
-import { LearnedLossFileError, loadLearnedLoss } from '../../lossFile.js';
+import {
+  LearnedLossFileError,
+  loadLearnedLoss,
+  type ParsedLearnedLoss,
+  parseLearnedLoss,
+} from '../../lossFile.js';
 import { REACHER_POLICY, type ReacherDynamics } from './task.js';
 
 /** What the test protocol needs besides φ, stored in the learned-loss file. */
@@ -46,7 +51,18 @@ export interface ReacherLossFile {
 
 /** Loads a reacher learned-loss file; throws `LearnedLossFileError` on a file of another kind. */
 export function loadReacherLossFile(path: string): ReacherLossFile {
-  const { phi, document } = loadLearnedLoss(path);
+  return reacherLossFile(loadLearnedLoss(path), path);
+}
+
+/**
+ * A reacher learned-loss document already parsed from JSON (e.g. fetched in a browser).
+ * @param source what the document is, for error messages
+ */
+export function parseReacherLossFile(value: unknown, source: string): ReacherLossFile {
+  return reacherLossFile(parseLearnedLoss(value, source), source);
+}
+
+function reacherLossFile({ phi, document }: ParsedLearnedLoss, path: string): ReacherLossFile {
   const c = document.context as Partial<ReacherLossContext> | undefined;
   try {
     if (document.training?.experiment !== 'reacher' || !c || typeof c !== 'object') {
