@@ -17,8 +17,40 @@ export interface EpisodeStatistics {
   t: number;
 }
 
+/** The episode queues both `RecordEpisodeStatistics` wrappers (single env and vector) keep. */
+export interface EpisodeQueues {
+  readonly returnQueue: number[];
+  readonly lengthQueue: number[];
+  readonly timeQueue: number[];
+  episodeCount: number;
+}
+
+/** Throws unless `bufferLength` is a positive integer. */
+export function checkBufferLength(bufferLength: number): void {
+  if (!(Number.isInteger(bufferLength) && bufferLength > 0)) {
+    throw new InvalidArgument(`bufferLength must be a positive integer, got ${bufferLength}`);
+  }
+}
+
+/** Appends a finished episode to the queues, keeping the last `bufferLength`. */
+export function recordEpisode(
+  queues: EpisodeQueues,
+  stats: EpisodeStatistics,
+  bufferLength: number,
+): void {
+  for (const [queue, v] of [
+    [queues.returnQueue, stats.r],
+    [queues.lengthQueue, stats.l],
+    [queues.timeQueue, stats.t],
+  ] as const) {
+    queue.push(v);
+    if (queue.length > bufferLength) queue.shift();
+  }
+  queues.episodeCount += 1;
+}
+
 /** Keeps the last `bufferLength` episodes' returns, lengths and times in queues. */
-export class RecordEpisodeStatistics<Obs, Act> extends Wrapper<Obs, Act> {
+export class RecordEpisodeStatistics<Obs, Act> extends Wrapper<Obs, Act> implements EpisodeQueues {
   /** Returns of the most recent episodes, oldest first. */
   readonly returnQueue: number[] = [];
   /** Lengths of the most recent episodes. */
@@ -40,9 +72,7 @@ export class RecordEpisodeStatistics<Obs, Act> extends Wrapper<Obs, Act> {
    */
   constructor(env: Env<Obs, Act>, bufferLength = 100, statsKey = 'episode') {
     super(env);
-    if (!(Number.isInteger(bufferLength) && bufferLength > 0)) {
-      throw new InvalidArgument(`bufferLength must be a positive integer, got ${bufferLength}`);
-    }
+    checkBufferLength(bufferLength);
     this.bufferLength = bufferLength;
     this.statsKey = statsKey;
   }
@@ -97,15 +127,7 @@ export class RecordEpisodeStatistics<Obs, Act> extends Wrapper<Obs, Act> {
       const t = Math.round((performance.now() - this.startTime) * 1e3) / 1e6;
       const stats: EpisodeStatistics = { r: this.episodeReturn, l: this.episodeLength, t };
       info[this.statsKey] = stats;
-      for (const [queue, v] of [
-        [this.returnQueue, stats.r],
-        [this.lengthQueue, stats.l],
-        [this.timeQueue, stats.t],
-      ] as const) {
-        queue.push(v);
-        if (queue.length > this.bufferLength) queue.shift();
-      }
-      this.episodeCount += 1;
+      recordEpisode(this, stats, this.bufferLength);
       this.startTime = performance.now();
     }
     return result;

@@ -13,10 +13,18 @@ import {
   type VectorResetArgs,
   type VectorStepResult,
 } from '../../vector/vectorEnv.js';
+import {
+  checkBufferLength,
+  type EpisodeQueues,
+  recordEpisode,
+} from '../recordEpisodeStatistics.js';
 import { VectorWrapper } from './vectorWrapper.js';
 
 /** Episode statistics over the sub-envs of a vector env (see the file header). */
-export class RecordEpisodeStatistics<BObs, BAct> extends VectorWrapper<BObs, BAct> {
+export class RecordEpisodeStatistics<BObs, BAct>
+  extends VectorWrapper<BObs, BAct>
+  implements EpisodeQueues
+{
   /** Returns of the most recent episodes (all sub-envs), oldest first. */
   readonly returnQueue: number[] = [];
   /** Lengths of the most recent episodes. */
@@ -40,9 +48,7 @@ export class RecordEpisodeStatistics<BObs, BAct> extends VectorWrapper<BObs, BAc
    */
   constructor(env: VectorEnv<BObs, BAct>, bufferLength = 100, statsKey = 'episode') {
     super(env);
-    if (!(Number.isInteger(bufferLength) && bufferLength > 0)) {
-      throw new InvalidArgument(`bufferLength must be a positive integer, got ${bufferLength}`);
-    }
+    checkBufferLength(bufferLength);
     this.bufferLength = bufferLength;
     this.statsKey = statsKey;
     this.returns = new Float64Array(this.numEnvs);
@@ -105,15 +111,7 @@ export class RecordEpisodeStatistics<BObs, BAct> extends VectorWrapper<BObs, BAc
       stats.r[i] = this.returns[i]!;
       stats.l[i] = this.lengths[i]!;
       stats.t[i] = Math.round((now - this.startTimes[i]!) * 1e3) / 1e6;
-      for (const [queue, v] of [
-        [this.returnQueue, stats.r[i]!],
-        [this.lengthQueue, stats.l[i]!],
-        [this.timeQueue, stats.t[i]!],
-      ] as const) {
-        queue.push(v);
-        if (queue.length > this.bufferLength) queue.shift();
-      }
-      this.episodeCount += 1;
+      recordEpisode(this, { r: stats.r[i]!, l: stats.l[i]!, t: stats.t[i]! }, this.bufferLength);
     }
     infos[key] = stats;
     infos[`_${key}`] = mask;
