@@ -1,10 +1,19 @@
 /**
- * TensorFlow.js backend selection. The package depends on `@tensorflow/tfjs` with the WASM
- * backend (SIMD; ~3.5× the pure-JS `cpu` backend at these sizes). `@tensorflow/tfjs-node` and
+ * TensorFlow.js setup and backend selection. The package depends on `@tensorflow/tfjs-core` with
+ * the WASM backend (SIMD; ~3.5× the pure-JS `cpu` backend at these sizes) and the `cpu` backend,
+ * not on the umbrella `@tensorflow/tfjs` (layers, converter, data, WebGL: ~240 MB it does not
+ * use). What the umbrella registers on import and the package needs, every op's gradient and the
+ * chained tensor methods (`x.add(y)`), comes from `generated/tfjsRegistrations.js`, bundled from
+ * tfjs-core by `scripts/vendorTfjs.ts`. `@tensorflow/tfjs-node` and
  * `-node-gpu` download libtensorflow when installed, so they are optional accelerators: used when
  * the user has installed them, detected at run time.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+// The chained tensor methods' types (their runtime comes with the registrations below).
+import type {} from '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
+// After tfjs-core (whose engine they register into): gradients and chained ops, then the backends.
+import './generated/tfjsRegistrations.js';
+import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 
 /** Backends a user can ask for; `auto` picks the fastest installed one. */
@@ -85,7 +94,7 @@ export async function selectBackend(requested: BackendName = 'auto'): Promise<Ba
     return {
       requested,
       backend: requested,
-      provider: requested === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : '@tensorflow/tfjs',
+      provider: requested === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : '@tensorflow/tfjs-core',
     };
   }
   const candidates =

@@ -6,7 +6,7 @@
  * (a leading member dimension), so training and prediction are single graphs, and `predict` is a
  * pure function of the parameters, usable inside differentiable rollouts.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { RNG } from '../envs/index.js';
 import { type ActivationName, softplus } from './nn/activations.js';
 import { initMlp, type MlpSpec, mlp, type Params } from './nn/mlp.js';

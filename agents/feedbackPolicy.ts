@@ -4,7 +4,7 @@
  * batched, one policy per goal), so the same function serves ordinary training, ML3's inner
  * loop and rollouts through a learned model.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import { type MlpSpec, mlp, type Params } from './nn/mlp.js';
 import { clamp } from './nn/ops.js';
 

@@ -4,7 +4,7 @@
  * rollout has a gradient with respect to the policy's parameters (and ML3 differentiates that
  * once more with respect to the learned loss that produced those parameters).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgument } from '../envs/index.js';
 import type { DynamicsEnsemble } from './dynamics.js';
 

@@ -3,7 +3,7 @@
  * normalisation it was trained under (`PgPolicyFile`, what `ml3 pg train` writes as
  * `policy.json`), acting on raw observations, and seeded evaluation episodes of any policy.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { mean, std } from '../envs/core/stats.js';
 import type { Env, RNG } from '../envs/index.js';
 import { type MlpSpec, mlp } from './nn/mlp.js';

@@ -9,7 +9,7 @@
  * export all work on its private buffers and state; the exported policy and its evaluation live
  * in `pgPolicy.ts`.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { mean, variance } from '../envs/core/stats.js';
 import {
   AutoresetMode,

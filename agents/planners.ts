@@ -4,7 +4,7 @@
  * is pluggable: rolled out in the real simulator from a snapshot (the env's true reward), or in a
  * learned model with any reward function, hand-written or learned.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { type Box, type Env, InvalidArgument, type RNG } from '../envs/index.js';
 import { type CemArgs, CrossEntropyMethod } from './cem.js';
 import type { DynamicsEnsemble } from './dynamics.js';

@@ -4,7 +4,7 @@
  * value baseline shares the rollout code. Rollouts run on a vector env with one batched forward
  * pass per vector step.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   ClipAction,
   type Env,

@@ -2,7 +2,7 @@
  * Task rewards as tensor functions, for planning and learning through models: the same
  * definitions as the envs' reward functions, batched.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { ReacherParams } from '../envs/index.js';
 
 /**

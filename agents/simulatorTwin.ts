@@ -9,7 +9,7 @@
  * The twin is differentiated once (e.g. ML3's task loss); its Jacobian is a constant of the
  * gradient, so it must not sit inside an inner loop that is differentiated twice.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   integrateMountainCar,
   integrateReacherArm,

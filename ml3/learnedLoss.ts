@@ -3,7 +3,7 @@
  * part of its definition) with a scalar output per sample; the loss a model descends is the
  * mean. Parameters φ may be batched (a leading dimension of independent learned losses).
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import { type ActivationName, initMlp, type MlpSpec, mlp, type Params } from '../agents/index.js';
 import type { RNG } from '../envs/index.js';
 

@@ -3,7 +3,7 @@
  * normalisation, weights, the training config and seed, and the package version. It loads
  * without the training code; loading validates every field and says what is wrong.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import { ACTIVATIONS, paramCount, tensorsFromJson, tensorsToJson } from '../agents/index.js';
 import { nodeBuiltin, writeFileAtomic } from '../envs/index.js';
 import { type LearnedLossSpec, learnedLossMlp } from './learnedLoss.js';

@@ -8,7 +8,7 @@
  * losses return the *sum* over the batch of per-member losses, so each member gets exactly its
  * own gradient from one graph.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { type Params, sgdStep } from '../agents/index.js';
 
 /** Arguments of {@link metaGradient}. */

@@ -7,7 +7,7 @@
  * that are themselves differentiable (recursively, for tanh and sigmoid). Finite-difference tests
  * check first and second order.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * An elementwise op whose gradient is `dy · derivative(x)`, recomputed from the saved input with

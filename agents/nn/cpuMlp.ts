@@ -5,7 +5,7 @@
  * this costs the multiply-adds alone (≈ 10k for that network, a few µs). The weights are read
  * from the tensors once (`readMlp`), after each parameter update.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { ActivationName } from './activations.js';
 import type { MlpSpec } from './mlp.js';
 

@@ -15,7 +15,7 @@
  * On the `tensorflow` / `tensorflow-gpu` backends (libtensorflow) every product is fast, so
  * `matmul` is `tf.matMul` there.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * Largest batch run as separate 2-D products on WASM (above it, tfjs's batched kernel: its

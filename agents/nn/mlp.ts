@@ -4,7 +4,7 @@
  * functionally). Parameters may carry a leading batch dimension B (B independent networks —
  * seeds, tasks, goals — evaluated in one batched matMul).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { RNG } from '../../envs/index.js';
 import { ACTIVATIONS, type ActivationName } from './activations.js';
 import { matmul } from './matmul.js';

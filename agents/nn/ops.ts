@@ -2,7 +2,7 @@
  * Gradient-control ops that are safe inside ML3's differentiated inner loop. tfjs has no
  * `stopGradient`, and `clipByValue` throws when its gradient is differentiated again.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 const detachOp = tf.customGrad(((x: tf.Tensor) => ({
   value: x.clone(),

@@ -2,7 +2,7 @@
  * Optimisers over parameter lists. `sgdStep` is a pure function (differentiable: ML3's inner
  * step); `Adam` keeps its moments as tensors and saves them to JSON for checkpoints.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** θ − lr·g for every tensor (pure; keeps the graph when called under a gradient tape). */
 export function sgdStep(

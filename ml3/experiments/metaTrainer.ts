@@ -4,7 +4,7 @@
  * iteration's metrics, and round-trips through JSON with every RNG state (so runs checkpoint and
  * resume exactly). The `ml3` CLI drives these; library users can call them directly.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import { type Adam, type AdamState, tensorsFromJson } from '../../agents/index.js';
 
 /** Numbers logged for one iteration (a line of a run's metrics.jsonl). */

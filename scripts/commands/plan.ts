@@ -3,7 +3,7 @@
  * simulator, with the env's true reward or a learned reward (a reacher learned-loss file),
  * evaluated on seeded episodes.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
 import {
   CemPlanner,

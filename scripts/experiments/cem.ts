@@ -72,7 +72,7 @@ const DEFAULTS: CemConfig = {
   checkpointEvery: 2,
 };
 
-interface CemRunState {
+export interface CemRunState {
   env: Env;
   policy: LinearPolicy;
   cem: CrossEntropyMethod;

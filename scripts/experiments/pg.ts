@@ -99,7 +99,7 @@ function pgArgs(config: PgConfig): PgArgs {
   return { ...rest, hidden };
 }
 
-interface PgRunState {
+export interface PgRunState {
   trainer: PolicyGradientTrainer;
   /** Mean episodic return of the last updates that ended episodes (for the summary). */
   recentReturns: number[];

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { BATCH_SPLIT_MAX, matmul, SMALL_PRODUCT_MACS, selectBackend } from '../../agents/index.js';
 
 before(async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ACTIVATIONS, Adam, initMlp, mlp, selectBackend } from '../../agents/index.js';
 import { RNG } from '../../envs/index.js';
 

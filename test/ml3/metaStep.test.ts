@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initMlp, type MlpSpec, mlp, type Params, selectBackend } from '../../agents/index.js';
 import { RNG } from '../../envs/index.js';
 import {

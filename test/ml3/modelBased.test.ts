@@ -262,7 +262,7 @@ describe('model-based ML3 runs resume exactly', () => {
 
 describe('model-based ML3 meta-steps', () => {
   it('do not leak tensors (reacher with the ensemble, mountain car)', async () => {
-    const tf = await import('@tensorflow/tfjs');
+    const tf = await import('@tensorflow/tfjs-core');
     const { selectBackend } = await import('../../agents/index.js');
     const { reacherExperiment } = await import('../../scripts/experiments/reacher.js');
     const { mountainCarExperiment } = await import('../../scripts/experiments/mountainCar.js');

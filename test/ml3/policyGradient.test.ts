@@ -214,7 +214,7 @@ describe('ml3 pg-ml3 (model-free ML3 commands)', () => {
   });
 
   it('meta-training steps keep the tensor count flat (slots re-initialised on the way)', async () => {
-    const tf = await import('@tensorflow/tfjs');
+    const tf = await import('@tensorflow/tfjs-core');
     const { selectBackend } = await import('../../agents/index.js');
     const { pgMl3Experiment } = await import('../../scripts/experiments/pgMl3.js');
     await selectBackend('wasm');

@@ -3,7 +3,7 @@
  * horizon, the test's SGD settings and the intermediate goal, so that `ml3 eval` judges the file
  * without its run folder.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import { initMlp, type Params, tensorsFromJson } from '../../../agents/index.js';
 import { RNG } from '../../../envs/index.js';
 import { LearnedLossFileError, loadLearnedLoss } from '../../lossFile.js';

@@ -3,7 +3,7 @@
  * loss (φ fixed), each on real rollouts of the current policy from every test start; then the
  * policy drives the real car for up to 999 steps (the env's limit).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { type Params, tileParams } from '../../../agents/index.js';
 import { RapierMountainCarContinuousEnv } from '../../../envs/index.js';
 import { adapt } from '../../metaStep.js';

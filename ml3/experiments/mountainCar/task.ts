@@ -7,7 +7,7 @@
  * Distances are taken in the normalised state ŝ = (x, ẋ / VELOCITY_SCALE), so position and
  * velocity weigh alike (the car's speeds are a few m/s, its positions within [−1.2, 0.6] m).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   detach,
   type FeedbackPolicySpec,

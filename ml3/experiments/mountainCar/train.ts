@@ -13,7 +13,7 @@
  * throughout. `extra: 'both'` trains the two side by side (separate learned losses, same
  * policies and starts).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   Adam,
   type AdamState,

@@ -4,7 +4,7 @@
  * surrogate (a baseline). All are Σ over tasks of the masked mean over each task's live steps, θ
  * batched over the G tasks.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { gaussianLogProb, mlp, ppoClipLoss } from '../../../agents/index.js';
 import { learnedLossValues } from '../../learnedLoss.js';
 import { type PgRollouts, type PgTask, pgLossSpec, pgPolicySpec } from './task.js';

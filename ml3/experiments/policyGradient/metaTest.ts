@@ -3,7 +3,7 @@
  * tasks trained with M_φ only (plain SGD, as in meta-training), against REINFORCE (SGD and Adam)
  * and PPO on the true reward, at equal env samples, over seeds.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Adam, type Params } from '../../../agents/index.js';
 import { mean, std } from '../../../envs/core/stats.js';
 import { RNG } from '../../../envs/index.js';

@@ -21,7 +21,7 @@
  * positions) are batched: G policies, one per task, K episodes each, stepped in lockstep with one
  * forward pass per step.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initMlp, type MlpSpec, mlp, type Params, rolloutLockstep } from '../../../agents/index.js';
 import { type Env, make, type RNG } from '../../../envs/index.js';
 import { initLearnedLoss, type LearnedLossSpec } from '../../learnedLoss.js';

@@ -10,7 +10,7 @@
  * `lifetime` iterations, with the slots' ages staggered, so M_φ learns from policies at every
  * stage of a test run.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   Adam,
   type AdamState,

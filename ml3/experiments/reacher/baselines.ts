@@ -4,7 +4,7 @@
  * sampling MPC in the real simulator (CEM and MPPI with the true reward, CEM with the learned
  * loss as its reward).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   Adam,
   CemPlanner,

@@ -3,7 +3,7 @@
  * policy's initial parameters, the trained dynamics ensemble or "twin", the horizon and the test's
  * SGD settings), so that `ml3 eval` judges the file without its run folder.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import {
   DynamicsEnsemble,
   type DynamicsEnsembleJson,

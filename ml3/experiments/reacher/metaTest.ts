@@ -5,7 +5,7 @@
  * through the dynamics, and the baselines of `baselines.ts`. The measure is the final fingertip
  * distance.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { type Params, tileParams } from '../../../agents/index.js';
 import { mean, median } from '../../../envs/core/stats.js';
 import { type ReacherEnv, RNG } from '../../../envs/index.js';

@@ -8,7 +8,7 @@
  * target); a goal is a fingertip target, turned into the joint-space goal g = [q0*, q1*, 0, 0]
  * by inverse kinematics, as the authors' task loss is in joint space.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   type DynamicsEnsemble,
   detach,

@@ -12,7 +12,7 @@
  * (see the docs). Beyond the paper, each iteration meta-trains on a batch of goals drawn from
  * Reacher's goal distribution (one adapted policy per goal, one batched graph).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   Adam,
   type AdamState,

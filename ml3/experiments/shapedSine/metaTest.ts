@@ -3,7 +3,7 @@
  * toward a target frequency (Algorithm 2 with K = 1), and the loss landscape over θ that shows
  * what the extra information shaped.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { adapt } from '../../metaStep.js';
 import {
   shapedSineLearnedLoss,

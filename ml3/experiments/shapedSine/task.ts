@@ -7,7 +7,7 @@
  * Variants (with and without extra information) run side by side: φ carries a leading variant
  * dimension V, θ and the data [V, T(asks), N(points)].
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { type LearnedLossSpec, learnedLossValues } from '../../learnedLoss.js';
 
 /** The learned loss of the shaped-sine experiment: M_φ(x, ŷ, y). */

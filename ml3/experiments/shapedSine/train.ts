@@ -7,7 +7,7 @@
  * are batched too: one Adam step per inner step on their mean task loss (the authors' code steps
  * once per task).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Adam, type AdamState, stackParams, tensorsToJson } from '../../../agents/index.js';
 import { RNG, type RNGState } from '../../../envs/index.js';
 import { initLearnedLoss } from '../../learnedLoss.js';

@@ -3,7 +3,7 @@
  * loss (φ fixed), against the same SGD on MSE from the same initial parameters; the measure is the
  * MSE on each model's task before every step and after the last.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { mlp, type Params, stackParams } from '../../../agents/index.js';
 import { mean } from '../../../envs/core/stats.js';
 import { learnedLossValues } from '../../learnedLoss.js';

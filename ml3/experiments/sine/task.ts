@@ -6,7 +6,7 @@
  * Several seeds run side by side: φ, θ and the tasks carry a leading batch dimension (seeds, or
  * seeds × tasks), so every seed's losses and gradients come out of one graph.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initMlp, type MlpSpec, mlp, type Params, stackParams } from '../../../agents/index.js';
 import { RNG } from '../../../envs/index.js';
 import { type LearnedLossSpec, learnedLossValues } from '../../learnedLoss.js';

@@ -5,7 +5,7 @@
  * once (φ and θ batched over seeds). Evaluations on the training task and the held-out tasks run
  * every `evalEvery` / `testEvery` iterations with {@link sineLearningCurves}.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import {
   Adam,
   type AdamState,
