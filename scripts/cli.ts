@@ -1,110 +1,49 @@
 #!/usr/bin/env node
 /**
- * The `ml3` command line. Commands are added by group (`envs`, and the experiments as they
- * arrive); `demo` is the main job that README's first command runs.
+ * The `ml3` command line. `ml3`, `ml3 --help` and `ml3 --version` answer from the command catalog
+ * without loading TensorFlow.js, Rapier or the experiments (~0.15 s instead of ~0.5 s); any other
+ * command loads the full program (`scripts/program.ts`).
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError } from 'commander';
-import { BackendUnavailableError } from '../agents/index.js';
-import { GymError, registry } from '../envs/index.js';
-import { LearnedLossFileError } from '../ml3/index.js';
-import { addEnvsCommands, parseNonNegativeInt, runEpisodes } from './commands/envs.js';
-import { addEvalCommand } from './commands/eval.js';
-import { addExperimentGroups } from './commands/experiments.js';
-import { addPlanCommand } from './commands/plan.js';
-import { UsageError } from './commands/usage.js';
-import { reacherExperiment } from './experiments/reacher.js';
-import { CorruptFileError, NonFiniteResultError } from './run/files.js';
+import { Command, CommanderError, Help } from 'commander';
+import { PROGRAM_DESCRIPTION, TOP_LEVEL_COMMANDS } from './commands/catalog.js';
 import { packageVersion } from './run/meta.js';
-import { trainExperiment } from './run/train.js';
 
-/** Meta-iterations of the demo's reacher run (the experiment's default; ~3 minutes here). */
-const DEMO_ITERATIONS = 300;
-/** Held-out goals of the demo's test. */
-const DEMO_TEST_GOALS = 5;
+/** Arguments the catalog answers alone. */
+const QUICK = new Set(['--help', '-h', '--version', '-V']);
 
-/** Builds the command tree (exported for tests). */
-export function buildProgram(): Command {
+/** The top-level help and version, with the full program's commands as the catalog lists them. */
+function quickProgram(): Command {
   const program = new Command('ml3')
-    .description('Gymnasium-compatible Rapier environments, agents and ML3 learned losses')
+    .description(PROGRAM_DESCRIPTION)
     .version(packageVersion())
-    .showHelpAfterError()
     .exitOverride();
-  addEnvsCommands(program);
-  addExperimentGroups(program);
-  addPlanCommand(program);
-  addEvalCommand(program);
-  program
-    .command('demo')
-    .description(
-      'the main job: random-policy episodes of every env, then ML3 reward learning for the Rapier reacher at a small budget, evaluated on held-out goals against the task loss, a gradient planner and CEM/MPPI',
-    )
-    .option('--out <dir>', 'root folder of runs', 'runs')
-    .option(
-      '--iterations <n>',
-      'meta-iterations of the ML3 reacher run',
-      (v) => parseNonNegativeInt(v, '--iterations'),
-      DEMO_ITERATIONS,
-    )
-    .option(
-      '--goals <n>',
-      'held-out test goals',
-      (v) => parseNonNegativeInt(v, '--goals'),
-      DEMO_TEST_GOALS,
-    )
-    .action(async (opts: { out: string; iterations: number; goals: number }) => {
-      for (const id of registry.keys()) {
-        const { episodes } = runEpisodes(id, { policy: 'random', episodes: 3, seed: 0 });
-        const returns = episodes.map((e) => e.return.toFixed(2)).join(', ');
-        console.log(`${id}: random-policy returns (seed 0) ${returns}`);
-      }
-      const iterations = Math.max(1, opts.iterations);
-      console.log(
-        `ML3 reward learning on rapier/Reacher-v1 (paper IV.A.2), ${iterations} meta-iterations, then ${opts.goals} held-out goals:`,
-      );
-      const result = await trainExperiment(reacherExperiment, {
-        config: {
-          ...reacherExperiment.defaults,
-          iterations,
-          testGoals: Math.max(1, opts.goals),
-          modelPolicySteps: 50,
-        },
-        out: opts.out,
-        name: `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`,
-        backend: 'auto',
-        backendExplicit: false,
-        quiet: false,
-        json: false,
-      });
-      console.log(
-        `learned reward, plots and a GIF of a test episode: ${result.run.path}; evaluate it again with: ml3 eval ${result.run.path}/learned-loss.json`,
-      );
-    });
+  for (const c of TOP_LEVEL_COMMANDS) program.command(c.name).description(c.description);
+  const standard = new Help();
+  program.configureHelp({
+    subcommandTerm: (cmd) =>
+      TOP_LEVEL_COMMANDS.find((c) => c.name === cmd.name())?.term ?? standard.subcommandTerm(cmd),
+  });
   return program;
 }
 
 /** Runs the CLI with `argv` (user arguments only); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (err) {
-    // Commander has printed its own parse errors already.
-    if (err instanceof CommanderError) return err.exitCode;
-    if (
-      err instanceof GymError ||
-      err instanceof UsageError ||
-      err instanceof CorruptFileError ||
-      err instanceof NonFiniteResultError ||
-      err instanceof LearnedLossFileError ||
-      err instanceof BackendUnavailableError
-    ) {
-      console.error(`error: ${err.message}`);
-      return 2;
+  if (argv.length === 0 || (argv.length === 1 && QUICK.has(argv[0]!))) {
+    try {
+      const program = quickProgram();
+      // With no arguments commander prints the help and exits 1, as the full program does.
+      if (argv.length === 0) program.help({ error: true });
+      await program.parseAsync(argv, { from: 'user' });
+      return 0;
+    } catch (err) {
+      if (err instanceof CommanderError) return err.exitCode;
+      throw err;
     }
-    throw err;
   }
+  const { runProgram } = await import('./program.js');
+  return runProgram(argv);
 }
 
 /** Whether this file is the process's entry point (also through npm's `bin` symlink). */

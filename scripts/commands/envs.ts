@@ -17,6 +17,7 @@ import {
   type Space,
 } from '../../envs/index.js';
 import { userPath, writeFileAtomic } from '../run/files.js';
+import { commandDescription } from './catalog.js';
 import { UsageError } from './usage.js';
 
 /** Parses a non-negative integer flag value. */
@@ -96,9 +97,7 @@ function describeSpace(space: Space<unknown>): string {
 
 /** Adds the `envs` command group to the CLI: `list`, `check`, `run`. */
 export function addEnvsCommands(program: Command): void {
-  const envs = program
-    .command('envs')
-    .description('list, check and run the registered environments');
+  const envs = program.command('envs').description(commandDescription('envs'));
   addListCommand(envs);
   addCheckCommand(envs);
   addRunCommand(envs);

@@ -4,6 +4,7 @@
  * loss or reward they did not train themselves. The file carries what the protocol needs (the
  * optimizee's initial parameters, the dynamics model) in its `context`.
  */
+
 import { mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
 import { BACKEND_NAMES, type BackendName, selectBackend, stackParams } from '../../agents/index.js';
@@ -20,6 +21,7 @@ import { evaluateCarFile } from '../experiments/mountainCar.js';
 import { evaluatePgMl3File } from '../experiments/pgMl3.js';
 import { evaluateReacherFile } from '../experiments/reacher.js';
 import { assertFiniteResult, userPath, writeJsonAtomic } from '../run/files.js';
+import { commandDescription } from './catalog.js';
 import { parseNonNegativeInt } from './envs.js';
 import { UsageError } from './usage.js';
 
@@ -109,9 +111,7 @@ export async function evaluateLearnedLoss(
 export function addEvalCommand(program: Command): void {
   program
     .command('eval <learned-loss.json>')
-    .description(
-      "run the held-out test protocol of the experiment that trained a learned-loss file and print the comparison (reacher: vs the task loss, a gradient planner, CEM/MPPI; mountain-car: the real car's outcome; sine: vs MSE)",
-    )
+    .description(commandDescription('eval'))
     .option(
       '--goals <n>',
       'held-out goals (reacher) or tasks (sine)',

@@ -2,6 +2,7 @@
  * `ml3 <experiment> train|test` for every experiment, with flags generated 1:1 from its config
  * schema, and `ml3 plot <run-dir>`.
  */
+
 import { type Command, Option } from 'commander';
 import { BACKEND_NAMES, type BackendName, selectBackend } from '../../agents/index.js';
 import { EXPERIMENTS, findExperiment } from '../experiments/index.js';
@@ -11,6 +12,7 @@ import { trainRuns } from '../run/multiRun.js';
 import { writePlots } from '../run/plots.js';
 import { RunDir } from '../run/runDir.js';
 import { trainExperiment } from '../run/train.js';
+import { commandDescription } from './catalog.js';
 import { addSchemaOptions, configFrom, kebab, parseField } from './schemaOptions.js';
 import { UsageError } from './usage.js';
 
@@ -145,7 +147,7 @@ export function addExperimentGroups(program: Command): void {
   for (const exp of EXPERIMENTS) addExperimentCommands(program, exp);
   program
     .command('plot')
-    .description("redraw a run's plots (PNG and SVG) from its metrics.jsonl")
+    .description(commandDescription('plot'))
     .argument('<run-dir>', 'a run folder')
     .action(async (dir: string) => {
       const run = RunDir.open(dir);

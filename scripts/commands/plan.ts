@@ -3,6 +3,7 @@
  * simulator, with the env's true reward or a learned reward (a reacher learned-loss file),
  * evaluated on seeded episodes.
  */
+
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
 import {
@@ -28,6 +29,7 @@ import {
 import { learnedRewardEvaluator, loadLearnedLoss } from '../../ml3/index.js';
 import type { ConfigSchema } from '../run/experiment.js';
 import { userPath, writeFileAtomic } from '../run/files.js';
+import { commandDescription } from './catalog.js';
 import { addSchemaOptions, configFrom } from './schemaOptions.js';
 import { UsageError } from './usage.js';
 
@@ -198,9 +200,7 @@ async function runPlan(
 export function addPlanCommand(program: Command): void {
   const cmd = program
     .command('plan')
-    .description(
-      'sampling model-predictive control (CEM or MPPI) of an env that supports snapshots (the Rapier envs), rolled out in the real simulator, with the true or a learned reward',
-    )
+    .description(commandDescription('plan'))
     .requiredOption('--env <id>', 'a registered env id with Box actions and snapshot()/restore()');
   addSchemaOptions(cmd, SCHEMA, DEFAULTS);
   cmd

@@ -6,6 +6,7 @@
 import { CEM_DEFAULTS, CrossEntropyMethod, LinearPolicy } from '../../agents/index.js';
 import { mean, std } from '../../envs/core/stats.js';
 import { type Env, make, RecordVideo, RNG, type RNGState, registry } from '../../envs/index.js';
+import { commandDescription } from '../commands/catalog.js';
 import { loadCheckpoint } from '../run/checkpoint.js';
 import type { ConfigSchema, Experiment, RunTools, TestCommand } from '../run/experiment.js';
 import { CorruptFileError } from '../run/files.js';
@@ -162,7 +163,7 @@ const test: TestCommand<TestOptions> = {
 /** The CEM policy-search experiment. */
 export const cemExperiment: Experiment<CemConfig, CemRunState> = {
   name: 'cem',
-  description: 'cross-entropy-method search of a linear policy on a registered env',
+  description: commandDescription('cem'),
   schema: SCHEMA,
   defaults: DEFAULTS,
   usesTensorflow: false,

@@ -3,6 +3,7 @@
  * `rapier/MountainCarContinuous-v0` (paper IV.B; the science is in `ml3/experiments/mountainCar/`):
  * flags, a learned-loss file per variant, the test table and GIFs of test episodes.
  */
+
 import { encodeGif, RapierMountainCarContinuousEnv, type RgbFrame } from '../../envs/index.js';
 import {
   CAR_LOSS,
@@ -18,6 +19,7 @@ import {
   testCarLoss,
   variantLabel,
 } from '../../ml3/index.js';
+import { commandDescription } from '../commands/catalog.js';
 import type { ConfigSchema, RunTools, TestCommand } from '../run/experiment.js';
 import { writeFileAtomic } from '../run/files.js';
 import { packageVersion } from '../run/meta.js';
@@ -163,8 +165,7 @@ async function summarize(
 /** The mountain-car exploration experiment. */
 export const mountainCarExperiment = metaExperiment({
   name: 'mountain-car',
-  description:
-    'ML3 exploration with extra information on rapier/MountainCarContinuous-v0 (paper IV.B)',
+  description: commandDescription('mountain-car'),
   schema: SCHEMA,
   defaults: MOUNTAIN_CAR_DEFAULTS,
   progressMetric: 'meta/task_loss_extra',

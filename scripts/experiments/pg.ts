@@ -24,6 +24,7 @@ import {
   RecordVideo,
   registry,
 } from '../../envs/index.js';
+import { commandDescription } from '../commands/catalog.js';
 import { loadCheckpoint } from '../run/checkpoint.js';
 import type { ConfigSchema, Experiment, RunTools, TestCommand } from '../run/experiment.js';
 import { CorruptFileError, writeJsonAtomic } from '../run/files.js';
@@ -184,7 +185,7 @@ const evalCommand: TestCommand<EvalOptions> = {
 /** The policy-gradient experiment (PPO / REINFORCE). */
 export const pgExperiment: Experiment<PgConfig, PgRunState> = {
   name: 'pg',
-  description: 'PPO or REINFORCE (CleanRL defaults) on a registered env with Box actions',
+  description: commandDescription('pg'),
   schema: SCHEMA,
   defaults: DEFAULTS,
   usesTensorflow: true,

@@ -3,6 +3,7 @@
  * `ml3/experiments/policyGradient/`): flags, the learned-loss file, and the held-out comparison
  * with REINFORCE and PPO as `test.json` and a plot.
  */
+
 import { mean, std } from '../../envs/core/stats.js';
 import { RNG } from '../../envs/index.js';
 import {
@@ -15,6 +16,7 @@ import {
   pgLossSpec,
   saveLearnedLoss,
 } from '../../ml3/index.js';
+import { commandDescription } from '../commands/catalog.js';
 import type { ConfigSchema, RunTools, TestCommand } from '../run/experiment.js';
 import { writeJsonAtomic } from '../run/files.js';
 import { packageVersion } from '../run/meta.js';
@@ -203,7 +205,7 @@ async function summarize(trainer: PgMl3MetaTrainer, config: PgMl3Config, tools: 
 /** Model-free ML3 (learned policy losses). */
 export const pgMl3Experiment = metaExperiment({
   name: 'pg-ml3',
-  description: 'model-free ML3: meta-train a learned policy loss (reacher targets or car starts)',
+  description: commandDescription('pg-ml3'),
   schema: SCHEMA,
   defaults: PG_ML3_DEFAULTS,
   progressMetric: 'meta/return_after',

@@ -3,6 +3,7 @@
  * `rapier/Reacher-v1` (paper IV.A.2; the science is in `ml3/experiments/reacher/`): flags, the
  * self-contained learned-loss file, the comparison table and a GIF of a test episode.
  */
+
 import {
   encodeGif,
   REACHER_DEFAULTS,
@@ -20,6 +21,7 @@ import {
   saveLearnedLoss,
   testReacherLoss,
 } from '../../ml3/index.js';
+import { commandDescription } from '../commands/catalog.js';
 import type { ConfigSchema, RunTools, TestCommand } from '../run/experiment.js';
 import { writeFileAtomic } from '../run/files.js';
 import { packageVersion } from '../run/meta.js';
@@ -190,7 +192,7 @@ async function summarize(trainer: ReacherMetaTrainer, config: ReacherConfig, too
 /** The reacher experiment. */
 export const reacherExperiment = metaExperiment({
   name: 'reacher',
-  description: 'ML3 reward learning for model-based RL on rapier/Reacher-v1 (paper IV.A.2)',
+  description: commandDescription('reacher'),
   schema: SCHEMA,
   defaults: REACHER_ML3_DEFAULTS,
   progressMetric: 'test/median_distance_cm',

@@ -3,6 +3,7 @@
  * the science is in `ml3/experiments/shapedSine/`): flags, a learned-loss file per variant, the
  * loss-landscape and θ-after-one-step plots.
  */
+
 import { stackParams, unstackParams } from '../../agents/index.js';
 import {
   extraVariants,
@@ -16,6 +17,7 @@ import {
   saveLearnedLoss,
   variantLabel,
 } from '../../ml3/index.js';
+import { commandDescription } from '../commands/catalog.js';
 import type { ConfigSchema, RunTools, TestCommand } from '../run/experiment.js';
 import { packageVersion } from '../run/meta.js';
 import { writePlots } from '../run/plots.js';
@@ -121,7 +123,7 @@ async function summarize(
 /** The shaped-sine experiment. */
 export const shapedSineExperiment = metaExperiment({
   name: 'shaped-sine',
-  description: 'ML3 loss shaping with extra information on y = sin(theta x) (paper IV.B)',
+  description: commandDescription('shaped-sine'),
   schema: SCHEMA,
   defaults: SHAPED_SINE_DEFAULTS,
   progressMetric: 'test/theta_extra',

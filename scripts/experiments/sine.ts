@@ -2,6 +2,7 @@
  * `ml3 sine train|test`: the CLI of ML3 sine regression (paper IV.A.1; the science is in
  * `ml3/experiments/sine/`): flags, one learned-loss file per seed, the test-MSE-vs-steps plot.
  */
+
 import { unstackParams } from '../../agents/index.js';
 import { mean, std } from '../../envs/core/stats.js';
 import {
@@ -14,6 +15,7 @@ import {
   saveLearnedLoss,
   seedMeans,
 } from '../../ml3/index.js';
+import { commandDescription } from '../commands/catalog.js';
 import type { ConfigSchema, RunTools, TestCommand } from '../run/experiment.js';
 import { packageVersion } from '../run/meta.js';
 import { writePlots } from '../run/plots.js';
@@ -116,7 +118,7 @@ async function summarize(trainer: SineMetaTrainer, config: SineConfig, tools: Ru
 /** The sine-regression experiment. */
 export const sineExperiment = metaExperiment({
   name: 'sine',
-  description: 'ML3 learned loss for sine regression (paper IV.A.1), all seeds batched',
+  description: commandDescription('sine'),
   schema: SCHEMA,
   defaults: SINE_DEFAULTS,
   progressMetric: 'meta/task_loss',

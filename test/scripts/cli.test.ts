@@ -7,6 +7,35 @@ import { describe, it } from 'node:test';
 import { ml3 } from './runCli.js';
 
 describe('ml3 CLI (smoke)', () => {
+  it('ml3 --help / --version answer from the catalog without loading tfjs, the same text as the full program', () => {
+    const quick = ml3('--help');
+    assert.equal(quick.code, 0);
+    const full = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        "const { runProgram } = await import('./scripts/program.ts'); await runProgram(['--help']);",
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(quick.stdout, full.stdout, 'the catalog lists what the full program has');
+    const probe = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        "const { main } = await import('./scripts/cli.ts'); await main(['--version']); console.log('tfjs loaded:', globalThis._tfengine !== undefined);",
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.match(probe.stdout, /^0\.1\.0\ntfjs loaded: false$/m);
+  });
+
   it('demo (the main job) runs every env and an ML3 reacher run with its comparison table (tiny budget here)', () => {
     const out = mkdtempSync(join(tmpdir(), 'ml3-demo-'));
     const a = ml3('demo', '--out', out, '--iterations', '2', '--goals', '1');
