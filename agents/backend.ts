@@ -11,10 +11,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 // The chained tensor methods' types (their runtime comes with the registrations below).
 import type {} from '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
-// After tfjs-core (whose engine they register into): gradients and chained ops, then the backends.
-import './generated/tfjsRegistrations.js';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+
+// After tfjs-core (whose engine they register into): every op's gradient and the chained ops.
+try {
+  await import('./generated/tfjsRegistrations.js');
+} catch (err) {
+  throw new Error(
+    `TensorFlow.js's gradient registrations are missing (agents/generated/tfjsRegistrations.js: ${(err as Error).message}); run \`npm run vendor:tfjs\` once (npm start, npm test and npm run ml3 do it for you)`,
+  );
+}
 
 /** Backends a user can ask for; `auto` picks the fastest installed one. */
 export const BACKEND_NAMES = ['auto', 'wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'] as const;
