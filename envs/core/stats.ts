@@ -29,3 +29,15 @@ export function median(xs: ArrayLike<number>): number {
   const n = s.length;
   return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
 }
+
+/**
+ * The q-quantile of a non-empty list, linearly interpolated between order statistics (NumPy's
+ * default): `quantile(xs, 0.5)` is the median.
+ */
+export function quantile(xs: ArrayLike<number>, q: number): number {
+  const s = Array.from(xs).sort((a, b) => a - b);
+  const pos = q * (s.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, s.length - 1);
+  return s[lo]! + (pos - lo) * (s[hi]! - s[lo]!);
+}

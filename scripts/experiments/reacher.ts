@@ -28,6 +28,7 @@ import { packageVersion } from '../run/meta.js';
 import { openRunOf, type RunDir } from '../run/runDir.js';
 import { metaExperiment } from './metaExperiment.js';
 import { POLICY_ML3_FIELDS } from './ml3Fields.js';
+import { stepCurveReport } from './reacherStepCurve.js';
 
 const SCHEMA: ConfigSchema<ReacherConfig> = {
   ...POLICY_ML3_FIELDS,
@@ -105,6 +106,8 @@ export interface ReacherEvalOptions {
   modelPolicySteps: number;
   /** SGD steps (default: the file's). */
   steps?: number;
+  /** Also the distance-vs-K comparison (`reacherStepCurve.ts`). */
+  curve?: boolean;
 }
 
 /** Runs the test protocol of a reacher learned-loss file and writes its table, JSON and GIF. */
@@ -131,6 +134,14 @@ export async function evaluateReacherFile(
     );
     out.log(`held-out goals: ${options.goals} (seed ${options.seed}); final fingertip distance:`);
     out.log(formatMethods(res.methods));
+    const stepCurves = options.curve
+      ? await stepCurveReport(
+          file,
+          options,
+          res.methods.filter((m) => /CEM|MPPI/.test(m.method) && !/learned/.test(m.method)),
+          out,
+        )
+      : undefined;
     const gifs: string[] = [];
     if (out.dir) {
       const gif = `${out.dir}/ml3-test-episode.gif`;
@@ -142,6 +153,7 @@ export async function evaluateReacherFile(
       goals: res.episodes.map((e) => e.target),
       steps,
       methods: res.methods,
+      ...(stepCurves ? { stepCurves } : {}),
       gifs,
     };
   } finally {
@@ -149,7 +161,7 @@ export async function evaluateReacherFile(
   }
 }
 
-const test: TestCommand<Omit<ReacherEvalOptions, 'steps'>> = {
+const test: TestCommand<Omit<ReacherEvalOptions, 'steps' | 'curve'> & { curve: boolean }> = {
   description:
     "evaluate a reacher run's learned loss on held-out goals against the task loss, a gradient planner and CEM/MPPI",
   schema: {
@@ -157,8 +169,12 @@ const test: TestCommand<Omit<ReacherEvalOptions, 'steps'>> = {
     seed: { type: 'int', doc: 'seed of the held-out goals', min: 0 },
     planners: { type: 'boolean', doc: 'include CEM/MPPI planners' },
     modelPolicySteps: { type: 'int', doc: 'Adam steps of the gradient planner (0: skip)', min: 0 },
+    curve: {
+      type: 'boolean',
+      doc: 'also the distance after K = 1, 2, 5, 10, 20 SGD steps for the learned and the task loss, each at its best learning rate (chosen on other goals), as a table and media/step-curve.png',
+    },
   },
-  defaults: { goals: 10, seed: 1, planners: true, modelPolicySteps: 100 },
+  defaults: { goals: 10, seed: 1, planners: true, modelPolicySteps: 100, curve: false },
   async run(runPath, options, tools) {
     const { run } = openRunOf<ReacherConfig>(runPath, 'reacher');
     return evaluateReacherFile(lossFile(run), options, { dir: run.file('media'), log: tools.log });

@@ -15,8 +15,19 @@ export interface PlotSpec {
   x: string;
   xTitle: string;
   yTitle: string;
-  /** y columns and their legend labels; `stdField` draws a ±std band around the line. */
-  series: readonly { field: string; label: string; stdField?: string }[];
+  /**
+   * y columns and their legend labels; `stdField` draws a ±std band around the line, `band` a
+   * band between two columns (e.g. quartiles).
+   */
+  series: readonly { field: string; label: string; stdField?: string; band?: [string, string] }[];
+  /** Logarithmic x axis (e.g. numbers of steps 1 … 20). */
+  logX?: boolean;
+}
+
+/** The data's x range (a log axis is not extended to the next power of ten). */
+function xDomain(values: readonly { x: unknown }[]): [number, number] {
+  const xs = values.map((v) => v.x).filter((x): x is number => typeof x === 'number');
+  return [Math.min(...xs), Math.max(...xs)];
 }
 
 /** Renders rows (objects with numeric columns) per the spec; returns SVG text and PNG bytes. */
@@ -33,7 +44,10 @@ export async function renderLinePlot(
       .map((s) => {
         const y = r[s.field] as number;
         const sd = s.stdField ? (num(r[s.stdField]) ?? 0) : 0;
-        return { x: r[spec.x], y, lo: y - sd, hi: y + sd, series: s.label };
+        const [lo, hi] = s.band
+          ? [num(r[s.band[0]]) ?? y, num(r[s.band[1]]) ?? y]
+          : [y - sd, y + sd];
+        return { x: r[spec.x], y, lo, hi, series: s.label };
       }),
   );
   const x = {
@@ -41,6 +55,7 @@ export async function renderLinePlot(
     type: 'quantitative',
     title: spec.xTitle,
     axis: { format: 'd', tickMinStep: 1 },
+    ...(spec.logX ? { scale: { type: 'log', domain: xDomain(values), nice: false } } : {}),
   } as const;
   const color = {
     field: 'series',
@@ -67,7 +82,7 @@ export async function renderLinePlot(
     height,
     background: 'white',
     data: { values },
-    layer: spec.series.some((s) => s.stdField) ? [band, line] : [line],
+    layer: spec.series.some((s) => s.stdField || s.band) ? [band, line] : [line],
     config: { font: 'DejaVu Sans' },
   } as unknown as TopLevelSpec;
   const [{ Resvg }, vega, { compile }] = await Promise.all([

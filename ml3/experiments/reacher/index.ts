@@ -23,6 +23,14 @@ export {
   testReacherLoss,
 } from './metaTest.js';
 export {
+  reacherStepCurves,
+  STEP_CURVE_DEFAULTS,
+  type StepCurve,
+  type StepCurveOptions,
+  type StepCurvePoint,
+  selectionReacherEpisodes,
+} from './stepCurve.js';
+export {
   fingertipDistances,
   jointGoal,
   jointGoalsTensor,

@@ -50,6 +50,8 @@ export function adaptReacherPolicies(args: {
   steps: number;
   lr: number;
   horizon: number;
+  /** Sees the real rollouts after each number of steps k = 0 … steps (k = steps last). */
+  onRollouts?: (k: number, rollouts: ReacherRollouts) => void;
 }): { theta: tf.Tensor[]; rollouts: ReacherRollouts } {
   const G = args.episodes.length;
   const H = args.horizon;
@@ -62,8 +64,9 @@ export function adaptReacherPolicies(args: {
     steps: args.steps,
     lr: args.lr,
     // Before each step (and after the last): a real rollout of the current policy to learn on.
-    observe: (_k, th) => {
+    observe: (k, th) => {
       rollouts = rolloutPolicy(args.envs, th, args.episodes, goals, H);
+      args.onRollouts?.(k, rollouts);
     },
     loss: (th) => {
       const states = tf.tensor3d(rollouts!.states, [G, H + 1, REACHER_JOINT_STATE]);

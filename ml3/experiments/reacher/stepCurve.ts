@@ -1,0 +1,139 @@
+/**
+ * What ML3 claims, measured directly: a learned loss optimises a fresh policy faster than the
+ * task loss. For K SGD steps in a list (default 1, 2, 5, 10, 20), the final fingertip distance on
+ * held-out goals after K steps on the learned loss (over real rollouts) and after K steps on the
+ * task loss (through the file's dynamics). Each method gets, for each K, its best learning rate
+ * from a grid, chosen on goals of the training distribution drawn from a stream of their own (never
+ * the held-out goals): a method is not judged at a step size that suits the other.
+ */
+import { quantile } from '../../../envs/core/stats.js';
+import { type ReacherEnv, RNG } from '../../../envs/index.js';
+import {
+  adaptReacherPolicies,
+  heldOutReacherEpisodes,
+  type ReacherInnerLoss,
+  type ReacherLossUnderTest,
+} from './metaTest.js';
+import { type ReacherEpisode, sampleReacherEpisodes } from './task.js';
+
+/** Options of {@link reacherStepCurves}. */
+export interface StepCurveOptions {
+  /** Held-out goals. */
+  goals: number;
+  /** Seed of the held-out goals (and of the selection goals' stream). */
+  seed: number;
+  /** Steps per episode. */
+  horizon: number;
+  /** The K values, ascending. */
+  stepCounts: readonly number[];
+  /** Learning rates each method may use. */
+  lrGrid: readonly number[];
+  /** Goals the learning rates are chosen on. */
+  selectionGoals: number;
+}
+
+/** The paper's 2 steps and the longer horizons a user would try. */
+export const STEP_CURVE_DEFAULTS: Readonly<Omit<StepCurveOptions, 'goals' | 'seed' | 'horizon'>> =
+  Object.freeze({
+    stepCounts: Object.freeze([1, 2, 5, 10, 20]),
+    lrGrid: Object.freeze([1e-4, 3e-4, 1e-3, 3e-3, 1e-2]),
+    selectionGoals: 10,
+  });
+
+/** Final distances after K steps: median and quartiles over goals (m), and the rate used. */
+export interface StepCurvePoint {
+  steps: number;
+  lr: number;
+  median: number;
+  q25: number;
+  q75: number;
+}
+
+/** One method's curve. */
+export interface StepCurve {
+  method: string;
+  points: StepCurvePoint[];
+}
+
+/** Goals of the training distribution for choosing learning rates (not the held-out stream). */
+export function selectionReacherEpisodes(count: number, seed: number): ReacherEpisode[] {
+  return sampleReacherEpisodes(new RNG(RNG.deriveSeed(seed, 'reacher/lr-selection')), count);
+}
+
+/** Final distances per goal after each k = 0 … max(K) steps of `loss` at `lr`. */
+function distancesByStep(
+  context: ReacherLossUnderTest,
+  loss: ReacherInnerLoss,
+  lr: number,
+  episodes: readonly ReacherEpisode[],
+  horizon: number,
+  maxSteps: number,
+): Float64Array[] {
+  const envs: ReacherEnv[] = [];
+  const byStep: Float64Array[] = [];
+  try {
+    const { theta } = adaptReacherPolicies({
+      theta0: context.theta0,
+      episodes,
+      envs,
+      loss,
+      steps: maxSteps,
+      lr,
+      horizon,
+      onRollouts: (k, r) => {
+        byStep[k] = Float64Array.from(r.finalDistance);
+      },
+    });
+    for (const t of theta) t.dispose();
+  } finally {
+    for (const env of envs) env.close();
+  }
+  return byStep;
+}
+
+/**
+ * The distance-vs-K curves of the learned loss and of the task loss (see the file header).
+ * @returns the two curves and the initial policy's distances (K = 0)
+ */
+export function reacherStepCurves(
+  context: ReacherLossUnderTest,
+  options: StepCurveOptions,
+): { curves: StepCurve[]; initial: Omit<StepCurvePoint, 'lr'> } {
+  const maxSteps = Math.max(...options.stepCounts);
+  const selection = selectionReacherEpisodes(options.selectionGoals, options.seed);
+  const heldOut = heldOutReacherEpisodes(options.goals, options.seed);
+  const through = context.dynamics.kind === 'twin' ? 'the twin' : 'the model';
+  const methods: [string, ReacherInnerLoss][] = [
+    ['ML3 learned loss', { kind: 'learned', phi: context.phi }],
+    [`task loss through ${through}`, { kind: 'task', dynamics: context.dynamics }],
+  ];
+  const summary = (d: ArrayLike<number>) => ({
+    median: quantile(d, 0.5),
+    q25: quantile(d, 0.25),
+    q75: quantile(d, 0.75),
+  });
+  let initial: Omit<StepCurvePoint, 'lr'> | undefined;
+  const curves = methods.map(([method, loss]) => {
+    // Choose each K's rate on the selection goals...
+    const selected = options.lrGrid.map((lr) =>
+      distancesByStep(context, loss, lr, selection, options.horizon, maxSteps),
+    );
+    const bestLr = options.stepCounts.map((k) => {
+      const medians = selected.map((byStep) => quantile(byStep[k]!, 0.5));
+      return options.lrGrid[medians.indexOf(Math.min(...medians))]!;
+    });
+    // ...then measure on the held-out goals, one run per rate chosen.
+    const runs = new Map<number, Float64Array[]>();
+    for (const lr of new Set(bestLr)) {
+      runs.set(lr, distancesByStep(context, loss, lr, heldOut, options.horizon, maxSteps));
+    }
+    initial ??= { steps: 0, ...summary(runs.get(bestLr[0]!)![0]!) };
+    const points = options.stepCounts.map((k, i) => ({
+      steps: k,
+      lr: bestLr[i]!,
+      ...summary(runs.get(bestLr[i]!)![k]!),
+    }));
+    return { method, points };
+  });
+  return { curves, initial: initial! };
+}

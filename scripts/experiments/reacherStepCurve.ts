@@ -1,0 +1,87 @@
+/**
+ * `ml3 reacher test --curve true`: the distance-vs-K comparison of a reacher learned loss (see
+ * `ml3/experiments/reacher/stepCurve.ts`) as a printed table and one plot, with the initial
+ * policy and the planners as reference lines.
+ */
+import {
+  type MethodResult,
+  type ReacherLossFile,
+  reacherStepCurves,
+  STEP_CURVE_DEFAULTS,
+  type StepCurve,
+} from '../../ml3/index.js';
+import { writePlots } from '../run/plots.js';
+
+const cm = (m: number) => (100 * m).toFixed(2);
+
+/** The table: one row per K, each method's median [quartiles] and chosen learning rate. */
+export function formatStepCurves(curves: readonly StepCurve[], initialMedian: number): string {
+  const cell = (c: StepCurve, i: number) => {
+    const p = c.points[i]!;
+    return `${cm(p.median)} [${cm(p.q25)}, ${cm(p.q75)}] lr ${p.lr}`.padEnd(34);
+  };
+  const header = `  ${'K'.padStart(3)}  ${curves.map((c) => c.method.padEnd(34)).join('')}`;
+  const rows = curves[0]!.points.map(
+    (p, i) => `  ${String(p.steps).padStart(3)}  ${curves.map((c) => cell(c, i)).join('')}`,
+  );
+  return [`  ${'0'.padStart(3)}  initial policy ${cm(initialMedian)}`, header, ...rows].join('\n');
+}
+
+/**
+ * Computes the curves on the held-out goals, prints them, writes `step-curve.png/.svg` into
+ * `dir` (when given) and returns them for the results JSON.
+ * @param references other methods' results on the same goals (planners), drawn as flat lines
+ */
+export async function stepCurveReport(
+  file: ReacherLossFile,
+  options: { goals: number; seed: number },
+  references: readonly MethodResult[],
+  out: { dir?: string; log: (m: string) => void },
+): Promise<Record<string, unknown>> {
+  const { curves, initial } = reacherStepCurves(file, {
+    ...STEP_CURVE_DEFAULTS,
+    goals: options.goals,
+    seed: options.seed,
+    horizon: file.context.horizon,
+  });
+  out.log(
+    `distance after K SGD steps, median [quartiles] in cm over ${options.goals} held-out goals; each method's learning rate chosen per K on ${STEP_CURVE_DEFAULTS.selectionGoals} other goals of the training distribution:`,
+  );
+  out.log(formatStepCurves(curves, initial.median));
+  if (out.dir) {
+    const field = (i: number, suffix: string) => `m${i}_${suffix}`;
+    const rows = curves[0]!.points.map((p, j) => {
+      const row: Record<string, number> = { steps: p.steps, initial: 100 * initial.median };
+      curves.forEach((c, i) => {
+        const q = c.points[j]!;
+        row[field(i, 'median')] = 100 * q.median;
+        row[field(i, 'q25')] = 100 * q.q25;
+        row[field(i, 'q75')] = 100 * q.q75;
+      });
+      references.forEach((r, i) => {
+        row[`ref${i}`] = 100 * r.median;
+      });
+      return row;
+    });
+    await writePlots(out.dir, rows, [
+      {
+        file: 'step-curve',
+        title: 'Reacher: final distance after K SGD steps on held-out goals (median, quartiles)',
+        x: 'steps',
+        xTitle: 'SGD steps K (log scale)',
+        yTitle: 'final fingertip distance (cm)',
+        logX: true,
+        series: [
+          ...curves.map((c, i) => ({
+            field: field(i, 'median'),
+            label: c.method,
+            band: [field(i, 'q25'), field(i, 'q75')] as [string, string],
+          })),
+          { field: 'initial', label: 'initial policy' },
+          ...references.map((r, i) => ({ field: `ref${i}`, label: r.method })),
+        ],
+      },
+    ]);
+  }
+  return { initial, curves };
+}

@@ -1,0 +1,111 @@
+/** The reacher's distance-vs-K protocol at a tiny budget: shape, consistency and determinism. */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { reacherTwin, selectBackend } from '../../agents/index.js';
+import { REACHER_DEFAULTS, type ReacherEnv, RNG } from '../../envs/index.js';
+import {
+  adaptReacherPolicies,
+  heldOutReacherEpisodes,
+  initLearnedLoss,
+  REACHER_LOSS,
+  type ReacherLossUnderTest,
+  reacherInitialPolicy,
+  reacherStepCurves,
+} from '../../ml3/index.js';
+import { ml3 } from '../scripts/runCli.js';
+
+const OPTIONS = {
+  goals: 3,
+  seed: 4,
+  horizon: 6,
+  stepCounts: [1, 3],
+  lrGrid: [1e-3, 3e-2],
+  selectionGoals: 2,
+};
+
+function context(): ReacherLossUnderTest {
+  return {
+    phi: initLearnedLoss(REACHER_LOSS, new RNG(1)),
+    theta0: reacherInitialPolicy(0),
+    dynamics: { kind: 'twin', twin: reacherTwin(REACHER_DEFAULTS) },
+  };
+}
+
+describe('reacher distance-vs-K protocol', () => {
+  it('gives each method a curve at the chosen rates, consistent with adapting directly, and repeats exactly', async () => {
+    await selectBackend('wasm');
+    const ctx = context();
+    const first = reacherStepCurves(ctx, OPTIONS);
+    const again = reacherStepCurves(ctx, OPTIONS);
+    assert.deepEqual(again, first, 'same seed ⇒ same numbers');
+    assert.deepEqual(
+      first.curves.map((c) => c.method),
+      ['ML3 learned loss', 'task loss through the twin'],
+    );
+    for (const curve of first.curves) {
+      assert.deepEqual(
+        curve.points.map((p) => p.steps),
+        OPTIONS.stepCounts,
+      );
+      for (const p of curve.points) {
+        assert.ok(OPTIONS.lrGrid.includes(p.lr), `rate ${p.lr} from the grid`);
+        assert.ok(p.q25 <= p.median && p.median <= p.q75);
+      }
+    }
+    // The learned loss's point at K = 3 is what adapting 3 steps at its rate gives on those goals.
+    const p = first.curves[0]!.points[1]!;
+    const envs: ReacherEnv[] = [];
+    const { theta, rollouts } = adaptReacherPolicies({
+      theta0: ctx.theta0,
+      episodes: heldOutReacherEpisodes(OPTIONS.goals, OPTIONS.seed),
+      envs,
+      loss: { kind: 'learned', phi: ctx.phi },
+      steps: 3,
+      lr: p.lr,
+      horizon: OPTIONS.horizon,
+    });
+    for (const t of theta) t.dispose();
+    for (const env of envs) env.close();
+    const sorted = Array.from(rollouts.finalDistance).sort((a, b) => a - b);
+    assert.equal(p.median, sorted[1]);
+    assert.ok(first.initial.median > 0);
+    for (const t of [...ctx.phi, ...ctx.theta0]) t.dispose();
+  });
+
+  it('ml3 reacher test --curve true prints the table and writes the plot', () => {
+    const out = mkdtempSync(join(tmpdir(), 'ml3-curve-'));
+    const train = ml3(
+      ...['reacher', 'train', '--iterations', '1', '--dynamics', 'twin', '--goals', '2'],
+      ...[
+        '--horizon',
+        '6',
+        '--test-goals',
+        '1',
+        '--model-policy-steps',
+        '0',
+        '--planners',
+        'false',
+      ],
+      ...['--out', out, '--name', 'tiny', '--quiet'],
+    );
+    assert.equal(train.code, 0, train.stderr);
+    const run = join(out, 'reacher', 'tiny');
+    const test = ml3(
+      ...['reacher', 'test', run, '--goals', '3', '--planners', 'false'],
+      ...['--model-policy-steps', '0', '--curve', 'true'],
+    );
+    assert.equal(test.code, 0, test.stderr);
+    // Messages go to stderr (stdout keeps the JSON summary).
+    const printed = test.stderr;
+    assert.match(
+      printed,
+      /distance after K SGD steps, median \[quartiles\] in cm over 3 held-out goals/,
+    );
+    for (const k of [1, 2, 5, 10, 20])
+      assert.match(printed, new RegExp(`\\n\\s+${k}  \\d+\\.\\d\\d \\[`));
+    assert.ok(existsSync(join(run, 'media', 'step-curve.png')));
+  });
+});
