@@ -1,5 +1,6 @@
 /** Vector envs after `gymnasium.vector`. */
-export { AsyncVectorEnv, type AsyncVectorEnvOptions, type EnvFactory } from './asyncVectorEnv.js';
+export { AsyncVectorEnv } from './asyncVectorEnv.js';
+export type { AsyncVectorEnvOptions, EnvFactory } from './asyncVectorEnvOptions.js';
 export { batchRow } from './batchRow.js';
 export { addInfo } from './infos.js';
 export { makeVec, type VectorizationOptions } from './makeVec.js';

@@ -12,7 +12,8 @@ import type {
   TypedMakeOptions,
 } from '../envTypes.js';
 import { make } from '../registry.js';
-import { AsyncVectorEnv, type AsyncVectorEnvOptions } from './asyncVectorEnv.js';
+import { AsyncVectorEnv } from './asyncVectorEnv.js';
+import type { AsyncVectorEnvOptions } from './asyncVectorEnvOptions.js';
 import { SyncVectorEnv, type SyncVectorEnvOptions } from './syncVectorEnv.js';
 
 /** How `makeVec` runs the copies. */
