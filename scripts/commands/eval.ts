@@ -32,6 +32,7 @@ interface EvalOptions {
   steps?: number;
   planners: boolean;
   modelPolicySteps: number;
+  curve?: boolean;
   out?: string;
   json?: boolean;
   backend: string;
@@ -58,6 +59,7 @@ export async function evaluateLearnedLoss(
           planners: options.planners,
           modelPolicySteps: options.modelPolicySteps,
           steps: options.steps,
+          curve: options.curve,
         },
         { dir: options.out, log },
       );
@@ -133,6 +135,10 @@ export function addEvalCommand(program: Command): void {
       'reacher: Adam steps of the gradient planner (0 skips it)',
       (v) => parseNonNegativeInt(v, '--model-policy-steps'),
       100,
+    )
+    .option(
+      '--curve',
+      'reacher: also the distance after K = 1, 2, 5, 10, 20 SGD steps for the learned and the task loss, each at its best learning rate (a table, and step-curve.png with --out)',
     )
     .option('--out <dir>', 'write results.json and GIFs into this folder')
     .option('--json', 'print the results as JSON')
