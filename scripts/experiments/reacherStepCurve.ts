@@ -9,6 +9,7 @@ import {
   reacherStepCurves,
   STEP_CURVE_DEFAULTS,
   type StepCurve,
+  type StepCurvePoint,
 } from '../../ml3/index.js';
 import { writePlots } from '../run/plots.js';
 
@@ -37,15 +38,17 @@ export async function stepCurveReport(
   options: { goals: number; seed: number },
   references: readonly MethodResult[],
   out: { dir?: string; log: (m: string) => void },
-): Promise<Record<string, unknown>> {
+  settings: Partial<typeof STEP_CURVE_DEFAULTS> = {},
+): Promise<{ initial: Omit<StepCurvePoint, 'lr'>; curves: StepCurve[] }> {
+  const chosen = { ...STEP_CURVE_DEFAULTS, ...settings };
   const { curves, initial } = reacherStepCurves(file, {
-    ...STEP_CURVE_DEFAULTS,
+    ...chosen,
     goals: options.goals,
     seed: options.seed,
     horizon: file.context.horizon,
   });
   out.log(
-    `distance after K SGD steps, median [quartiles] in cm over ${options.goals} held-out goals; each method's learning rate chosen per K on ${STEP_CURVE_DEFAULTS.selectionGoals} other goals of the training distribution:`,
+    `distance after K SGD steps, median [quartiles] in cm over ${options.goals} held-out goals; each method's learning rate chosen per K on ${chosen.selectionGoals} other goals of the training distribution:`,
   );
   out.log(formatStepCurves(curves, initial.median));
   if (out.dir) {
@@ -84,4 +87,10 @@ export async function stepCurveReport(
     ]);
   }
   return { initial, curves };
+}
+
+/** The K values at which the first curve (the learned loss) is below the second (the task loss). */
+export function learnedLossAhead(curves: readonly StepCurve[]): number[] {
+  const [learned, task] = curves;
+  return learned!.points.filter((p, i) => p.median < task!.points[i]!.median).map((p) => p.steps);
 }

@@ -36,7 +36,7 @@ describe('ml3 CLI (smoke)', () => {
     assert.match(probe.stdout, /^0\.1\.0\ntfjs loaded: false$/m);
   });
 
-  it('demo (the main job) runs every env and an ML3 reacher run with its comparison table (tiny budget here)', () => {
+  it('demo (the main job) runs every env and an ML3 reacher run with its comparison table and distance-vs-K evidence (tiny budget here)', () => {
     const out = mkdtempSync(join(tmpdir(), 'ml3-demo-'));
     const a = ml3('demo', '--out', out, '--iterations', '2', '--goals', '1');
     assert.equal(a.code, 0, a.stderr);
@@ -51,6 +51,10 @@ describe('ml3 CLI (smoke)', () => {
       /CEM-MPC, true reward \(simulator\) +median/,
       /MPPI, true reward \(simulator\) +median/,
       /CEM-MPC, learned loss as reward \(simulator\) +median/,
+      // The distance-vs-K evidence: a row per K and the one-line comparison.
+      /\n {4}1 {2}\d+\.\d\d \[.*lr .*\d+\.\d\d \[/,
+      /\n {3}10 {2}\d+\.\d\d \[/,
+      /this run: the learned loss is below the task loss at K = .* of 1, 2, 5, 10 \(media\/step-curve\.png\)/,
     ]) {
       assert.match(a.stdout, row);
     }
