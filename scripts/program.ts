@@ -27,7 +27,7 @@ const DEMO_TEST_GOALS = 5;
 const DEMO_STEP_CURVE = {
   stepCounts: [1, 2, 5, 10],
   lrGrid: [3e-4, 1e-3, 3e-3],
-  selectionGoals: 5,
+  selectionGoals: 10,
 };
 
 /** Builds the command tree (exported for tests). */
