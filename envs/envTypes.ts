@@ -74,9 +74,9 @@ export type Batch<T> = T extends number
 /** Batched observations of a known id's vector env. */
 export type BatchedObs<Id extends KnownEnvId> = Batch<EnvTypeMap[Id]['obs']>;
 
-/** What a known id's vector env accepts as batched actions (any flat numeric array). */
+/** What a known id's vector env accepts as batched actions: any flat numeric array. */
 export type BatchedAct<Id extends KnownEnvId> = EnvTypeMap[Id]['act'] extends
   | number
   | ArrayLike<number>
-  ? Batch<EnvTypeMap[Id]['act']> | ArrayLike<number>
+  ? ArrayLike<number>
   : never;

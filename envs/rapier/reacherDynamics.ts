@@ -89,6 +89,11 @@ export class ReacherArmDynamics {
     this.invweight0 = M00 / (M00 * this.m11 - M01 * M01);
   }
 
+  /** A joint's motor torque for command u: gear · u, u clamped to [−1, 1] (MuJoCo's ctrllimited). */
+  torque(u: number): number {
+    return this.gear * Math.min(Math.max(u, -1), 1);
+  }
+
   /** MuJoCo's impedance d(r) of a constraint violated by r (solimp's curve). */
   impedance(r: number): number {
     const x = Math.abs(r) / this.width;
@@ -154,8 +159,8 @@ export class ReacherArmDynamics {
    * re-evaluates the constraint), `state` in place, commands clamped to [−1, 1].
    */
   physicsStep(s: Float64Array | number[], u0: number, u1: number): void {
-    const tau0 = this.gear * Math.min(Math.max(u0, -1), 1);
-    const tau1 = this.gear * Math.min(Math.max(u1, -1), 1);
+    const tau0 = this.torque(u0);
+    const tau1 = this.torque(u1);
     const h = this.timestep;
     const { stages: k, x, acc } = this;
     for (let stage = 0; stage < 4; stage++) {
@@ -199,15 +204,8 @@ export function reacherArmDerivative(
   p: Readonly<ReacherParams>,
 ): ArmState {
   const acc = new Float64Array(2);
-  const clamp = (x: number) => Math.min(Math.max(x, -1), 1);
-  reacherArmDynamics(p).accelerations(
-    s[1]!,
-    s[2]!,
-    s[3]!,
-    p.gear * clamp(u[0]!),
-    p.gear * clamp(u[1]!),
-    acc,
-  );
+  const dynamics = reacherArmDynamics(p);
+  dynamics.accelerations(s[1]!, s[2]!, s[3]!, dynamics.torque(u[0]!), dynamics.torque(u[1]!), acc);
   return [s[2]!, s[3]!, acc[0]!, acc[1]!];
 }
 

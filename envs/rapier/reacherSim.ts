@@ -55,6 +55,8 @@ export class ReacherSim {
   private link0: RigidBody;
   private link1: RigidBody;
   private readonly handles: Handles;
+  /** Link 1's origin (joint 1), reused by every physics step. */
+  private readonly joint1Position = { x: 0, y: 0 };
   /** [q0, q1, q̇0, q̇1, xposQ0, xposQ1]. */
   private readonly joints = new Float64Array(6);
   private freed = false;
@@ -168,7 +170,9 @@ export class ReacherSim {
       dynamics.physicsStep(joints, u0, u1);
       const q0 = joints[0]!;
       link0.setNextKinematicRotation(q0);
-      link1.setNextKinematicTranslation({ x: l * Math.cos(q0), y: l * Math.sin(q0) });
+      this.joint1Position.x = l * Math.cos(q0);
+      this.joint1Position.y = l * Math.sin(q0);
+      link1.setNextKinematicTranslation(this.joint1Position);
       link1.setNextKinematicRotation(q0 + joints[1]!);
       this.world.step();
     }
