@@ -57,6 +57,7 @@ export {
 } from './planners.js';
 export {
   ActorCritic,
+  type ActorCriticOptions,
   gae,
   gaussianLogProb,
   globalNormClip,
@@ -68,7 +69,14 @@ export {
   ppoClipLoss,
   ppoLosses,
   REWARD_CLIP,
+  SDE_EPSILON,
   wrapForPolicyGradient,
 } from './ppo.js';
+export {
+  type Minibatch,
+  type MinibatchDiagnostics,
+  PpoGradient,
+  policyLogStd,
+} from './ppoGradient.js';
 export { reacherRewardTensor } from './rewards.js';
 export { mountainCarTwin, reacherTwin, type ScalarStep, SimulatorTwin } from './simulatorTwin.js';

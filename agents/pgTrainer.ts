@@ -1,7 +1,9 @@
 /**
  * The policy-gradient training loop (CleanRL's `ppo_continuous_action.py` main loop) as a stateful
  * object: one call of {@link PolicyGradientTrainer.update} collects a rollout on a vector env with
- * one batched forward pass per vector step and runs PPO's (or REINFORCE's) gradient epochs. Its
+ * one batched forward pass per vector step and runs PPO's (or REINFORCE's) gradient epochs. All
+ * of it runs in plain JavaScript (`ppoGradient.ts`, `nn/cpuMlp.ts`, `nn/cpuAdam.ts`): for
+ * CleanRL's 64 × 64 networks tfjs's per-op cost was 80% of the run (see docs/agents.md). Its
  * whole state — parameters, Adam moments, RNG, every sub-env and wrapper — round-trips through
  * JSON, so a run checkpoints between updates and resumes bit-exactly.
  *
@@ -9,7 +11,6 @@
  * export all work on its private buffers and state; the exported policy and its evaluation live
  * in `pgPolicy.ts`.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { mean, variance } from '../envs/core/stats.js';
 import {
   AutoresetMode,
@@ -22,17 +23,12 @@ import {
   SyncVectorEnv,
   type Wrapper,
 } from '../envs/index.js';
-import { cpuMlpForward } from './nn/cpuMlp.js';
-import { type AdamState, ClippedAdam, tensorsFromJson, tensorsToJson } from './nn/optim.js';
+import { FlatClippedAdam } from './nn/cpuAdam.js';
+import { cpuMlpForward, type MlpTape, mlpTape } from './nn/cpuMlp.js';
+import type { AdamState } from './nn/optim.js';
 import type { PgPolicyFile } from './pgPolicy.js';
-import {
-  ActorCritic,
-  gae,
-  minibatchObjective,
-  type PgArgs,
-  type PgMetrics,
-  wrapForPolicyGradient,
-} from './ppo.js';
+import { ActorCritic, gae, type PgArgs, type PgMetrics, wrapForPolicyGradient } from './ppo.js';
+import { type Minibatch, PpoGradient, policyLogStd } from './ppoGradient.js';
 
 /** The JSON state of a {@link PolicyGradientTrainer} between updates. */
 export interface PgTrainerState {
@@ -55,7 +51,14 @@ export class PolicyGradientTrainer {
   /** Updates the config asks for (`totalTimesteps / (numEnvs·numSteps)`). */
   readonly numUpdates: number;
   private readonly envs: SyncVectorEnv<Float32Array, Float32Array>;
-  private readonly adam: ClippedAdam;
+  private readonly adam: FlatClippedAdam;
+  private readonly gradient: PpoGradient;
+  private readonly minibatch: Minibatch;
+  // The rollout's forward passes over the N envs, and gSDE's per-env exploration matrices.
+  private readonly actorTape: MlpTape;
+  private readonly criticTape: MlpTape;
+  private readonly rowLogStd: Float64Array;
+  private readonly exploration: Float64Array;
   private rng: RNG;
   private updateCount = 0;
   private globalStep = 0;
@@ -101,11 +104,34 @@ export class PolicyGradientTrainer {
       actSpace.size,
       args.hidden,
       new RNG(RNG.deriveSeed(seed, 'pg/init')),
+      { sde: args.sde, logStdInit: args.logStdInit, orthoInit: args.orthoInit },
     );
     // CleanRL's Adam: ε 1e-5, gradients clipped to a global norm of maxGradNorm.
-    const lr = args.learningRate;
-    this.adam = new ClippedAdam(this.agent.params, lr, args.maxGradNorm, 0.9, 0.999, 1e-5);
+    const { agent } = this;
+    this.adam = new FlatClippedAdam(
+      agent.theta,
+      agent.shapes,
+      args.learningRate,
+      args.maxGradNorm,
+      0.9,
+      0.999,
+      1e-5,
+    );
     const batch = args.numEnvs * args.numSteps;
+    const rows = args.algo === 'ppo' ? Math.floor(batch / args.numMinibatches) : batch;
+    this.gradient = new PpoGradient(agent, rows);
+    this.minibatch = {
+      obs: new Float32Array(rows * obsSpace.size),
+      act: new Float32Array(rows * actSpace.size),
+      oldLogp: new Float32Array(rows),
+      adv: new Float64Array(rows),
+      ret: new Float64Array(rows),
+      oldV: new Float64Array(rows),
+    };
+    this.actorTape = mlpTape(agent.actorSpec, args.numEnvs);
+    this.criticTape = mlpTape(agent.criticSpec, args.numEnvs);
+    this.rowLogStd = new Float64Array(args.numEnvs * actSpace.size);
+    this.exploration = new Float64Array(args.sde ? args.numEnvs * agent.logStd.length : 0);
     this.numUpdates = Math.floor(args.totalTimesteps / batch);
     if (this.numUpdates < 1) {
       this.envs.close();
@@ -153,9 +179,7 @@ export class PolicyGradientTrainer {
     const { episodeReturns, episodeLengths, envMs } = this.collectRollout();
     const inferenceMs = performance.now() - tStart - envMs;
     const tUpdate = performance.now();
-    const nextValue = tf.tidy(() =>
-      agent.forward(agent.params, tf.tensor2d(this.nextObs, [N, O])).value.dataSync(),
-    );
+    const nextValue = cpuMlpForward(agent.critic, this.nextObs, N, this.criticTape);
     const { advantages, returns } = gae(
       this.rewBuf,
       this.valBuf,
@@ -208,27 +232,37 @@ export class PolicyGradientTrainer {
     const episodeReturns: number[] = [];
     const episodeLengths: number[] = [];
     let envMs = 0;
-    // The policy acts in plain JS on this update's weights (read once): no tfjs op per step.
-    const net = agent.readCpu();
-    const std = Float64Array.from(net.logStd, Math.exp);
-    const logNorm = net.logStd.reduce((s, l) => s + l, 0) + 0.5 * A * Math.log(2 * Math.PI);
-    const mean = new Float32Array(N * A);
-    const value = new Float32Array(N);
+    const mean = this.actorTape.outputs[this.actorTape.outputs.length - 1]!;
+    const layers = agent.actorSpec.sizes.length - 1;
+    const H = agent.logStd.length / A;
     const action = new Float32Array(N * A);
     for (let t = 0; t < T; t++) {
+      if (args.sde && (t === 0 || (args.sdeSampleFreq > 0 && t % args.sdeSampleFreq === 0)))
+        this.sampleExploration();
       this.globalStep += N;
       this.obsBuf.set(this.nextObs, t * N * O);
       this.doneBuf.set(this.nextDone, t * N);
-      cpuMlpForward(net.actor, this.nextObs, N, mean);
-      cpuMlpForward(net.critic, this.nextObs, N, value);
+      cpuMlpForward(agent.actor, this.nextObs, N, this.actorTape);
+      const value = cpuMlpForward(agent.critic, this.nextObs, N, this.criticTape);
+      const latent = this.actorTape.outputs[layers - 2] ?? this.actorTape.input;
+      policyLogStd(agent, latent, N, this.rowLogStd);
       for (let e = 0; e < N; e++) {
-        // a = μ + σ ε; log π(a) = Σ −½ z² − log σ − ½ log 2π with z = (a − μ)/σ of the stored a.
-        let logp = -logNorm;
+        // a = μ + noise; log π(a) = Σ −½ z² − log σ − ½ log 2π with z = (a − μ)/σ of the stored a.
+        let logp = 0;
         for (let k = 0; k < A; k++) {
           const i = e * A + k;
-          action[i] = mean[i]! + std[k]! * this.rng.normal();
-          const z = (action[i]! - mean[i]!) / std[k]!;
-          logp -= 0.5 * z * z;
+          let noise = 0;
+          if (args.sde) {
+            // gSDE: latent(s)·E_e, E_e fixed between samplings.
+            const E = this.exploration;
+            for (let h = 0; h < H; h++) noise += latent[e * H + h]! * E[(e * H + h) * A + k]!;
+          } else {
+            noise = Math.exp(this.rowLogStd[i]!) * this.rng.normal();
+          }
+          action[i] = mean[i]! + noise;
+          const l = this.rowLogStd[i]!;
+          const z = (action[i]! - mean[i]!) * Math.exp(-l);
+          logp -= 0.5 * z * z + l + 0.5 * Math.log(2 * Math.PI);
         }
         this.logpBuf[t * N + e] = logp;
       }
@@ -254,6 +288,13 @@ export class PolicyGradientTrainer {
     return { episodeReturns, episodeLengths, envMs };
   }
 
+  /** gSDE: a new exploration matrix E_e ~ N(0, exp(logStd)²) [hidden × act] for every env. */
+  private sampleExploration(): void {
+    const ls = this.agent.logStd;
+    const E = this.exploration;
+    for (let i = 0; i < E.length; i++) E[i] = Math.exp(ls[i % ls.length]!) * this.rng.normal();
+  }
+
   /** PPO's minibatch epochs (or REINFORCE's single full-batch step); returns mean diagnostics. */
   private gradientEpochs(
     advantages: Float64Array,
@@ -262,56 +303,32 @@ export class PolicyGradientTrainer {
     O: number,
     A: number,
   ): { pg: number; v: number; ent: number; kl: number; clip: number } {
-    const { args, agent } = this;
+    const { args, minibatch: mb } = this;
     const sums = { pg: 0, v: 0, ent: 0, kl: 0, clip: 0 };
     let n = 0;
     const epochs = args.algo === 'ppo' ? args.updateEpochs : 1;
     const minibatches = args.algo === 'ppo' ? args.numMinibatches : 1;
     const mbSize = Math.floor(batch / minibatches);
-    const obsMb = new Float32Array(mbSize * O);
-    const actMb = new Float32Array(mbSize * A);
-    const oldLogpMb = new Float32Array(mbSize);
-    const advMb = new Float32Array(mbSize);
-    const retMb = new Float32Array(mbSize);
-    const oldVMb = new Float32Array(mbSize);
     for (let epoch = 0; epoch < epochs; epoch++) {
       const order = this.rng.permutation(batch);
       for (let m = 0; m < minibatches; m++) {
         for (let k = 0; k < mbSize; k++) {
           const j = order[m * mbSize + k]!;
-          obsMb.set(this.obsBuf.subarray(j * O, (j + 1) * O), k * O);
-          actMb.set(this.actBuf.subarray(j * A, (j + 1) * A), k * A);
-          oldLogpMb[k] = this.logpBuf[j]!;
-          advMb[k] = advantages[j]!;
-          retMb[k] = returns[j]!;
-          oldVMb[k] = this.valBuf[j]!;
+          mb.obs.set(this.obsBuf.subarray(j * O, (j + 1) * O), k * O);
+          mb.act.set(this.actBuf.subarray(j * A, (j + 1) * A), k * A);
+          mb.oldLogp[k] = this.logpBuf[j]!;
+          mb.adv[k] = advantages[j]!;
+          mb.ret[k] = returns[j]!;
+          mb.oldV[k] = this.valBuf[j]!;
         }
-        const grads = tf.tidy(() => {
-          const obs = tf.tensor2d(obsMb, [mbSize, O]);
-          const act = tf.tensor2d(actMb, [mbSize, A]);
-          const oldLogp = tf.tensor1d(oldLogpMb);
-          let adv = tf.tensor1d(advMb);
-          if (args.normAdv && mbSize > 1) {
-            const { mean, variance } = tf.moments(adv);
-            adv = adv.sub(mean).div(variance.sqrt().add(1e-8));
-          }
-          const ret = tf.tensor1d(retMb);
-          const oldV = tf.tensor1d(oldVMb);
-          const g = tf.grads((...p: tf.Tensor[]) =>
-            minibatchObjective(agent, args, p, { obs, act, oldLogp, adv, ret, oldV }, (d) => {
-              sums.pg += d[0]!;
-              sums.v += d[1]!;
-              sums.ent += d[2]!;
-              sums.kl += d[3]!;
-              sums.clip += d[4]!;
-              n += 1;
-            }),
-          )(agent.params);
-          return g.map((t) => tf.keep(t));
-        });
-        const updated = this.adam.step(agent.params, grads);
-        for (const t of [...agent.params, ...grads]) t.dispose();
-        agent.params = updated;
+        const d = this.gradient.compute(args, mb, mbSize);
+        sums.pg += d.pg;
+        sums.v += d.v;
+        sums.ent += d.ent;
+        sums.kl += d.kl;
+        sums.clip += d.clip;
+        n += 1;
+        this.adam.step(this.gradient.grad);
       }
     }
     return {
@@ -328,7 +345,10 @@ export class PolicyGradientTrainer {
     return {
       update: this.updateCount,
       globalStep: this.globalStep,
-      params: tensorsToJson(this.agent.params),
+      params: this.agent.views.map((v, i) => ({
+        shape: [...this.agent.shapes[i]!],
+        values: Array.from(v),
+      })),
       adam: this.adam.getState(),
       rng: this.rng.getState(),
       envs: this.envs.saveState(),
@@ -367,31 +387,27 @@ export class PolicyGradientTrainer {
     };
     const update = count(json?.update, 'update');
     const globalStep = count(json.globalStep, 'globalStep');
-    const params = tensorsFromJson(
-      json.params,
-      this.agent.params.map((p) => p.shape),
-    );
-    if (params.length !== this.agent.params.length) {
-      for (const t of params) t.dispose();
+    const params = json.params;
+    const shapes = this.agent.shapes;
+    if (!Array.isArray(params) || params.length !== shapes.length)
       throw new RangeError(
-        `trainer state holds ${params.length} parameter tensors, expected ${this.agent.params.length}`,
+        `trainer state holds ${Array.isArray(params) ? params.length : 'no'} parameter tensors, expected ${shapes.length}`,
       );
-    }
-    try {
-      this.adam.setState(json.adam);
-      this.rng = RNG.fromState(json.rng);
-      const obsSize = this.obsBuf.length / (N * this.args.numSteps);
-      if (!Array.isArray(json.nextObs) || json.nextObs.length !== N * obsSize)
-        throw new RangeError(`trainer state: nextObs must hold ${N * obsSize} numbers`);
-      if (!Array.isArray(json.nextDone) || json.nextDone.length !== N)
-        throw new RangeError(`trainer state: nextDone must hold ${N} flags`);
-      this.envs.loadState(json.envs);
-    } catch (e) {
-      for (const t of params) t.dispose();
-      throw e;
-    }
-    for (const t of this.agent.params) t.dispose();
-    this.agent.params = params;
+    params.forEach((p, i) => {
+      if (p?.shape?.join() !== shapes[i]!.join())
+        throw new RangeError(`parameter ${i} has shape [${p?.shape}], expected [${shapes[i]}]`);
+      if (!Array.isArray(p.values) || !p.values.every((x) => Number.isFinite(x)))
+        throw new RangeError(`parameter ${i} holds a value that is not a finite number`);
+    });
+    const obsSize = this.obsBuf.length / (N * this.args.numSteps);
+    if (!Array.isArray(json.nextObs) || json.nextObs.length !== N * obsSize)
+      throw new RangeError(`trainer state: nextObs must hold ${N * obsSize} numbers`);
+    if (!Array.isArray(json.nextDone) || json.nextDone.length !== N)
+      throw new RangeError(`trainer state: nextDone must hold ${N} flags`);
+    this.adam.setState(json.adam);
+    this.rng = RNG.fromState(json.rng);
+    this.envs.loadState(json.envs);
+    this.agent.setParameters(params.map((p) => p.values));
     this.nextObs = Float32Array.from(json.nextObs);
     this.nextDone = Float64Array.from(json.nextDone);
     this.updateCount = update;
@@ -410,24 +426,25 @@ export class PolicyGradientTrainer {
       kind: 'ml3-pg-policy',
       envId: this.envId,
       actorSpec: agent.actorSpec,
-      actorParams: tensorsToJson(agent.params.slice(0, actorCount)),
-      logStd: Array.from(agent.params[agent.params.length - 1]!.dataSync()),
+      actorParams: agent.views
+        .slice(0, actorCount)
+        .map((v, i) => ({ shape: [...agent.shapes[i]!], values: Array.from(v) })),
+      logStd: Array.from(agent.logStd),
+      sde: agent.options.sde,
       obsMean: Array.from(rms.mean),
       obsVar: Array.from(rms.var),
     };
   }
 
-  /** Frees the envs, the parameters and Adam's moments. */
+  /** Closes the envs. */
   dispose(): void {
     this.envs.close();
-    this.adam.dispose();
-    for (const t of this.agent.params) t.dispose();
   }
 }
 
 /**
  * Trains a Gaussian policy for `totalTimesteps`, calling `log` once per update with CleanRL's
- * metric names; returns the trained actor-critic (its tensors are the caller's to dispose).
+ * metric names; returns the trained actor-critic.
  */
 export function trainPolicyGradient(
   envId: string,
@@ -438,13 +455,8 @@ export function trainPolicyGradient(
   const trainer = new PolicyGradientTrainer(envId, args, seed);
   try {
     while (trainer.updatesDone < trainer.numUpdates) log(trainer.updatesDone + 1, trainer.update());
-    const params = trainer.agent.params.map((p) => tf.keep(p.clone()));
-    const agent = trainer.agent;
+    return trainer.agent;
+  } finally {
     trainer.dispose();
-    agent.params = params;
-    return agent;
-  } catch (e) {
-    trainer.dispose();
-    throw e;
   }
 }

@@ -349,7 +349,7 @@ for (const [task, what] of [
 }
 
 // PPO (CleanRL defaults, 1 env, 2048 steps per update) on the Rapier reacher: env steps/s, and
-// where an update's time goes.
+// where an update's time goes (all plain JS since issue #20: the minibatch updates dominate).
 {
   const sps: number[] = [];
   const split = { env: [] as number[], inference: [] as number[], update: [] as number[] };
@@ -370,7 +370,7 @@ for (const [task, what] of [
       'PPO training on rapier/Reacher-v1 (CleanRL defaults: 2048 steps, 10 epochs × 32 minibatches per update)',
       'env steps/s',
       sps,
-      "before (one tfjs forward pass per env step): 880–1,018 env steps/s on this machine, 2026-12-01; CleanRL's PyTorch loop here: 1,515 (issue #14's reference)",
+      "before (tfjs minibatch updates): 1,064 env steps/s in the previous table's run (1,002–1,423 over three runs); CleanRL's PyTorch loop here: 1,515 (issue #14's reference)",
     ),
   );
   for (const [part, what] of [

@@ -9,6 +9,18 @@ export {
   softplus,
   tanh,
 } from './activations.js';
+export { FlatClippedAdam } from './cpuAdam.js';
+export { gemmNT, transposeInto } from './cpuGemm.js';
+export {
+  backwardScratch,
+  type CpuMlp,
+  cpuMlpBackward,
+  cpuMlpForward,
+  type MlpGrads,
+  type MlpTape,
+  mlpTape,
+  readMlp,
+} from './cpuMlp.js';
 export { BATCH_SPLIT_MAX, matmul, SMALL_PRODUCT_MACS } from './matmul.js';
 export {
   type InitScheme,

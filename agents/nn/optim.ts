@@ -47,7 +47,7 @@ function adamUpdate(
 }
 
 /** Checks a saved {@link AdamState} against the parameters' shapes; throws `RangeError`. */
-function checkAdamState(state: AdamState, shapes: readonly (readonly number[])[]): void {
+export function checkAdamState(state: AdamState, shapes: readonly (readonly number[])[]): void {
   const ok =
     Number.isInteger(state?.step) &&
     state.m?.length === shapes.length &&
@@ -59,6 +59,8 @@ function checkAdamState(state: AdamState, shapes: readonly (readonly number[])[]
       if (e?.shape?.join() !== shapes[i]!.join() || e.values?.length !== size) {
         throw new RangeError(`Adam moment ${i} has shape [${e?.shape}], expected [${shapes[i]}]`);
       }
+      if (!e.values.every((x) => typeof x === 'number' && Number.isFinite(x)))
+        throw new RangeError(`Adam moment ${i} holds a value that is not a finite number`);
     });
   }
 }

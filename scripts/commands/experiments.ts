@@ -6,7 +6,7 @@
 import { type Command, Option } from 'commander';
 import { BACKEND_NAMES, type BackendName, selectBackend } from '../../agents/index.js';
 import { EXPERIMENTS, findExperiment } from '../experiments/index.js';
-import type { Experiment } from '../run/experiment.js';
+import { applyPreset, type Experiment } from '../run/experiment.js';
 import { assertFiniteResult, CorruptFileError } from '../run/files.js';
 import { trainRuns } from '../run/multiRun.js';
 import { writePlots } from '../run/plots.js';
@@ -56,7 +56,7 @@ function addExperimentCommands(program: Command, exp: Experiment<object, unknown
         }
       }
       const result = await trainExperiment(exp, {
-        config: { ...configFrom<object>(opts, exp.schema) },
+        config: trainConfig(exp, opts, cmd),
         out: opts.out as string,
         name: opts.name as string | undefined,
         resume: opts.resume as string | undefined,
@@ -101,6 +101,19 @@ function addExperimentCommands(program: Command, exp: Experiment<object, unknown
   }
 }
 
+/** The config of `train`: flags over the experiment's preset (if one is named) over its defaults. */
+function trainConfig(
+  exp: Experiment<object, unknown>,
+  opts: Record<string, unknown>,
+  cmd: Command,
+): Record<string, unknown> {
+  return applyPreset<Record<string, unknown>>(
+    exp as Pick<Experiment<Record<string, unknown>>, 'presets' | 'name'>,
+    configFrom<Record<string, unknown>>(opts, exp.schema as never),
+    (key) => cmd.getOptionValueSource(key) === 'cli',
+  );
+}
+
 /** `train --runs N`: the runs on worker threads, then one line (or JSON object) per run. */
 async function trainSeveral(
   exp: Experiment<object, unknown>,
@@ -112,7 +125,7 @@ async function trainSeveral(
       '--runs continues its runs when the same command is given again; drop --resume (or resume one run folder with --resume alone)',
     );
   const outcomes = await trainRuns(exp, {
-    config: { ...configFrom<object>(opts, exp.schema) },
+    config: trainConfig(exp, opts, cmd),
     out: opts.out as string,
     name: (opts.name as string | undefined) ?? new Date().toISOString().replace(/[:.]/g, '-'),
     runs: opts.runs as number,

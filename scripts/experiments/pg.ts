@@ -26,7 +26,7 @@ import {
 } from '../../envs/index.js';
 import { commandDescription } from '../commands/catalog.js';
 import { loadCheckpoint } from '../run/checkpoint.js';
-import type { ConfigSchema, Experiment, RunTools, TestCommand } from '../run/experiment.js';
+import type { ConfigSchema, Experiment, Preset, RunTools, TestCommand } from '../run/experiment.js';
 import { CorruptFileError, writeJsonAtomic } from '../run/files.js';
 import { openRunOf } from '../run/runDir.js';
 
@@ -34,6 +34,8 @@ import { openRunOf } from '../run/runDir.js';
 export interface PgConfig extends Omit<PgArgs, 'hidden'> {
   /** Registered env id. */
   env: string;
+  /** The hyperparameter preset the run started from ({@link PG_PRESETS}). */
+  preset: PgPresetName;
   /** Hidden layer sizes, comma-separated. */
   hidden: string;
   /** Episodes of the final evaluation of the mean action. */
@@ -45,8 +47,68 @@ export interface PgConfig extends Omit<PgArgs, 'hidden'> {
   checkpointEvery: number;
 }
 
+/** Names of {@link PG_PRESETS}. */
+export type PgPresetName = 'cleanrl' | 'zoo-reacher' | 'zoo-car';
+
+/**
+ * Hyperparameter presets: CleanRL's defaults (the config's own defaults), and the RL Zoo's tuned
+ * PPO settings for Reacher and MountainCarContinuous (rl-baselines3-zoo `hyperparams/ppo.yml`,
+ * translated: SB3's `batch_size` is rows per minibatch, its value loss is MSE without CleanRL's
+ * ½, so vf_coef doubles, and it neither clips the value loss nor anneals the learning rate).
+ */
+export const PG_PRESETS: Readonly<Record<PgPresetName, Preset<PgConfig>>> = {
+  cleanrl: { doc: "CleanRL's ppo_continuous_action defaults", values: {} },
+  'zoo-reacher': {
+    doc: 'RL Zoo PPO Reacher: n_steps 512, batch 32, 5 epochs, γ 0.9, λ 1, clip 0.3, lr 1.04e-4',
+    values: {
+      totalTimesteps: 1_000_000,
+      numEnvs: 1,
+      numSteps: 512,
+      numMinibatches: 16,
+      updateEpochs: 5,
+      learningRate: 1.04019e-4,
+      annealLr: false,
+      gamma: 0.9,
+      gaeLambda: 1,
+      clipCoef: 0.3,
+      clipVloss: false,
+      entCoef: 7.52585e-8,
+      vfCoef: 2 * 0.950368,
+      maxGradNorm: 0.9,
+    },
+  },
+  'zoo-car': {
+    doc: 'RL Zoo PPO MountainCarContinuous: gSDE, log-std −3.29, n_steps 8, γ 0.9999, 20k steps',
+    values: {
+      totalTimesteps: 20_000,
+      numEnvs: 1,
+      numSteps: 8,
+      numMinibatches: 1,
+      updateEpochs: 10,
+      learningRate: 7.77e-5,
+      annealLr: false,
+      gamma: 0.9999,
+      gaeLambda: 0.9,
+      clipCoef: 0.1,
+      clipVloss: false,
+      entCoef: 0.00429,
+      vfCoef: 2 * 0.19,
+      maxGradNorm: 5,
+      sde: true,
+      sdeSampleFreq: -1,
+      logStdInit: -3.29,
+      orthoInit: false,
+    },
+  },
+};
+
 const SCHEMA: ConfigSchema<PgConfig> = {
   env: { type: 'string', doc: 'registered env id (Box observations and actions)' },
+  preset: {
+    type: 'string',
+    doc: 'hyperparameters to start from (flags given override them): cleanrl, zoo-reacher (RL Zoo PPO Reacher), zoo-car (RL Zoo PPO MountainCarContinuous, gSDE)',
+    choices: ['cleanrl', 'zoo-reacher', 'zoo-car'],
+  },
   algo: {
     type: 'string',
     doc: 'ppo or reinforce (with a value baseline)',
@@ -68,6 +130,14 @@ const SCHEMA: ConfigSchema<PgConfig> = {
   vfCoef: { type: 'number', doc: 'value loss coefficient', min: 0 },
   maxGradNorm: { type: 'number', doc: 'global gradient-norm clip', min: 0 },
   hidden: { type: 'string', doc: 'hidden layer sizes of actor and critic, e.g. 64,64' },
+  sde: { type: 'boolean', doc: 'generalized State-Dependent Exploration (gSDE, as SB3 use_sde)' },
+  sdeSampleFreq: {
+    type: 'int',
+    doc: 'gSDE: new exploration matrix every n steps (-1: once per rollout)',
+    min: -1,
+  },
+  logStdInit: { type: 'number', doc: 'initial log-std of the policy' },
+  orthoInit: { type: 'boolean', doc: "orthogonal init (CleanRL) or PyTorch's default" },
   evalEpisodes: { type: 'int', doc: 'episodes of the final evaluation', min: 1 },
   gif: { type: 'boolean', doc: 'record a GIF of the first evaluation episode' },
   seed: { type: 'int', doc: 'seed of the whole run', min: 0 },
@@ -77,6 +147,7 @@ const SCHEMA: ConfigSchema<PgConfig> = {
 const DEFAULTS: PgConfig = {
   ...PG_DEFAULTS,
   env: 'rapier/Reacher-v1',
+  preset: 'cleanrl',
   hidden: PG_DEFAULTS.hidden.join(','),
   evalEpisodes: 20,
   gif: true,
@@ -96,7 +167,15 @@ function pgArgs(config: PgConfig): PgArgs {
       `--num-minibatches (${config.numMinibatches}) exceeds the batch numEnvs × numSteps (${config.numEnvs * config.numSteps})`,
     );
   }
-  const { env: _e, evalEpisodes: _v, gif: _g, seed: _s, checkpointEvery: _c, ...rest } = config;
+  const {
+    env: _e,
+    preset: _p,
+    evalEpisodes: _v,
+    gif: _g,
+    seed: _s,
+    checkpointEvery: _c,
+    ...rest
+  } = config;
   return { ...rest, hidden };
 }
 
@@ -188,7 +267,8 @@ export const pgExperiment: Experiment<PgConfig, PgRunState> = {
   description: commandDescription('pg'),
   schema: SCHEMA,
   defaults: DEFAULTS,
-  usesTensorflow: true,
+  presets: PG_PRESETS,
+  usesTensorflow: false,
   progressMetric: 'charts/episodic_return',
   iterations: (c) => Math.floor(c.totalTimesteps / (c.numEnvs * c.numSteps)),
   checkpointEvery: (c) => c.checkpointEvery,

@@ -69,6 +69,12 @@ export interface Experiment<C extends object = object, S = unknown, T extends ob
   readonly schema: ConfigSchema<C>;
   /** Default config (a `seed` and a `checkpointEvery` field are expected). */
   readonly defaults: Readonly<C>;
+  /**
+   * Named sets of config values (`--preset <name>`, a `preset` field of the config): applied over
+   * the defaults, under any flag given on the command line; the run's config.json records the
+   * preset's name and every value it set.
+   */
+  readonly presets?: Readonly<Record<string, Preset<C>>>;
   /** Whether it trains with TensorFlow.js (then `--backend` applies). */
   readonly usesTensorflow: boolean;
   /** Number of iterations the config asks for. */
@@ -97,6 +103,33 @@ export interface Experiment<C extends object = object, S = unknown, T extends ob
   readonly plots: readonly PlotSpec[];
   /** `ml3 <name> test`: evaluates a finished run. */
   readonly test?: TestCommand<T>;
+}
+
+/** A named set of config values with one line saying where they come from. */
+export interface Preset<C> {
+  doc: string;
+  values: Partial<C>;
+}
+
+/**
+ * `config` with its `preset` applied: every preset value replaces the config's unless
+ * `isExplicit(key)` (a flag the user gave). Unknown preset names throw `RangeError`.
+ */
+export function applyPreset<C extends object>(
+  exp: Pick<Experiment<C>, 'presets' | 'name'>,
+  config: C,
+  isExplicit: (key: string) => boolean,
+): C {
+  const name = (config as { preset?: unknown }).preset;
+  if (name === undefined || !exp.presets) return config;
+  const preset = exp.presets[name as string];
+  if (!preset)
+    throw new RangeError(
+      `unknown preset "${String(name)}" for ${exp.name}: one of ${Object.keys(exp.presets).join(', ')}`,
+    );
+  const out = { ...config } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(preset.values)) if (!isExplicit(k)) out[k] = v;
+  return out as C;
 }
 
 /** A test command over a run folder. */

@@ -151,10 +151,13 @@ describe('ClippedAdam', () => {
   });
 });
 
-describe('cpuMlpForward', () => {
+describe('the plain-JS MLP (cpuMlp)', () => {
+  const activations = ['tanh', 'relu', 'softplus', 'sigmoid', 'elu', 'identity'] as const;
+
   it('gives the tfjs MLP outputs (every activation), without tfjs ops', async () => {
-    const { cpuMlpForward, readMlp } = await import('../../agents/nn/cpuMlp.js');
-    for (const activation of ['tanh', 'relu', 'softplus', 'sigmoid', 'elu', 'identity'] as const) {
+    const { cpuMlpForward, mlpTape, readMlp } = await import('../../agents/nn/cpuMlp.js');
+    for (const activation of activations) {
+      // 9 rows and odd widths exercise the 4 × 2 blocked product's remainders.
       const spec = {
         sizes: [5, 7, 3],
         activation,
@@ -162,13 +165,81 @@ describe('cpuMlpForward', () => {
         bias: true,
       } as const;
       const params = initMlp(spec, new RNG(1), { scheme: 'torch' });
-      const x = tf.randomNormal([4, 5], 0, 1, 'float32', 2);
+      const x = tf.randomNormal([9, 5], 0, 1, 'float32', 2);
       const ref = tf.tidy(() => mlp(params, x, spec).dataSync());
-      const out = new Float32Array(12);
-      cpuMlpForward(readMlp(params, spec), x.dataSync(), 4, out);
-      for (let i = 0; i < 12; i++)
+      const out = cpuMlpForward(readMlp(params, spec), x.dataSync(), 9, mlpTape(spec, 9));
+      for (let i = 0; i < 27; i++)
         assert.ok(Math.abs(out[i]! - ref[i]!) < 1e-5, `${activation} ${i}`);
       for (const t of [...params, x]) t.dispose();
+    }
+  });
+
+  it("back-propagates tfjs's gradient of the same network (every activation)", async () => {
+    const { backwardScratch, cpuMlpBackward, cpuMlpForward, mlpTape, readMlp } = await import(
+      '../../agents/nn/cpuMlp.js'
+    );
+    for (const activation of activations) {
+      const spec = {
+        sizes: [3, 6, 5, 2],
+        activation,
+        outputActivation: 'tanh',
+        bias: true,
+      } as const;
+      const params = initMlp(spec, new RNG(3), { scheme: 'torch' });
+      const x = tf.randomNormal([7, 3], 0, 1, 'float32', 4);
+      const upstream = tf.randomNormal([7, 2], 0, 1, 'float32', 5);
+      // L = Σ upstream ⊙ f(x): dL/df = upstream.
+      const ref = tf.grads((...p: tf.Tensor[]) => mlp(p, x, spec).mul(upstream).sum())(params);
+      const net = readMlp(params, spec);
+      const tape = mlpTape(spec, 7);
+      cpuMlpForward(net, x.dataSync(), 7, tape);
+      const grads = {
+        weights: net.weights.map((w) => new Float64Array(w.length)),
+        biases: net.biases.map((b) => new Float64Array(b!.length)),
+      };
+      cpuMlpBackward(
+        net,
+        tape,
+        Float64Array.from(upstream.dataSync()),
+        grads,
+        backwardScratch(7, 6),
+      );
+      const got = grads.weights.flatMap((w, l) => [w, grads.biases[l]!]);
+      got.forEach((g, i) => {
+        const r = ref[i]!.dataSync();
+        for (let k = 0; k < g.length; k++)
+          assert.ok(
+            Math.abs(g[k]! - r[k]!) < 1e-4,
+            `${activation} tensor ${i}[${k}]: ${g[k]} vs ${r[k]}`,
+          );
+      });
+      for (const t of [...params, ...ref, x, upstream]) t.dispose();
+    }
+  });
+
+  it('gemmNT computes P·Qᵀ with any remainder of its 4 × 2 blocks', async () => {
+    const { gemmNT } = await import('../../agents/nn/cpuGemm.js');
+    const rng = new RNG(9);
+    for (const [m, n, k] of [
+      [1, 1, 1],
+      [4, 2, 3],
+      [5, 3, 2],
+      [7, 5, 11],
+      [8, 64, 13],
+    ] as const) {
+      const p = Float64Array.from({ length: m * k }, () => rng.normal());
+      const q = Float64Array.from({ length: n * k }, () => rng.normal());
+      const c = Float64Array.from({ length: m * n }, () => rng.normal());
+      const before = c.slice();
+      gemmNT(c, p, q, m, n, k, true);
+      for (let a = 0; a < m; a++)
+        for (let b = 0; b < n; b++) {
+          let s = before[a * n + b]!;
+          for (let t = 0; t < k; t++) s += p[a * k + t]! * q[b * k + t]!;
+          assert.ok(Math.abs(c[a * n + b]! - s) < 1e-12, `${m}×${n}×${k} [${a}, ${b}]`);
+        }
+      gemmNT(c, p, q, m, n, k, false);
+      assert.ok(Math.abs(c[0]! - p.slice(0, k).reduce((s, x, t) => s + x * q[t]!, 0)) < 1e-12);
     }
   });
 });
