@@ -272,6 +272,7 @@ export class PolicyGradientTrainer {
       const [o, r, term, trunc, infos] = envs.step(action);
       envMs += performance.now() - tEnv;
       this.rewBuf.set(r, t * N);
+      if (args.bootstrapTruncation) this.bootstrapTruncated(t, term, trunc, infos.finalObs);
       this.nextObs = o;
       for (let i = 0; i < N; i++) this.nextDone[i] = term[i] || trunc[i] ? 1 : 0;
       const final = infos.finalInfo as
@@ -286,6 +287,27 @@ export class PolicyGradientTrainer {
       }
     }
     return { episodeReturns, episodeLengths, envMs };
+  }
+
+  /**
+   * SB3's handling of time limits: where an episode was truncated, not terminated, the reward
+   * gets γ·V(final observation) added, so the cut does not look like the end of the task.
+   */
+  private bootstrapTruncated(
+    t: number,
+    term: ArrayLike<boolean | number>,
+    trunc: ArrayLike<boolean | number>,
+    finalObs: unknown,
+  ): void {
+    const N = this.args.numEnvs;
+    for (let i = 0; i < N; i++) {
+      if (!trunc[i] || term[i]) continue;
+      const obs = (finalObs as (Float32Array | undefined)[] | undefined)?.[i];
+      if (!obs)
+        throw new Error(`sub-env ${i} was truncated without a final observation in its info`);
+      const v = cpuMlpForward(this.agent.critic, obs, 1, this.criticTape)[0]!;
+      this.rewBuf[t * N + i] += this.args.gamma * v;
+    }
   }
 
   /** gSDE: a new exploration matrix E_e ~ N(0, exp(logStd)²) [hidden × act] for every env. */

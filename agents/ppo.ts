@@ -63,6 +63,11 @@ export interface PgArgs {
   logStdInit: number;
   /** Orthogonal init (CleanRL) or PyTorch's default init (`ortho_init=False`). */
   orthoInit: boolean;
+  /**
+   * Add γ·V(final obs) to the reward where a time limit truncated the episode (SB3); CleanRL
+   * treats truncation as termination.
+   */
+  bootstrapTruncation: boolean;
 }
 
 /** CleanRL's ppo_continuous_action defaults. */
@@ -88,6 +93,7 @@ export const PG_DEFAULTS: Readonly<PgArgs> = Object.freeze({
   sdeSampleFreq: -1,
   logStdInit: 0,
   orthoInit: true,
+  bootstrapTruncation: false,
 });
 
 /**

@@ -11,6 +11,7 @@ import { commandDescription, PROGRAM_DESCRIPTION } from './commands/catalog.js';
 import { addEnvsCommands, parseNonNegativeInt, runEpisodes } from './commands/envs.js';
 import { addEvalCommand } from './commands/eval.js';
 import { addExperimentGroups } from './commands/experiments.js';
+import { addPgCurveCommand } from './commands/pgCurve.js';
 import { addPlanCommand } from './commands/plan.js';
 import { UsageError } from './commands/usage.js';
 import { reacherExperiment } from './experiments/reacher.js';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
     .exitOverride();
   addEnvsCommands(program);
   addExperimentGroups(program);
+  addPgCurveCommand(program);
   addPlanCommand(program);
   addEvalCommand(program);
   program

@@ -54,7 +54,8 @@ export type PgPresetName = 'cleanrl' | 'zoo-reacher' | 'zoo-car';
  * Hyperparameter presets: CleanRL's defaults (the config's own defaults), and the RL Zoo's tuned
  * PPO settings for Reacher and MountainCarContinuous (rl-baselines3-zoo `hyperparams/ppo.yml`,
  * translated: SB3's `batch_size` is rows per minibatch, its value loss is MSE without CleanRL's
- * ½, so vf_coef doubles, and it neither clips the value loss nor anneals the learning rate).
+ * ½, so vf_coef doubles, it neither clips the value loss nor anneals the learning rate, and it
+ * bootstraps from V(final obs) at time-limit truncations).
  */
 export const PG_PRESETS: Readonly<Record<PgPresetName, Preset<PgConfig>>> = {
   cleanrl: { doc: "CleanRL's ppo_continuous_action defaults", values: {} },
@@ -75,6 +76,7 @@ export const PG_PRESETS: Readonly<Record<PgPresetName, Preset<PgConfig>>> = {
       entCoef: 7.52585e-8,
       vfCoef: 2 * 0.950368,
       maxGradNorm: 0.9,
+      bootstrapTruncation: true,
     },
   },
   'zoo-car': {
@@ -98,6 +100,7 @@ export const PG_PRESETS: Readonly<Record<PgPresetName, Preset<PgConfig>>> = {
       sdeSampleFreq: -1,
       logStdInit: -3.29,
       orthoInit: false,
+      bootstrapTruncation: true,
     },
   },
 };
@@ -138,6 +141,10 @@ const SCHEMA: ConfigSchema<PgConfig> = {
   },
   logStdInit: { type: 'number', doc: 'initial log-std of the policy' },
   orthoInit: { type: 'boolean', doc: "orthogonal init (CleanRL) or PyTorch's default" },
+  bootstrapTruncation: {
+    type: 'boolean',
+    doc: 'add γ·V(final obs) to the reward at time-limit truncations (SB3; CleanRL: no)',
+  },
   evalEpisodes: { type: 'int', doc: 'episodes of the final evaluation', min: 1 },
   gif: { type: 'boolean', doc: 'record a GIF of the first evaluation episode' },
   seed: { type: 'int', doc: 'seed of the whole run', min: 0 },

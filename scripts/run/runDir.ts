@@ -171,6 +171,17 @@ export class RunDir {
     writeFileAtomic(this.file('metrics.jsonl'), kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }
 
+  /** summary.json (written when training completes), or undefined before then. */
+  readSummary(): Record<string, unknown> | undefined {
+    const path = this.file('summary.json');
+    if (!existsSync(path)) return undefined;
+    try {
+      return JSON.parse(readFileSync(path, 'utf8'));
+    } catch (err) {
+      throw new CorruptFileError(`corrupt ${path}: ${(err as Error).message}`);
+    }
+  }
+
   writeSummary(summary: Record<string, unknown>): void {
     writeJsonAtomic(this.file('summary.json'), summary);
   }
