@@ -1,0 +1,165 @@
+/**
+ * `ml3 pg`: presets recorded in the run config (and overridden by flags), resume with a preset
+ * equal to a straight run, and `ml3 pg curve` over several seeds.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { PG_PRESETS, pgExperiment } from '../../scripts/experiments/pg.js';
+import { seedCurve } from '../../scripts/experiments/pgCurve.js';
+import { applyPreset } from '../../scripts/run/experiment.js';
+import { trainExperiment } from '../../scripts/run/train.js';
+import { ml3 } from './runCli.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'ml3-pg-'));
+/** The zoo car preset at a tiny budget: 6 updates of 8 steps (flags override the preset). */
+const TINY_ZOO_CAR = [
+  'pg',
+  'train',
+  '--env',
+  'rapier/MountainCarContinuous-v0',
+  '--preset',
+  'zoo-car',
+  '--total-timesteps',
+  '48',
+  '--eval-episodes',
+  '1',
+  '--gif',
+  'false',
+  '--checkpoint-every',
+  '3',
+  '--quiet',
+];
+const config = (run: string) => JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).config;
+const metrics = (run: string) =>
+  readFileSync(join(run, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const { seconds: _s, 'charts/SPS': _p, ...rest } = JSON.parse(l);
+      return Object.fromEntries(Object.entries(rest).filter(([k]) => !k.startsWith('perf/')));
+    });
+
+describe('ml3 pg', () => {
+  it('a preset round-trips through the run config, under the flags given', () => {
+    const out = tmp();
+    const r = ml3(...TINY_ZOO_CAR, '--out', out, '--name', 'z', '--learning-rate', '0.001');
+    assert.equal(r.code, 0, r.stderr);
+    const c = config(join(out, 'pg', 'z'));
+    assert.equal(c.preset, 'zoo-car');
+    // Every preset value is in the config, except the two flags given on the command line.
+    const { totalTimesteps: _t, learningRate: _l, ...rest } = PG_PRESETS['zoo-car'].values;
+    for (const [k, v] of Object.entries(rest)) assert.deepEqual(c[k], v, k);
+    assert.equal(c.totalTimesteps, 48);
+    assert.equal(c.learningRate, 0.001);
+    assert.equal(c.sde, true);
+    assert.equal(metrics(join(out, 'pg', 'z')).length, 6);
+    const bad = ml3('pg', 'train', '--preset', 'nope', '--out', out);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--preset must be one of cleanrl, zoo-reacher, zoo-car/);
+  });
+
+  it('a preset run stopped at its checkpoint and resumed equals the straight run', async () => {
+    const out = tmp();
+    const config = applyPreset(
+      pgExperiment,
+      {
+        ...pgExperiment.defaults,
+        env: 'rapier/MountainCarContinuous-v0',
+        preset: 'zoo-car' as const,
+        totalTimesteps: 48,
+        evalEpisodes: 1,
+        gif: false,
+        checkpointEvery: 3,
+      },
+      (k) => ['env', 'totalTimesteps', 'evalEpisodes', 'gif', 'checkpointEvery'].includes(k),
+    ) as unknown as Record<string, unknown>;
+    const base = {
+      out,
+      backend: 'auto' as const,
+      backendExplicit: false,
+      quiet: true,
+      json: false,
+    };
+    const full = await trainExperiment(pgExperiment, { ...base, name: 'full', config });
+    const part = await trainExperiment(pgExperiment, {
+      ...base,
+      name: 'part',
+      config,
+      stopAfter: 3,
+    });
+    assert.equal(part.status, 'interrupted');
+    const resumed = await trainExperiment(pgExperiment, {
+      ...base,
+      config: {} as never,
+      resume: part.run.path,
+    });
+    assert.equal(resumed.status, 'completed');
+    assert.deepEqual(metrics(part.run.path), metrics(full.run.path));
+    assert.deepEqual(resumed.summary, full.summary);
+  });
+
+  it('pg curve averages the seeds of a --runs group per env-step bin', () => {
+    const out = tmp();
+    const r = ml3(
+      ...TINY_ZOO_CAR,
+      '--total-timesteps',
+      '2000',
+      '--runs',
+      '2',
+      '--workers',
+      '1',
+      '--out',
+      out,
+      '--name',
+      'g',
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const png = join(out, 'curve.png');
+    const runs = [0, 1].map((s) => join(out, 'pg', `g-seed${s}`));
+    const c = ml3(
+      'pg',
+      'curve',
+      ...runs,
+      '--bins',
+      '4',
+      '--out',
+      png,
+      '--solved-at',
+      '90',
+      '--json',
+    );
+    assert.equal(c.code, 0, c.stderr);
+    const report = JSON.parse(c.stdout);
+    assert.equal(report.env, 'rapier/MountainCarContinuous-v0');
+    assert.deepEqual(report.presets, ['zoo-car']);
+    assert.deepEqual(
+      report.runs.map((x: { seed: number }) => x.seed),
+      [0, 1],
+    );
+    assert.ok(existsSync(png));
+    assert.equal(report.reference.lo, 90);
+    const mixed = ml3('pg', 'curve', runs[0]!, join(out, 'nowhere'));
+    assert.equal(mixed.code, 2);
+  });
+
+  it('seedCurve bins by env steps and takes mean and std over runs', () => {
+    const a = [
+      { global_step: 10, 'charts/episodic_return': 1 },
+      { global_step: 20, 'charts/episodic_return': 3 },
+      { global_step: 40, 'charts/episodic_return': 5 },
+    ];
+    const b = [
+      { global_step: 20, 'charts/episodic_return': 4 },
+      { global_step: 30, 'charts/episodic_return': 7 },
+    ];
+    // Bins of width 20: (0, 20] and (20, 40].
+    const curve = seedCurve([a, b], 2);
+    assert.deepEqual(curve, [
+      { step: 20, mean: (2 + 4) / 2, std: 1, runs: 2 },
+      { step: 40, mean: 6, std: 1, runs: 2 },
+    ]);
+  });
+});
