@@ -351,6 +351,9 @@ export class PolicyGradientTrainer {
         sums.clip += d.clip;
         n += 1;
         this.adam.step(this.gradient.grad);
+        const logStd = this.agent.logStd;
+        for (let i = 0; i < logStd.length; i++)
+          if (logStd[i]! < args.logStdMin) logStd[i] = args.logStdMin;
       }
     }
     return {

@@ -61,6 +61,11 @@ export interface PgArgs {
   sdeSampleFreq: number;
   /** Initial log-std. */
   logStdInit: number;
+  /**
+   * Floor of the learned log-std (every entry, gSDE's too), applied after each Adam step, so the
+   * policy's exploration cannot collapse below exp(floor); −20 is no floor in practice.
+   */
+  logStdMin: number;
   /** Orthogonal init (CleanRL) or PyTorch's default init (`ortho_init=False`). */
   orthoInit: boolean;
   /**
@@ -92,6 +97,7 @@ export const PG_DEFAULTS: Readonly<PgArgs> = Object.freeze({
   sde: false,
   sdeSampleFreq: -1,
   logStdInit: 0,
+  logStdMin: -20,
   orthoInit: true,
   bootstrapTruncation: false,
 });

@@ -140,6 +140,10 @@ const SCHEMA: ConfigSchema<PgConfig> = {
     min: -1,
   },
   logStdInit: { type: 'number', doc: 'initial log-std of the policy' },
+  logStdMin: {
+    type: 'number',
+    doc: 'floor of the learned log-std after every update (-20: none in practice)',
+  },
   orthoInit: { type: 'boolean', doc: "orthogonal init (CleanRL) or PyTorch's default" },
   bootstrapTruncation: {
     type: 'boolean',

@@ -113,6 +113,31 @@ describe('policy gradient pieces', () => {
     assert.ok(mean[0]! < 0 && mean[1]! > 0, `mean actions ${Array.from(mean)}`);
   });
 
+  it('the log-std floor holds the learned log-std at or above it', () => {
+    // A negative entropy coefficient drives the log-std down as fast as Adam allows.
+    const args = {
+      ...PG_DEFAULTS,
+      totalTimesteps: 4 * 128,
+      numEnvs: 2,
+      numSteps: 64,
+      numMinibatches: 2,
+      learningRate: 0.05,
+      entCoef: -1,
+    };
+    const free = trainPolicyGradient('test/Center-v0', args, 0, () => {});
+    assert.ok(
+      free.logStd.every((l) => l < -0.3),
+      `without a floor: ${Array.from(free.logStd)}`,
+    );
+    const floored = trainPolicyGradient(
+      'test/Center-v0',
+      { ...args, logStdMin: -0.3 },
+      0,
+      () => {},
+    );
+    assert.deepEqual(Array.from(floored.logStd), [Math.fround(-0.3)]);
+  });
+
   it('REINFORCE with a baseline also improves on the point task', () => {
     const returns: number[] = [];
     trainPolicyGradient(
