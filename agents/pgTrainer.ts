@@ -86,7 +86,7 @@ export class PolicyGradientTrainer {
     this.envs = new SyncVectorEnv(
       Array.from(
         { length: args.numEnvs },
-        () => () => wrapForPolicyGradient(make(envId), args.gamma),
+        () => () => wrapForPolicyGradient(make(envId), args.gamma, args.clipActions),
       ),
       { autoresetMode: AutoresetMode.SAME_STEP },
     );

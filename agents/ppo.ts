@@ -73,6 +73,11 @@ export interface PgArgs {
    * treats truncation as termination.
    */
   bootstrapTruncation: boolean;
+  /**
+   * Clip actions to the action space before the env (CleanRL, SB3). Off, the env receives them
+   * unclipped (see {@link wrapForPolicyGradient}).
+   */
+  clipActions: boolean;
 }
 
 /** CleanRL's ppo_continuous_action defaults. */
@@ -100,6 +105,7 @@ export const PG_DEFAULTS: Readonly<PgArgs> = Object.freeze({
   logStdMin: -20,
   orthoInit: true,
   bootstrapTruncation: false,
+  clipActions: true,
 });
 
 /**
@@ -422,10 +428,14 @@ export const OBS_CLIP = 10;
 /** Rewards are clipped to ±this after normalisation (CleanRL's wrapper stack). */
 export const REWARD_CLIP = 10;
 
-/** CleanRL's wrapper stack for continuous control. */
-export function wrapForPolicyGradient(env: Env, gamma: number): Env {
+/**
+ * CleanRL's wrapper stack for continuous control. With `clipActions` false the env gets the
+ * sampled action as it is: the Rapier envs clamp it for the motors and charge the control cost
+ * on it, so a mean beyond the bounds costs reward instead of vanishing into the clip.
+ */
+export function wrapForPolicyGradient(env: Env, gamma: number, clipActions = true): Env {
   let e: Env = new RecordEpisodeStatistics(env);
-  e = new ClipAction(e as never) as unknown as Env;
+  if (clipActions) e = new ClipAction(e as never) as unknown as Env;
   e = new NormalizeObservation(e as never) as unknown as Env;
   e = new TransformObservation(
     e as Env<Float32Array, unknown>,

@@ -145,6 +145,10 @@ const SCHEMA: ConfigSchema<PgConfig> = {
     doc: 'floor of the learned log-std after every update (-20: none in practice)',
   },
   orthoInit: { type: 'boolean', doc: "orthogonal init (CleanRL) or PyTorch's default" },
+  clipActions: {
+    type: 'boolean',
+    doc: 'clip actions to the action space before the env (CleanRL); false: the env charges them as sent',
+  },
   bootstrapTruncation: {
     type: 'boolean',
     doc: 'add γ·V(final obs) to the reward at time-limit truncations (SB3; CleanRL: no)',
