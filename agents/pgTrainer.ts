@@ -86,7 +86,7 @@ export class PolicyGradientTrainer {
     this.envs = new SyncVectorEnv(
       Array.from(
         { length: args.numEnvs },
-        () => () => wrapForPolicyGradient(make(envId), args.gamma, args.clipActions),
+        () => () => wrapForPolicyGradient(make(envId), args.gamma, args),
       ),
       { autoresetMode: AutoresetMode.SAME_STEP },
     );
@@ -444,9 +444,14 @@ export class PolicyGradientTrainer {
   exportPolicy(): PgPolicyFile {
     const { agent } = this;
     const actorCount = (agent.actorSpec.sizes.length - 1) * 2;
-    // wrapForPolicyGradient puts exactly one NormalizeObservation in each sub-env's stack.
+    // wrapForPolicyGradient puts at most one NormalizeObservation in each sub-env's stack;
+    // without it the policy reads raw observations (mean 0, variance 1 − 1e-8: scale 1).
     const top = this.envs.envs[0] as Wrapper;
-    const rms = top.findWrapper(NormalizeObservation)!.obsRms;
+    const O = (this.envs.singleObservationSpace as Box).size;
+    const rms = top.findWrapper(NormalizeObservation)?.obsRms ?? {
+      mean: new Float64Array(O),
+      var: new Float64Array(O).fill(1 - 1e-8),
+    };
     return {
       kind: 'ml3-pg-policy',
       envId: this.envId,

@@ -73,11 +73,12 @@ export interface PgArgs {
    * treats truncation as termination.
    */
   bootstrapTruncation: boolean;
-  /**
-   * Clip actions to the action space before the env (CleanRL, SB3). Off, the env receives them
-   * unclipped (see {@link wrapForPolicyGradient}).
-   */
+  /** Clip actions to the action space before the env (see {@link PgWrapperOptions}). */
   clipActions: boolean;
+  /** Normalise observations (see {@link PgWrapperOptions}). */
+  normObs: boolean;
+  /** Normalise rewards (see {@link PgWrapperOptions}). */
+  normReward: boolean;
 }
 
 /** CleanRL's ppo_continuous_action defaults. */
@@ -106,6 +107,8 @@ export const PG_DEFAULTS: Readonly<PgArgs> = Object.freeze({
   orthoInit: true,
   bootstrapTruncation: false,
   clipActions: true,
+  normObs: true,
+  normReward: true,
 });
 
 /**
@@ -428,21 +431,36 @@ export const OBS_CLIP = 10;
 /** Rewards are clipped to ±this after normalisation (CleanRL's wrapper stack). */
 export const REWARD_CLIP = 10;
 
+/** Which parts of CleanRL's wrapper stack {@link wrapForPolicyGradient} applies. */
+export interface PgWrapperOptions {
+  /** ClipAction before the env (CleanRL, SB3); off, the env gets the sampled action as it is. */
+  clipActions: boolean;
+  /** NormalizeObservation (running mean and variance), then the ±10 clip. */
+  normObs: boolean;
+  /** NormalizeReward (running variance of the discounted return), then the ±10 clip. */
+  normReward: boolean;
+}
+
 /**
- * CleanRL's wrapper stack for continuous control. With `clipActions` false the env gets the
- * sampled action as it is: the Rapier envs clamp it for the motors and charge the control cost
- * on it, so a mean beyond the bounds costs reward instead of vanishing into the clip.
+ * CleanRL's wrapper stack for continuous control: RecordEpisodeStatistics → ClipAction →
+ * NormalizeObservation → clip ±10 → NormalizeReward → clip ±10, each part optional. Without
+ * ClipAction the Rapier envs clamp the action for the motors and charge the control cost on it
+ * as sent, so a mean beyond the bounds costs reward instead of vanishing into the clip.
  */
-export function wrapForPolicyGradient(env: Env, gamma: number, clipActions = true): Env {
+export function wrapForPolicyGradient(
+  env: Env,
+  gamma: number,
+  options: PgWrapperOptions = { clipActions: true, normObs: true, normReward: true },
+): Env {
   let e: Env = new RecordEpisodeStatistics(env);
-  if (clipActions) e = new ClipAction(e as never) as unknown as Env;
-  e = new NormalizeObservation(e as never) as unknown as Env;
+  if (options.clipActions) e = new ClipAction(e as never) as unknown as Env;
+  if (options.normObs) e = new NormalizeObservation(e as never) as unknown as Env;
   e = new TransformObservation(
     e as Env<Float32Array, unknown>,
     (o: Float32Array) => o.map((v) => Math.min(Math.max(v, -OBS_CLIP), OBS_CLIP)),
     e.observationSpace as never,
   ) as unknown as Env;
-  e = new NormalizeReward(e, gamma);
+  if (options.normReward) e = new NormalizeReward(e, gamma);
   return new TransformReward(e, (r) => Math.min(Math.max(r, -REWARD_CLIP), REWARD_CLIP));
 }
 

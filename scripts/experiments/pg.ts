@@ -149,6 +149,14 @@ const SCHEMA: ConfigSchema<PgConfig> = {
     type: 'boolean',
     doc: 'clip actions to the action space before the env (CleanRL); false: the env charges them as sent',
   },
+  normObs: {
+    type: 'boolean',
+    doc: 'normalise observations (running mean/variance), then clip ±10',
+  },
+  normReward: {
+    type: 'boolean',
+    doc: 'normalise rewards by the running return std, then clip ±10',
+  },
   bootstrapTruncation: {
     type: 'boolean',
     doc: 'add γ·V(final obs) to the reward at time-limit truncations (SB3; CleanRL: no)',
