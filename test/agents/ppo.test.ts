@@ -138,6 +138,28 @@ describe('policy gradient pieces', () => {
     assert.deepEqual(Array.from(floored.logStd), [Math.fround(-0.3)]);
   });
 
+  it('without observation normalisation the exported policy reads raw observations', () => {
+    const args = {
+      ...PG_DEFAULTS,
+      totalTimesteps: 2 * 64,
+      numEnvs: 2,
+      numSteps: 32,
+      numMinibatches: 2,
+      normObs: false,
+    };
+    const trainer = new PolicyGradientTrainer('test/Center-v0', args, 3);
+    trainer.update();
+    const file = trainer.exportPolicy();
+    assert.deepEqual(file.obsMean, [0]);
+    const raw = [0.3, -0.7];
+    const expected = tf.tidy(() =>
+      trainer.agent.forward(trainer.agent.tensors(), tf.tensor2d(raw, [2, 1])).mean.dataSync(),
+    );
+    const got = new PgPolicy(file).act(raw);
+    for (let i = 0; i < 2; i++) assert.ok(Math.abs(got[i]! - expected[i]!) < 1e-5);
+    trainer.dispose();
+  });
+
   it('REINFORCE with a baseline also improves on the point task', () => {
     const returns: number[] = [];
     trainPolicyGradient(
