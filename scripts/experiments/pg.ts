@@ -47,8 +47,31 @@ export interface PgConfig extends Omit<PgArgs, 'hidden'> {
   checkpointEvery: number;
 }
 
+/** The RL Zoo's PPO settings for MountainCarContinuous-v0 (`zoo-car`). */
+const ZOO_CAR: Partial<PgConfig> = {
+  totalTimesteps: 20_000,
+  numEnvs: 1,
+  numSteps: 8,
+  numMinibatches: 1,
+  updateEpochs: 10,
+  learningRate: 7.77e-5,
+  annealLr: false,
+  gamma: 0.9999,
+  gaeLambda: 0.9,
+  clipCoef: 0.1,
+  clipVloss: false,
+  entCoef: 0.00429,
+  vfCoef: 2 * 0.19,
+  maxGradNorm: 5,
+  sde: true,
+  sdeSampleFreq: -1,
+  logStdInit: -3.29,
+  orthoInit: false,
+  bootstrapTruncation: true,
+};
+
 /** Names of {@link PG_PRESETS}. */
-export type PgPresetName = 'cleanrl' | 'zoo-reacher' | 'zoo-car';
+export type PgPresetName = 'cleanrl' | 'zoo-reacher' | 'zoo-car' | 'car-gsde';
 
 /**
  * Hyperparameter presets: CleanRL's defaults (the config's own defaults), and the RL Zoo's tuned
@@ -81,27 +104,11 @@ export const PG_PRESETS: Readonly<Record<PgPresetName, Preset<PgConfig>>> = {
   },
   'zoo-car': {
     doc: 'RL Zoo PPO MountainCarContinuous: gSDE, log-std −3.29, n_steps 8, γ 0.9999, 20k steps',
-    values: {
-      totalTimesteps: 20_000,
-      numEnvs: 1,
-      numSteps: 8,
-      numMinibatches: 1,
-      updateEpochs: 10,
-      learningRate: 7.77e-5,
-      annealLr: false,
-      gamma: 0.9999,
-      gaeLambda: 0.9,
-      clipCoef: 0.1,
-      clipVloss: false,
-      entCoef: 0.00429,
-      vfCoef: 2 * 0.19,
-      maxGradNorm: 5,
-      sde: true,
-      sdeSampleFreq: -1,
-      logStdInit: -3.29,
-      orthoInit: false,
-      bootstrapTruncation: true,
-    },
+    values: ZOO_CAR,
+  },
+  'car-gsde': {
+    doc: 'zoo-car on 4 envs for 80k steps, without time-limit bootstrapping (this package)',
+    values: { ...ZOO_CAR, numEnvs: 4, totalTimesteps: 80_000, bootstrapTruncation: false },
   },
 };
 
@@ -109,8 +116,8 @@ const SCHEMA: ConfigSchema<PgConfig> = {
   env: { type: 'string', doc: 'registered env id (Box observations and actions)' },
   preset: {
     type: 'string',
-    doc: 'hyperparameters to start from (flags given override them): cleanrl, zoo-reacher (RL Zoo PPO Reacher), zoo-car (RL Zoo PPO MountainCarContinuous, gSDE)',
-    choices: ['cleanrl', 'zoo-reacher', 'zoo-car'],
+    doc: 'hyperparameters to start from (flags given override them): cleanrl, zoo-reacher (RL Zoo PPO Reacher), zoo-car (RL Zoo PPO MountainCarContinuous, gSDE), car-gsde (zoo-car on 4 envs, 80k steps, no time-limit bootstrapping)',
+    choices: ['cleanrl', 'zoo-reacher', 'zoo-car', 'car-gsde'],
   },
   algo: {
     type: 'string',
