@@ -185,7 +185,13 @@ const DEFAULTS: PgConfig = {
   checkpointEvery: 10,
 };
 
-function pgArgs(config: PgConfig): PgArgs {
+/**
+ * The trainer's settings from a run config. A config saved before a setting existed gets the
+ * setting's default, which is how such runs trained (every added setting defaults to the old
+ * behaviour).
+ */
+function pgArgs(saved: PgConfig): PgArgs {
+  const config = { ...DEFAULTS, ...saved };
   const hidden = config.hidden.split(',').map((h) => Number(h.trim()));
   if (hidden.length === 0 || hidden.some((h) => !Number.isInteger(h) || h < 1)) {
     throw new InvalidArgument(
