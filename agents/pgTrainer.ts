@@ -28,7 +28,13 @@ import { cpuMlpForward, type MlpTape, mlpTape } from './nn/cpuMlp.js';
 import type { AdamState } from './nn/optim.js';
 import type { PgPolicyFile } from './pgPolicy.js';
 import { ActorCritic, gae, type PgArgs, type PgMetrics, wrapForPolicyGradient } from './ppo.js';
-import { type Minibatch, PpoGradient, policyLogStd } from './ppoGradient.js';
+import {
+  type Minibatch,
+  type MinibatchDiagnostics,
+  PpoGradient,
+  policyLogStd,
+  scaleDiagnostics,
+} from './ppoGradient.js';
 
 /** The JSON state of a {@link PolicyGradientTrainer} between updates. */
 export interface PgTrainerState {
@@ -324,7 +330,7 @@ export class PolicyGradientTrainer {
     batch: number,
     O: number,
     A: number,
-  ): { pg: number; v: number; ent: number; kl: number; clip: number } {
+  ): MinibatchDiagnostics {
     const { args, minibatch: mb } = this;
     const sums = { pg: 0, v: 0, ent: 0, kl: 0, clip: 0 };
     let n = 0;
@@ -356,13 +362,7 @@ export class PolicyGradientTrainer {
           if (logStd[i]! < args.logStdMin) logStd[i] = args.logStdMin;
       }
     }
-    return {
-      pg: sums.pg / n,
-      v: sums.v / n,
-      ent: sums.ent / n,
-      kl: sums.kl / n,
-      clip: sums.clip / n,
-    };
+    return scaleDiagnostics(sums, 1 / n);
   }
 
   /** The whole state as JSON (between updates). */

@@ -35,6 +35,17 @@ export interface MinibatchDiagnostics {
   clip: number;
 }
 
+/** Every diagnostic times `factor` (sums to means). */
+export function scaleDiagnostics(d: MinibatchDiagnostics, factor: number): MinibatchDiagnostics {
+  return {
+    pg: d.pg * factor,
+    v: d.v * factor,
+    ent: d.ent * factor,
+    kl: d.kl * factor,
+    clip: d.clip * factor,
+  };
+}
+
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /**
@@ -208,12 +219,6 @@ export class PpoGradient {
     }
     cpuMlpBackward(agent.actor, this.actorTape, this.dMean, this.actorGrads, this.scratch);
     cpuMlpBackward(agent.critic, this.criticTape, this.dValue, this.criticGrads, this.scratch);
-    return {
-      pg: sums.pg / M,
-      v: sums.v / M,
-      ent: sums.ent / M,
-      kl: sums.kl / M,
-      clip: sums.clip / M,
-    };
+    return scaleDiagnostics(sums, 1 / M);
   }
 }
