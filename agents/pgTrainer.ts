@@ -7,9 +7,8 @@
  * whole state — parameters, Adam moments, RNG, every sub-env and wrapper — round-trips through
  * JSON, so a run checkpoints between updates and resumes bit-exactly.
  *
- * Length (~450 lines): one class — rollout, GAE, gradient epochs, state round trip and policy
- * export all work on its private buffers and state; the exported policy and its evaluation live
- * in `pgPolicy.ts`.
+ * The rollout and its buffers live in `pgRollout.ts`, the minibatch gradient in `ppoGradient.ts`,
+ * the exported policy and its evaluation in `pgPolicy.ts`.
  */
 import { mean, variance } from '../envs/core/stats.js';
 import {
@@ -24,15 +23,14 @@ import {
   type Wrapper,
 } from '../envs/index.js';
 import { FlatClippedAdam } from './nn/cpuAdam.js';
-import { cpuMlpForward, type MlpTape, mlpTape } from './nn/cpuMlp.js';
 import type { AdamState } from './nn/optim.js';
 import type { PgPolicyFile } from './pgPolicy.js';
+import { PolicyRollout } from './pgRollout.js';
 import { ActorCritic, gae, type PgArgs, type PgMetrics, wrapForPolicyGradient } from './ppo.js';
 import {
   type Minibatch,
   type MinibatchDiagnostics,
   PpoGradient,
-  policyLogStd,
   scaleDiagnostics,
 } from './ppoGradient.js';
 
@@ -60,24 +58,13 @@ export class PolicyGradientTrainer {
   private readonly adam: FlatClippedAdam;
   private readonly gradient: PpoGradient;
   private readonly minibatch: Minibatch;
-  // The rollout's forward passes over the N envs, and gSDE's per-env exploration matrices.
-  private readonly actorTape: MlpTape;
-  private readonly criticTape: MlpTape;
-  private readonly rowLogStd: Float64Array;
-  private readonly exploration: Float64Array;
+  private readonly rollout: PolicyRollout;
   private rng: RNG;
   private updateCount = 0;
   private globalStep = 0;
   private elapsedMs = 0;
   private nextObs: Float32Array;
   private nextDone: Float64Array;
-  // Rollout buffers, [T × N × width], reused across updates.
-  private readonly obsBuf: Float32Array;
-  private readonly actBuf: Float32Array;
-  private readonly logpBuf: Float32Array;
-  private readonly rewBuf: Float64Array;
-  private readonly doneBuf: Float64Array;
-  private readonly valBuf: Float64Array;
 
   /**
    * @param envId a registered env id (Box observations and actions)
@@ -134,10 +121,6 @@ export class PolicyGradientTrainer {
       ret: new Float64Array(rows),
       oldV: new Float64Array(rows),
     };
-    this.actorTape = mlpTape(agent.actorSpec, args.numEnvs);
-    this.criticTape = mlpTape(agent.criticSpec, args.numEnvs);
-    this.rowLogStd = new Float64Array(args.numEnvs * actSpace.size);
-    this.exploration = new Float64Array(args.sde ? args.numEnvs * agent.logStd.length : 0);
     this.numUpdates = Math.floor(args.totalTimesteps / batch);
     if (this.numUpdates < 1) {
       this.envs.close();
@@ -145,12 +128,7 @@ export class PolicyGradientTrainer {
         `totalTimesteps ${args.totalTimesteps} is less than one rollout of numEnvs × numSteps = ${args.numEnvs} × ${args.numSteps} = ${batch} env steps, so no update would run; give at least ${batch} (--total-timesteps) or fewer steps per rollout (--num-steps)`,
       );
     }
-    this.obsBuf = new Float32Array(batch * obsSpace.size);
-    this.actBuf = new Float32Array(batch * actSpace.size);
-    this.logpBuf = new Float32Array(batch);
-    this.rewBuf = new Float64Array(batch);
-    this.doneBuf = new Float64Array(batch);
-    this.valBuf = new Float64Array(batch);
+    this.rollout = new PolicyRollout(agent, args, this.envs);
     [this.nextObs] = this.envs.reset({ seed: RNG.deriveSeed(seed, 'pg/env') });
     this.nextDone = new Float64Array(args.numEnvs);
   }
@@ -170,7 +148,7 @@ export class PolicyGradientTrainer {
    * @returns CleanRL's metrics for this update (`charts/episodic_return` when episodes ended)
    */
   update(): PgMetrics {
-    const { args, agent } = this;
+    const { args } = this;
     const N = args.numEnvs;
     const T = args.numSteps;
     const O = (this.envs.singleObservationSpace as Box).size;
@@ -182,14 +160,21 @@ export class PolicyGradientTrainer {
       ? (1 - (this.updateCount - 1) / this.numUpdates) * args.learningRate
       : args.learningRate;
     this.adam.lr = lr;
-    const { episodeReturns, episodeLengths, envMs } = this.collectRollout();
+    const { rollout } = this;
+    const { nextObs, episodeReturns, episodeLengths, envMs } = rollout.collect(
+      this.nextObs,
+      this.nextDone,
+      this.rng,
+    );
+    this.nextObs = nextObs;
+    this.globalStep += batch;
     const inferenceMs = performance.now() - tStart - envMs;
     const tUpdate = performance.now();
-    const nextValue = cpuMlpForward(agent.critic, this.nextObs, N, this.criticTape);
+    const nextValue = rollout.values(this.nextObs);
     const { advantages, returns } = gae(
-      this.rewBuf,
-      this.valBuf,
-      this.doneBuf,
+      rollout.rew,
+      rollout.val,
+      rollout.done,
       nextValue,
       this.nextDone,
       N,
@@ -201,7 +186,7 @@ export class PolicyGradientTrainer {
     const stats = this.gradientEpochs(advantages, returns, batch, O, A);
     const varY = variance(returns);
     const explained =
-      varY === 0 ? Number.NaN : 1 - variance(returns.map((r, i) => r - this.valBuf[i]!)) / varY;
+      varY === 0 ? Number.NaN : 1 - variance(returns.map((r, i) => r - rollout.val[i]!)) / varY;
     const now = performance.now();
     this.elapsedMs += now - tStart;
     const metrics: PgMetrics = {
@@ -225,104 +210,6 @@ export class PolicyGradientTrainer {
     return metrics;
   }
 
-  /**
-   * `numSteps` vector steps with one batched forward pass each, into the rollout buffers.
-   * Returns the episodes that ended and the time spent stepping the envs.
-   */
-  private collectRollout(): { episodeReturns: number[]; episodeLengths: number[]; envMs: number } {
-    const { args, agent, envs } = this;
-    const N = args.numEnvs;
-    const T = args.numSteps;
-    const O = (envs.singleObservationSpace as Box).size;
-    const A = (envs.singleActionSpace as Box).size;
-    const episodeReturns: number[] = [];
-    const episodeLengths: number[] = [];
-    let envMs = 0;
-    const mean = this.actorTape.outputs[this.actorTape.outputs.length - 1]!;
-    const layers = agent.actorSpec.sizes.length - 1;
-    const H = agent.logStd.length / A;
-    const action = new Float32Array(N * A);
-    for (let t = 0; t < T; t++) {
-      if (args.sde && (t === 0 || (args.sdeSampleFreq > 0 && t % args.sdeSampleFreq === 0)))
-        this.sampleExploration();
-      this.globalStep += N;
-      this.obsBuf.set(this.nextObs, t * N * O);
-      this.doneBuf.set(this.nextDone, t * N);
-      cpuMlpForward(agent.actor, this.nextObs, N, this.actorTape);
-      const value = cpuMlpForward(agent.critic, this.nextObs, N, this.criticTape);
-      const latent = this.actorTape.outputs[layers - 2] ?? this.actorTape.input;
-      policyLogStd(agent, latent, N, this.rowLogStd);
-      for (let e = 0; e < N; e++) {
-        // a = μ + noise; log π(a) = Σ −½ z² − log σ − ½ log 2π with z = (a − μ)/σ of the stored a.
-        let logp = 0;
-        for (let k = 0; k < A; k++) {
-          const i = e * A + k;
-          let noise = 0;
-          if (args.sde) {
-            // gSDE: latent(s)·E_e, E_e fixed between samplings.
-            const E = this.exploration;
-            for (let h = 0; h < H; h++) noise += latent[e * H + h]! * E[(e * H + h) * A + k]!;
-          } else {
-            noise = Math.exp(this.rowLogStd[i]!) * this.rng.normal();
-          }
-          action[i] = mean[i]! + noise;
-          const l = this.rowLogStd[i]!;
-          const z = (action[i]! - mean[i]!) * Math.exp(-l);
-          logp -= 0.5 * z * z + l + 0.5 * Math.log(2 * Math.PI);
-        }
-        this.logpBuf[t * N + e] = logp;
-      }
-      this.actBuf.set(action, t * N * A);
-      this.valBuf.set(value, t * N);
-      const tEnv = performance.now();
-      const [o, r, term, trunc, infos] = envs.step(action);
-      envMs += performance.now() - tEnv;
-      this.rewBuf.set(r, t * N);
-      if (args.bootstrapTruncation) this.bootstrapTruncated(t, term, trunc, infos.finalObs);
-      this.nextObs = o;
-      for (let i = 0; i < N; i++) this.nextDone[i] = term[i] || trunc[i] ? 1 : 0;
-      const final = infos.finalInfo as
-        | { episode?: { r: Float64Array; l: Float64Array }; _episode?: Uint8Array }
-        | undefined;
-      if (final?.episode && final._episode) {
-        for (const [i, m] of final._episode.entries()) {
-          if (!m) continue;
-          episodeReturns.push(final.episode.r[i]!);
-          episodeLengths.push(final.episode.l[i]!);
-        }
-      }
-    }
-    return { episodeReturns, episodeLengths, envMs };
-  }
-
-  /**
-   * SB3's handling of time limits: where an episode was truncated, not terminated, the reward
-   * gets γ·V(final observation) added, so the cut does not look like the end of the task.
-   */
-  private bootstrapTruncated(
-    t: number,
-    term: ArrayLike<boolean | number>,
-    trunc: ArrayLike<boolean | number>,
-    finalObs: unknown,
-  ): void {
-    const N = this.args.numEnvs;
-    for (let i = 0; i < N; i++) {
-      if (!trunc[i] || term[i]) continue;
-      const obs = (finalObs as (Float32Array | undefined)[] | undefined)?.[i];
-      if (!obs)
-        throw new Error(`sub-env ${i} was truncated without a final observation in its info`);
-      const v = cpuMlpForward(this.agent.critic, obs, 1, this.criticTape)[0]!;
-      this.rewBuf[t * N + i] += this.args.gamma * v;
-    }
-  }
-
-  /** gSDE: a new exploration matrix E_e ~ N(0, exp(logStd)²) [hidden × act] for every env. */
-  private sampleExploration(): void {
-    const ls = this.agent.logStd;
-    const E = this.exploration;
-    for (let i = 0; i < E.length; i++) E[i] = Math.exp(ls[i % ls.length]!) * this.rng.normal();
-  }
-
   /** PPO's minibatch epochs (or REINFORCE's single full-batch step); returns mean diagnostics. */
   private gradientEpochs(
     advantages: Float64Array,
@@ -331,7 +218,7 @@ export class PolicyGradientTrainer {
     O: number,
     A: number,
   ): MinibatchDiagnostics {
-    const { args, minibatch: mb } = this;
+    const { args, minibatch: mb, rollout } = this;
     const sums = { pg: 0, v: 0, ent: 0, kl: 0, clip: 0 };
     let n = 0;
     const epochs = args.algo === 'ppo' ? args.updateEpochs : 1;
@@ -342,12 +229,12 @@ export class PolicyGradientTrainer {
       for (let m = 0; m < minibatches; m++) {
         for (let k = 0; k < mbSize; k++) {
           const j = order[m * mbSize + k]!;
-          mb.obs.set(this.obsBuf.subarray(j * O, (j + 1) * O), k * O);
-          mb.act.set(this.actBuf.subarray(j * A, (j + 1) * A), k * A);
-          mb.oldLogp[k] = this.logpBuf[j]!;
+          mb.obs.set(rollout.obs.subarray(j * O, (j + 1) * O), k * O);
+          mb.act.set(rollout.act.subarray(j * A, (j + 1) * A), k * A);
+          mb.oldLogp[k] = rollout.logp[j]!;
           mb.adv[k] = advantages[j]!;
           mb.ret[k] = returns[j]!;
-          mb.oldV[k] = this.valBuf[j]!;
+          mb.oldV[k] = rollout.val[j]!;
         }
         const d = this.gradient.compute(args, mb, mbSize);
         sums.pg += d.pg;
@@ -424,7 +311,7 @@ export class PolicyGradientTrainer {
       if (!Array.isArray(p.values) || !p.values.every((x) => Number.isFinite(x)))
         throw new RangeError(`parameter ${i} holds a value that is not a finite number`);
     });
-    const obsSize = this.obsBuf.length / (N * this.args.numSteps);
+    const obsSize = this.rollout.obs.length / (N * this.args.numSteps);
     if (!Array.isArray(json.nextObs) || json.nextObs.length !== N * obsSize)
       throw new RangeError(`trainer state: nextObs must hold ${N * obsSize} numbers`);
     if (!Array.isArray(json.nextDone) || json.nextDone.length !== N)

@@ -1,0 +1,161 @@
+/**
+ * A policy-gradient rollout: `numSteps` vector steps of the actor-critic on a vector env, with
+ * one batched plain-JS forward pass per step (Gaussian or gSDE noise), into buffers reused
+ * across updates ([T × N × width], step-major). SB3's time-limit bootstrapping is applied here.
+ */
+import type { Box, RNG, SyncVectorEnv } from '../envs/index.js';
+import { cpuMlpForward, type MlpTape, mlpTape } from './nn/cpuMlp.js';
+import type { ActorCritic, PgArgs } from './ppo.js';
+import { policyLogStd } from './ppoGradient.js';
+
+/** The episodes a rollout finished and the time spent in the envs. */
+export interface RolloutEpisodes {
+  episodeReturns: number[];
+  episodeLengths: number[];
+  envMs: number;
+}
+
+/** Rollout buffers and the forward passes that fill them. */
+export class PolicyRollout {
+  readonly obs: Float32Array;
+  readonly act: Float32Array;
+  readonly logp: Float32Array;
+  readonly rew: Float64Array;
+  readonly done: Float64Array;
+  readonly val: Float64Array;
+  // The forward passes over the N envs, and gSDE's per-env exploration matrices.
+  private readonly actorTape: MlpTape;
+  private readonly criticTape: MlpTape;
+  private readonly rowLogStd: Float64Array;
+  private readonly exploration: Float64Array;
+  private readonly action: Float32Array;
+
+  constructor(
+    private readonly agent: ActorCritic,
+    private readonly args: Readonly<PgArgs>,
+    private readonly envs: SyncVectorEnv<Float32Array, Float32Array>,
+  ) {
+    const N = args.numEnvs;
+    const batch = N * args.numSteps;
+    const O = (envs.singleObservationSpace as Box).size;
+    const A = (envs.singleActionSpace as Box).size;
+    this.obs = new Float32Array(batch * O);
+    this.act = new Float32Array(batch * A);
+    this.logp = new Float32Array(batch);
+    this.rew = new Float64Array(batch);
+    this.done = new Float64Array(batch);
+    this.val = new Float64Array(batch);
+    this.actorTape = mlpTape(agent.actorSpec, N);
+    this.criticTape = mlpTape(agent.criticSpec, N);
+    this.rowLogStd = new Float64Array(N * A);
+    this.exploration = new Float64Array(args.sde ? N * agent.logStd.length : 0);
+    this.action = new Float32Array(N * A);
+  }
+
+  /** The critic's values of `obs` ([N × O]), a view valid until the next call. */
+  values(obs: Float32Array): Float64Array {
+    return cpuMlpForward(this.agent.critic, obs, this.args.numEnvs, this.criticTape);
+  }
+
+  /**
+   * Steps the envs `numSteps` times from `start` (the last observations; `nextDone` flags which
+   * start a new episode, updated in place), drawing noise from `rng`.
+   * @returns the observations after the rollout and the episodes that ended
+   */
+  collect(
+    start: Float32Array,
+    nextDone: Float64Array,
+    rng: RNG,
+  ): RolloutEpisodes & { nextObs: Float32Array } {
+    const { args, agent, envs, action } = this;
+    const N = args.numEnvs;
+    const T = args.numSteps;
+    const O = (envs.singleObservationSpace as Box).size;
+    const A = (envs.singleActionSpace as Box).size;
+    const episodeReturns: number[] = [];
+    const episodeLengths: number[] = [];
+    let envMs = 0;
+    let nextObs = start;
+    const mean = this.actorTape.outputs[this.actorTape.outputs.length - 1]!;
+    const layers = agent.actorSpec.sizes.length - 1;
+    const H = agent.logStd.length / A;
+    for (let t = 0; t < T; t++) {
+      if (args.sde && (t === 0 || (args.sdeSampleFreq > 0 && t % args.sdeSampleFreq === 0)))
+        this.sampleExploration(rng);
+      this.obs.set(nextObs, t * N * O);
+      this.done.set(nextDone, t * N);
+      cpuMlpForward(agent.actor, nextObs, N, this.actorTape);
+      const value = this.values(nextObs);
+      const latent = this.actorTape.outputs[layers - 2] ?? this.actorTape.input;
+      policyLogStd(agent, latent, N, this.rowLogStd);
+      for (let e = 0; e < N; e++) {
+        // a = μ + noise; log π(a) = Σ −½ z² − log σ − ½ log 2π with z = (a − μ)/σ of the stored a.
+        let logp = 0;
+        for (let k = 0; k < A; k++) {
+          const i = e * A + k;
+          let noise = 0;
+          if (args.sde) {
+            // gSDE: latent(s)·E_e, E_e fixed between samplings.
+            const E = this.exploration;
+            for (let h = 0; h < H; h++) noise += latent[e * H + h]! * E[(e * H + h) * A + k]!;
+          } else {
+            noise = Math.exp(this.rowLogStd[i]!) * rng.normal();
+          }
+          action[i] = mean[i]! + noise;
+          const l = this.rowLogStd[i]!;
+          const z = (action[i]! - mean[i]!) * Math.exp(-l);
+          logp -= 0.5 * z * z + l + 0.5 * Math.log(2 * Math.PI);
+        }
+        this.logp[t * N + e] = logp;
+      }
+      this.act.set(action, t * N * A);
+      this.val.set(value, t * N);
+      const tEnv = performance.now();
+      const [o, r, term, trunc, infos] = envs.step(action);
+      envMs += performance.now() - tEnv;
+      this.rew.set(r, t * N);
+      if (args.bootstrapTruncation) this.bootstrapTruncated(t, term, trunc, infos.finalObs);
+      nextObs = o;
+      for (let i = 0; i < N; i++) nextDone[i] = term[i] || trunc[i] ? 1 : 0;
+      const final = infos.finalInfo as
+        | { episode?: { r: Float64Array; l: Float64Array }; _episode?: Uint8Array }
+        | undefined;
+      if (final?.episode && final._episode) {
+        for (const [i, m] of final._episode.entries()) {
+          if (!m) continue;
+          episodeReturns.push(final.episode.r[i]!);
+          episodeLengths.push(final.episode.l[i]!);
+        }
+      }
+    }
+    return { nextObs, episodeReturns, episodeLengths, envMs };
+  }
+
+  /**
+   * SB3's handling of time limits: where an episode was truncated, not terminated, the reward
+   * gets γ·V(final observation) added, so the cut does not look like the end of the task.
+   */
+  private bootstrapTruncated(
+    t: number,
+    term: ArrayLike<boolean | number>,
+    trunc: ArrayLike<boolean | number>,
+    finalObs: unknown,
+  ): void {
+    const N = this.args.numEnvs;
+    for (let i = 0; i < N; i++) {
+      if (!trunc[i] || term[i]) continue;
+      const obs = (finalObs as (Float32Array | undefined)[] | undefined)?.[i];
+      if (!obs)
+        throw new Error(`sub-env ${i} was truncated without a final observation in its info`);
+      const v = cpuMlpForward(this.agent.critic, obs, 1, this.criticTape)[0]!;
+      this.rew[t * N + i] += this.args.gamma * v;
+    }
+  }
+
+  /** gSDE: a new exploration matrix E_e ~ N(0, exp(logStd)²) [hidden × act] for every env. */
+  private sampleExploration(rng: RNG): void {
+    const ls = this.agent.logStd;
+    const E = this.exploration;
+    for (let i = 0; i < E.length; i++) E[i] = Math.exp(ls[i % ls.length]!) * rng.normal();
+  }
+}
