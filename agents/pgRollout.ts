@@ -29,6 +29,7 @@ export class PolicyRollout {
   private readonly rowLogStd: Float64Array;
   private readonly exploration: Float64Array;
   private readonly action: Float32Array;
+  private explorationDrawn = false;
 
   constructor(
     private readonly agent: ActorCritic,
@@ -80,8 +81,8 @@ export class PolicyRollout {
     const layers = agent.actorSpec.sizes.length - 1;
     const H = agent.logStd.length / A;
     for (let t = 0; t < T; t++) {
-      if (args.sde && (t === 0 || (args.sdeSampleFreq > 0 && t % args.sdeSampleFreq === 0)))
-        this.sampleExploration(rng);
+      if (args.sde && this.resampleAt(t))
+        for (let e = 0; e < N; e++) this.sampleExploration(e, rng);
       this.obs.set(nextObs, t * N * O);
       this.done.set(nextDone, t * N);
       cpuMlpForward(agent.actor, nextObs, N, this.actorTape);
@@ -116,7 +117,11 @@ export class PolicyRollout {
       this.rew.set(r, t * N);
       if (args.bootstrapTruncation) this.bootstrapTruncated(t, term, trunc, infos.finalObs);
       nextObs = o;
-      for (let i = 0; i < N; i++) nextDone[i] = term[i] || trunc[i] ? 1 : 0;
+      for (let i = 0; i < N; i++) {
+        nextDone[i] = term[i] || trunc[i] ? 1 : 0;
+        // gSDE held per episode: env i's next episode explores with a new matrix.
+        if (args.sde && args.sdeSampleFreq === 0 && nextDone[i]) this.sampleExploration(i, rng);
+      }
       const final = infos.finalInfo as
         | { episode?: { r: Float64Array; l: Float64Array }; _episode?: Uint8Array }
         | undefined;
@@ -152,10 +157,40 @@ export class PolicyRollout {
     }
   }
 
-  /** gSDE: a new exploration matrix E_e ~ N(0, exp(logStd)²) [hidden × act] for every env. */
-  private sampleExploration(rng: RNG): void {
+  /**
+   * Whether gSDE draws new matrices before step t of a rollout: at t = 0 (SB3's once per
+   * rollout, −1) and every `sdeSampleFreq` steps; with 0 only when an episode starts, except the
+   * very first rollout's start (the matrices are then carried in the trainer's state).
+   */
+  private resampleAt(t: number): boolean {
+    const f = this.args.sdeSampleFreq;
+    if (f === 0) return t === 0 && !this.explorationDrawn;
+    return t === 0 || (f > 0 && t % f === 0);
+  }
+
+  /** gSDE's per-env exploration matrices (hidden × act each), for checkpoints. */
+  get explorationState(): number[] | undefined {
+    return this.explorationDrawn ? Array.from(this.exploration) : undefined;
+  }
+
+  set explorationState(values: readonly number[] | undefined) {
+    if (values === undefined) {
+      this.explorationDrawn = false;
+      return;
+    }
+    if (values.length !== this.exploration.length || !values.every(Number.isFinite))
+      throw new RangeError(
+        `trainer state: exploration must hold ${this.exploration.length} finite numbers`,
+      );
+    this.exploration.set(values);
+    this.explorationDrawn = true;
+  }
+
+  /** gSDE: a new exploration matrix E_e ~ N(0, exp(logStd)²) [hidden × act] for env e. */
+  private sampleExploration(e: number, rng: RNG): void {
     const ls = this.agent.logStd;
-    const E = this.exploration;
-    for (let i = 0; i < E.length; i++) E[i] = Math.exp(ls[i % ls.length]!) * rng.normal();
+    const E = this.exploration.subarray(e * ls.length, (e + 1) * ls.length);
+    for (let i = 0; i < ls.length; i++) E[i] = Math.exp(ls[i]!) * rng.normal();
+    this.explorationDrawn = true;
   }
 }

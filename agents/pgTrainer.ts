@@ -47,6 +47,8 @@ export interface PgTrainerState {
   nextDone: number[];
   /** Training time so far (for `charts/SPS` across resumes). */
   elapsedMs: number;
+  /** gSDE's exploration matrices when they outlive a rollout (`sdeSampleFreq` 0). */
+  exploration?: number[];
 }
 
 /** PPO / REINFORCE on a registered env with Box observations and actions. */
@@ -267,6 +269,9 @@ export class PolicyGradientTrainer {
       nextObs: Array.from(this.nextObs),
       nextDone: Array.from(this.nextDone),
       elapsedMs: this.elapsedMs,
+      ...(this.args.sde && this.args.sdeSampleFreq === 0
+        ? { exploration: this.rollout.explorationState }
+        : {}),
     };
   }
 
@@ -319,6 +324,8 @@ export class PolicyGradientTrainer {
     this.adam.setState(json.adam);
     this.rng = RNG.fromState(json.rng);
     this.envs.loadState(json.envs);
+    if (this.args.sde && this.args.sdeSampleFreq === 0)
+      this.rollout.explorationState = json.exploration;
     this.agent.setParameters(params.map((p) => p.values));
     this.nextObs = Float32Array.from(json.nextObs);
     this.nextDone = Float64Array.from(json.nextDone);

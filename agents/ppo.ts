@@ -57,7 +57,10 @@ export interface PgArgs {
   hidden: number[];
   /** generalized State-Dependent Exploration (see {@link ActorCriticOptions.sde}). */
   sde: boolean;
-  /** gSDE: draw a new exploration matrix every this many steps; −1 = once per rollout (SB3). */
+  /**
+   * gSDE: draw new exploration matrices every this many steps; −1 = once per rollout (SB3);
+   * 0 = per env when its episode starts (held for the whole episode).
+   */
   sdeSampleFreq: number;
   /** Initial log-std. */
   logStdInit: number;

@@ -143,7 +143,7 @@ const SCHEMA: ConfigSchema<PgConfig> = {
   sde: { type: 'boolean', doc: 'generalized State-Dependent Exploration (gSDE, as SB3 use_sde)' },
   sdeSampleFreq: {
     type: 'int',
-    doc: 'gSDE: new exploration matrix every n steps (-1: once per rollout)',
+    doc: 'gSDE: new exploration matrix every n steps (-1: once per rollout; 0: per episode)',
     min: -1,
   },
   logStdInit: { type: 'number', doc: 'initial log-std of the policy' },

@@ -113,6 +113,40 @@ describe('policy gradient pieces', () => {
     assert.ok(mean[0]! < 0 && mean[1]! > 0, `mean actions ${Array.from(mean)}`);
   });
 
+  it('gSDE held per episode (sdeSampleFreq 0) resumes bit-exactly: its matrices are in the state', () => {
+    const args = {
+      ...PG_DEFAULTS,
+      totalTimesteps: 4 * 2 * 64,
+      numEnvs: 2,
+      numSteps: 64,
+      numMinibatches: 2,
+      updateEpochs: 2,
+      sde: true,
+      sdeSampleFreq: 0,
+      logStdInit: -1,
+    };
+    // 50-step episodes: matrices are redrawn mid-rollout and carried across updates.
+    const id = 'rapier/Reacher-v1';
+    const a = new PolicyGradientTrainer(id, args, 4);
+    a.update();
+    const saved = JSON.parse(JSON.stringify(a.toJSON()));
+    assert.equal(saved.exploration.length, 2 * 64 * 2);
+    const strip = (m: Record<string, number>) =>
+      Object.fromEntries(
+        Object.entries(m).filter(([k]) => !k.startsWith('perf/') && k !== 'charts/SPS'),
+      );
+    const straight = [strip(a.update()), strip(a.update())];
+    const b = PolicyGradientTrainer.fromJSON(saved, id, args, 4);
+    assert.deepEqual([strip(b.update()), strip(b.update())], straight);
+    assert.deepEqual(b.agent.theta, a.agent.theta);
+    assert.throws(
+      () => PolicyGradientTrainer.fromJSON({ ...saved, exploration: [1] }, id, args, 4),
+      /exploration must hold 256 finite numbers/,
+    );
+    a.dispose();
+    b.dispose();
+  });
+
   it('the log-std floor holds the learned log-std at or above it', () => {
     // A negative entropy coefficient drives the log-std down as fast as Adam allows.
     const args = {
