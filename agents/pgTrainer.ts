@@ -30,8 +30,8 @@ import { ActorCritic, gae, type PgArgs, type PgMetrics, wrapForPolicyGradient } 
 import {
   type Minibatch,
   type MinibatchDiagnostics,
+  meanDiagnostics,
   PpoGradient,
-  scaleDiagnostics,
 } from './ppoGradient.js';
 
 /** The JSON state of a {@link PolicyGradientTrainer} between updates. */
@@ -251,7 +251,7 @@ export class PolicyGradientTrainer {
           if (logStd[i]! < args.logStdMin) logStd[i] = args.logStdMin;
       }
     }
-    return scaleDiagnostics(sums, 1 / n);
+    return meanDiagnostics(sums, n);
   }
 
   /** The whole state as JSON (between updates). */

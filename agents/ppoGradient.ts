@@ -35,15 +35,9 @@ export interface MinibatchDiagnostics {
   clip: number;
 }
 
-/** Every diagnostic times `factor` (sums to means). */
-export function scaleDiagnostics(d: MinibatchDiagnostics, factor: number): MinibatchDiagnostics {
-  return {
-    pg: d.pg * factor,
-    v: d.v * factor,
-    ent: d.ent * factor,
-    kl: d.kl * factor,
-    clip: d.clip * factor,
-  };
+/** Every diagnostic divided by `n` (sums to means). */
+export function meanDiagnostics(d: MinibatchDiagnostics, n: number): MinibatchDiagnostics {
+  return { pg: d.pg / n, v: d.v / n, ent: d.ent / n, kl: d.kl / n, clip: d.clip / n };
 }
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
@@ -219,6 +213,6 @@ export class PpoGradient {
     }
     cpuMlpBackward(agent.actor, this.actorTape, this.dMean, this.actorGrads, this.scratch);
     cpuMlpBackward(agent.critic, this.criticTape, this.dValue, this.criticGrads, this.scratch);
-    return scaleDiagnostics(sums, 1 / M);
+    return meanDiagnostics(sums, M);
   }
 }
