@@ -85,8 +85,9 @@ export class PolicyRollout {
         for (let e = 0; e < N; e++) this.sampleExploration(e, rng);
       this.obs.set(nextObs, t * N * O);
       this.done.set(nextDone, t * N);
-      cpuMlpForward(agent.actor, nextObs, N, this.actorTape);
-      const value = this.values(nextObs);
+      // The weights stay fixed through the rollout: copied into the tapes at its first step.
+      cpuMlpForward(agent.actor, nextObs, N, this.actorTape, t === 0);
+      const value = cpuMlpForward(agent.critic, nextObs, N, this.criticTape, t === 0);
       const latent = this.actorTape.outputs[layers - 2] ?? this.actorTape.input;
       policyLogStd(agent, latent, N, this.rowLogStd);
       for (let e = 0; e < N; e++) {

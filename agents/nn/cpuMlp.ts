@@ -94,13 +94,16 @@ function activationSlope(name: ActivationName, y: number): number {
 
 /**
  * The network's outputs for `rows` inputs `x` ([rows × in], row-major), every layer's output kept
- * in `tape`; returns the output layer's array ([rows × out], the tape's own).
+ * in `tape`; returns the output layer's array ([rows × out], the tape's own). The weights are
+ * copied into the tape (as float64 W and Wᵀ) unless `reloadWeights` is false, for callers that
+ * know they have not changed since the tape's last pass (a rollout's steps between updates).
  */
 export function cpuMlpForward(
   net: CpuMlp,
   x: ArrayLike<number>,
   rows: number,
   tape: MlpTape,
+  reloadWeights = true,
 ): Float64Array {
   const { sizes, activation, outputActivation } = net.spec;
   const layers = sizes.length - 1;
@@ -112,9 +115,10 @@ export function cpuMlpForward(
   for (let l = 0; l < layers; l++) {
     const fanIn = sizes[l]!;
     const fanOut = sizes[l + 1]!;
-    const w = tape.w[l]!;
-    w.set(net.weights[l]!);
-    transposeInto(tape.wT[l]!, w, fanIn, fanOut);
+    if (reloadWeights) {
+      tape.w[l]!.set(net.weights[l]!);
+      transposeInto(tape.wT[l]!, tape.w[l]!, fanIn, fanOut);
+    }
     const h = tape.outputs[l]!;
     gemmNT(h, input, tape.wT[l]!, rows, fanOut, fanIn, false);
     const b = net.biases[l];
