@@ -160,7 +160,7 @@ export async function pgCurve(
   if (options.out) {
     const spec: PlotSpec = {
       file: 'curve',
-      title: `${env}: training episodic return, mean ± std over ${runPaths.length} runs`,
+      title: `${env}: training episodic return, mean ± std over ${runPaths.length} runs (each bin: the runs that ended episodes in it)`,
       x: 'step',
       xTitle: 'env steps',
       yTitle: 'episodic return',
