@@ -20,6 +20,22 @@ before(async () => {
   await selectBackend('wasm');
 });
 
+/** 4 updates of 2 envs × 64 steps, 2 minibatches × 2 epochs: a run that resumes in a second. */
+const SMALL_RUN = {
+  ...PG_DEFAULTS,
+  totalTimesteps: 4 * 2 * 64,
+  numEnvs: 2,
+  numSteps: 64,
+  numMinibatches: 2,
+  updateEpochs: 2,
+};
+
+/** A metrics line without its wall-clock fields. */
+const strip = (m: Record<string, number>) =>
+  Object.fromEntries(
+    Object.entries(m).filter(([k]) => !k.startsWith('perf/') && k !== 'charts/SPS'),
+  );
+
 /** x ∈ [−1, 1] moves by 0.2·a; reward −x²; 10 steps. The best policy pushes toward 0. */
 class CenterEnv extends Env<Float32Array, ArrayLike<number>> {
   observationSpace = new Box(-1, 1, [1]);
@@ -115,12 +131,7 @@ describe('policy gradient pieces', () => {
 
   it('gSDE held per episode (sdeSampleFreq 0) resumes bit-exactly: its matrices are in the state', () => {
     const args = {
-      ...PG_DEFAULTS,
-      totalTimesteps: 4 * 2 * 64,
-      numEnvs: 2,
-      numSteps: 64,
-      numMinibatches: 2,
-      updateEpochs: 2,
+      ...SMALL_RUN,
       sde: true,
       sdeSampleFreq: 0,
       logStdInit: -1,
@@ -131,10 +142,6 @@ describe('policy gradient pieces', () => {
     a.update();
     const saved = JSON.parse(JSON.stringify(a.toJSON()));
     assert.equal(saved.exploration.length, 2 * 64 * 2);
-    const strip = (m: Record<string, number>) =>
-      Object.fromEntries(
-        Object.entries(m).filter(([k]) => !k.startsWith('perf/') && k !== 'charts/SPS'),
-      );
     const straight = [strip(a.update()), strip(a.update())];
     const b = PolicyGradientTrainer.fromJSON(saved, id, args, 4);
     assert.deepEqual([strip(b.update()), strip(b.update())], straight);
@@ -217,19 +224,8 @@ describe('policy gradient pieces', () => {
   });
 
   it('a trainer saved to JSON mid-run resumes bit-exactly, and the exported policy acts as its actor', () => {
-    const args = {
-      ...PG_DEFAULTS,
-      totalTimesteps: 4 * 2 * 64,
-      numEnvs: 2,
-      numSteps: 64,
-      numMinibatches: 2,
-      updateEpochs: 2,
-    };
+    const args = SMALL_RUN;
     const id = 'rapier/MountainCarContinuous-v0';
-    const strip = (m: Record<string, number>) =>
-      Object.fromEntries(
-        Object.entries(m).filter(([k]) => !k.startsWith('perf/') && k !== 'charts/SPS'),
-      );
     const before = tf.memory().numTensors;
     const a = new PolicyGradientTrainer(id, args, 5);
     a.update();
