@@ -2,6 +2,14 @@
  * `ml3/agents`: TensorFlow.js backend selection, derivative-free policy search (CEM with linear
  * policies); networks, the model-based stack and the policy-gradient agent arrive with their issues.
  */
+
+export {
+  ActorCritic,
+  type ActorCriticOptions,
+  minibatchObjective,
+  orthogonal,
+  SDE_EPSILON,
+} from './actorCritic.js';
 export {
   BACKEND_NAMES,
   type BackendChoice,
@@ -56,20 +64,17 @@ export {
   type TrajectoryScore,
 } from './planners.js';
 export {
-  ActorCritic,
-  type ActorCriticOptions,
   gae,
   gaussianLogProb,
   globalNormClip,
   OBS_CLIP,
-  orthogonal,
   PG_DEFAULTS,
   type PgArgs,
   type PgMetrics,
+  type PgWrapperOptions,
   ppoClipLoss,
   ppoLosses,
   REWARD_CLIP,
-  SDE_EPSILON,
   wrapForPolicyGradient,
 } from './ppo.js';
 export {

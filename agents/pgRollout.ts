@@ -4,8 +4,9 @@
  * across updates ([T × N × width], step-major). SB3's time-limit bootstrapping is applied here.
  */
 import type { Box, RNG, SyncVectorEnv } from '../envs/index.js';
+import type { ActorCritic } from './actorCritic.js';
 import { cpuMlpForward, type MlpTape, mlpTape } from './nn/cpuMlp.js';
-import type { ActorCritic, PgArgs } from './ppo.js';
+import type { PgArgs } from './ppo.js';
 import { policyLogStd } from './ppoGradient.js';
 
 /** The episodes a rollout finished and the time spent in the envs. */

@@ -22,11 +22,12 @@ import {
   SyncVectorEnv,
   type Wrapper,
 } from '../envs/index.js';
+import { ActorCritic } from './actorCritic.js';
 import { FlatClippedAdam } from './nn/cpuAdam.js';
 import type { AdamState } from './nn/optim.js';
 import type { PgPolicyFile } from './pgPolicy.js';
 import { PolicyRollout } from './pgRollout.js';
-import { ActorCritic, gae, type PgArgs, type PgMetrics, wrapForPolicyGradient } from './ppo.js';
+import { gae, type PgArgs, type PgMetrics, wrapForPolicyGradient } from './ppo.js';
 import {
   type Minibatch,
   type MinibatchDiagnostics,

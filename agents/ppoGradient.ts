@@ -1,10 +1,12 @@
 /**
  * PPO's (and REINFORCE's) minibatch objective and its exact gradient in plain JavaScript: the
- * same function as `minibatchObjective` in `ppo.ts` (tested against tfjs's gradient of it), run
+ * same function as `minibatchObjective` in `actorCritic.ts` (tested against tfjs's gradient of it), run
  * as one batched forward pass, the closed-form derivatives of the Gaussian log-density, the
  * clipped surrogate and the value loss, and one backward pass per network — no tfjs op, no
  * allocation per minibatch.
  */
+
+import { type ActorCritic, SDE_EPSILON } from './actorCritic.js';
 import {
   backwardScratch,
   type CpuMlp,
@@ -13,7 +15,7 @@ import {
   type MlpGrads,
   mlpTape,
 } from './nn/cpuMlp.js';
-import { type ActorCritic, type PgArgs, SDE_EPSILON } from './ppo.js';
+import type { PgArgs } from './ppo.js';
 
 /** One minibatch, row-major: obs [M × O], act [M × A], the rest [M]. */
 export interface Minibatch {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
+import { orthogonal } from '../../agents/actorCritic.js';
 import { selectBackend } from '../../agents/index.js';
 import { PgPolicy } from '../../agents/pgPolicy.js';
 import { PolicyGradientTrainer, trainPolicyGradient } from '../../agents/pgTrainer.js';
-import { gae, orthogonal, PG_DEFAULTS, ppoLosses } from '../../agents/ppo.js';
+import { gae, PG_DEFAULTS, ppoLosses } from '../../agents/ppo.js';
 import {
   Box,
   Env,

@@ -1,15 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
+import { ActorCritic, minibatchObjective, SDE_EPSILON } from '../../agents/actorCritic.js';
 import { selectBackend } from '../../agents/index.js';
-import {
-  ActorCritic,
-  gaussianLogProb,
-  minibatchObjective,
-  PG_DEFAULTS,
-  type PgArgs,
-  SDE_EPSILON,
-} from '../../agents/ppo.js';
+import { gaussianLogProb, PG_DEFAULTS, type PgArgs } from '../../agents/ppo.js';
 import { type Minibatch, PpoGradient, policyLogStd } from '../../agents/ppoGradient.js';
 import { RNG } from '../../envs/index.js';
 
