@@ -28,6 +28,7 @@ export class PolicyRollout {
   private readonly actorTape: MlpTape;
   private readonly criticTape: MlpTape;
   private readonly rowLogStd: Float64Array;
+  private readonly sigma2: Float64Array;
   private readonly exploration: Float64Array;
   private readonly action: Float32Array;
   private explorationDrawn = false;
@@ -50,6 +51,7 @@ export class PolicyRollout {
     this.actorTape = mlpTape(agent.actorSpec, N);
     this.criticTape = mlpTape(agent.criticSpec, N);
     this.rowLogStd = new Float64Array(N * A);
+    this.sigma2 = new Float64Array(agent.logStd.length);
     this.exploration = new Float64Array(args.sde ? N * agent.logStd.length : 0);
     this.action = new Float32Array(N * A);
   }
@@ -90,7 +92,7 @@ export class PolicyRollout {
       cpuMlpForward(agent.actor, nextObs, N, this.actorTape, t === 0);
       const value = cpuMlpForward(agent.critic, nextObs, N, this.criticTape, t === 0);
       const latent = this.actorTape.outputs[layers - 2] ?? this.actorTape.input;
-      policyLogStd(agent, latent, N, this.rowLogStd);
+      policyLogStd(agent, latent, N, this.rowLogStd, this.sigma2);
       for (let e = 0; e < N; e++) {
         // a = μ + noise; log π(a) = Σ −½ z² − log σ − ½ log 2π with z = (a − μ)/σ of the stored a.
         let logp = 0;

@@ -46,13 +46,15 @@ const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /**
  * The per-row log-std of the policy's Gaussian into `out` ([rows × A]): the parameter itself, or
- * with gSDE ½·log(Σ_i latent_i² σ_ij² + ε) from the actor's last hidden layer.
+ * with gSDE ½·log(Σ_i latent_i² σ_ij² + ε) from the actor's last hidden layer. With gSDE,
+ * `sigma2` (as long as the log-std) receives σ_ij² = e^(2ℓ_ij), computed once per call.
  */
 export function policyLogStd(
   agent: ActorCritic,
   latent: ArrayLike<number>,
   rows: number,
   out: Float64Array,
+  sigma2: Float64Array = new Float64Array(agent.logStd.length),
 ): void {
   const A = agent.actorSpec.sizes.at(-1)!;
   const ls = agent.logStd;
@@ -61,12 +63,13 @@ export function policyLogStd(
     return;
   }
   const H = ls.length / A;
+  for (let i = 0; i < ls.length; i++) sigma2[i] = Math.exp(2 * ls[i]!);
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < A; j++) {
       let v = SDE_EPSILON;
       for (let i = 0; i < H; i++) {
         const h = latent[r * H + i]!;
-        v += h * h * Math.exp(2 * ls[i * A + j]!);
+        v += h * h * sigma2[i * A + j]!;
       }
       out[r * A + j] = 0.5 * Math.log(v);
     }
@@ -92,6 +95,10 @@ export class PpoGradient {
   private readonly criticGrads: MlpGrads;
   private readonly logStdGrad: Float64Array;
   private readonly rowLogStd: Float64Array;
+  /** z = (a − μ)/σ per row and action, from the log-density to its derivatives. */
+  private readonly z: Float64Array;
+  /** gSDE's σ² = e^(2ℓ), once per minibatch. */
+  private readonly sigma2: Float64Array;
   private readonly dMean: Float64Array;
   private readonly dValue: Float64Array;
   private readonly adv: Float64Array;
@@ -109,6 +116,8 @@ export class PpoGradient {
     this.criticGrads = gradViews(agent.critic, this.grad, agent.theta);
     this.logStdGrad = this.grad.subarray(this.grad.length - agent.logStd.length);
     this.rowLogStd = new Float64Array(rows * A);
+    this.z = new Float64Array(rows * A);
+    this.sigma2 = new Float64Array(agent.logStd.length);
     this.dMean = new Float64Array(rows * A);
     this.dValue = new Float64Array(rows);
     this.adv = new Float64Array(rows);
@@ -129,7 +138,7 @@ export class PpoGradient {
     const value = cpuMlpForward(agent.critic, mb.obs, M, this.criticTape);
     const layers = agent.actorSpec.sizes.length - 1;
     const latent = this.actorTape.outputs[layers - 2] ?? this.actorTape.input;
-    policyLogStd(agent, latent, M, this.rowLogStd);
+    policyLogStd(agent, latent, M, this.rowLogStd, this.sigma2);
     const adv = this.adv;
     for (let k = 0; k < M; k++) adv[k] = mb.adv[k]!;
     if (args.normAdv && M > 1) {
@@ -152,6 +161,7 @@ export class PpoGradient {
       for (let j = 0; j < A; j++) {
         const l = this.rowLogStd[k * A + j]!;
         const z = (mb.act[k * A + j]! - mean[k * A + j]!) * Math.exp(-l);
+        this.z[k * A + j] = z;
         logp += -0.5 * z * z - l - HALF_LOG_2PI;
         sums.ent += l + 0.5 + HALF_LOG_2PI;
       }
@@ -179,7 +189,7 @@ export class PpoGradient {
       for (let j = 0; j < A; j++) {
         const l = this.rowLogStd[k * A + j]!;
         const inv = Math.exp(-l);
-        const z = (mb.act[k * A + j]! - mean[k * A + j]!) * inv;
+        const z = this.z[k * A + j]!;
         this.dMean[k * A + j] = dLogp * z * inv;
         const dLogStd = dLogp * (z * z - 1) - args.entCoef / M;
         if (!sde) {
@@ -189,7 +199,7 @@ export class PpoGradient {
           const invVar = Math.exp(-2 * l);
           for (let i = 0; i < H; i++) {
             const h = latent[k * H + i]!;
-            this.logStdGrad[i * A + j] += dLogStd * h * h * Math.exp(2 * ls[i * A + j]!) * invVar;
+            this.logStdGrad[i * A + j] += dLogStd * h * h * this.sigma2[i * A + j]! * invVar;
           }
         }
       }

@@ -130,6 +130,7 @@ export async function pgCurve(
       `the runs train different envs (${envs.join(', ')}); give runs of one env`,
     );
   const env = envs[0]!;
+  const presets = [...new Set(opened.map((o) => o.config.preset ?? 'cleanrl'))];
   const metrics = opened.map((o) => o.run.readMetrics());
   const curve = seedCurve(metrics, options.bins);
   const reference = referenceBandFor(env);
@@ -167,7 +168,7 @@ export async function pgCurve(
       series: [
         {
           field: 'mean',
-          label: `mean ± std over runs (${[...new Set(opened.map((o) => o.config.preset ?? 'cleanrl'))].join(', ')})`,
+          label: `mean ± std over runs (${presets.join(', ')})`,
           stdField: 'std',
         },
         ...(reference
@@ -194,7 +195,7 @@ export async function pgCurve(
   }
   return {
     env,
-    presets: [...new Set(opened.map((o) => o.config.preset ?? 'cleanrl'))],
+    presets,
     runs,
     curve,
     ...(reference ? { reference } : {}),
