@@ -143,7 +143,7 @@ async function evaluateLearnedLoss(): Promise<void> {
         theta0: file.theta0,
         episodes: [episode!],
         envs,
-        loss: { kind: 'learned', phi: file.phi },
+        loss: { kind: 'learned', phi: file.phi, objective: file.objective },
         steps: k,
         lr: file.context.innerLr,
         horizon: file.context.horizon,

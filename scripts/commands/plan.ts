@@ -26,7 +26,12 @@ import {
   type RgbFrame,
   RNG,
 } from '../../envs/index.js';
-import { learnedRewardEvaluator, loadLearnedLoss } from '../../ml3/index.js';
+import {
+  learnedRewardEvaluator,
+  loadLearnedLoss,
+  type ReacherObjective,
+  readReacherObjective,
+} from '../../ml3/index.js';
 import type { ConfigSchema } from '../run/experiment.js';
 import { userPath, writeFileAtomic } from '../run/files.js';
 import { commandDescription } from './catalog.js';
@@ -95,7 +100,7 @@ async function learnedReward(
   reward: string,
   envId: string,
   raw: SnapshotEnv,
-): Promise<tf.Tensor[] | undefined> {
+): Promise<{ phi: tf.Tensor[]; objective: ReacherObjective } | undefined> {
   if (reward === 'true') return undefined;
   await selectBackend('auto');
   const { phi, document } = loadLearnedLoss(reward);
@@ -105,7 +110,13 @@ async function learnedReward(
       `--reward ${reward}: a learned reward must come from the reacher experiment and plan rapier/Reacher-v1 (it was trained by "${document.training?.experiment}", --env is ${envId})`,
     );
   }
-  return phi;
+  try {
+    const context = document.context as { objective?: unknown } | undefined;
+    return { phi, objective: readReacherObjective(context?.objective) };
+  } catch (err) {
+    for (const t of phi) t.dispose();
+    throw new UsageError(`--reward ${reward}: ${(err as Error).message}`);
+  }
 }
 
 /** Runs one episode with the planner; records frames into `frames` when given. */
@@ -164,16 +175,21 @@ async function runPlan(
     );
   }
   const planner = makePlanner(env.actionSpace, o);
-  let phi: tf.Tensor[] | undefined;
+  let reward: Awaited<ReturnType<typeof learnedReward>>;
   const episodes: PlannedEpisode[] = [];
   const frames: RgbFrame[] = [];
   try {
-    phi = await learnedReward(o.reward, envId, raw);
+    reward = await learnedReward(o.reward, envId, raw);
     // The learned reward needs the episode's goal, so its evaluator is built per episode.
     const evaluatorFor = (): SequenceEvaluator => {
-      if (!phi) return new SimulatorEvaluator(raw, (env.actionSpace as Box).size);
+      if (!reward) return new SimulatorEvaluator(raw, (env.actionSpace as Box).size);
       const s = (raw as ReacherEnv).getState();
-      return learnedRewardEvaluator(raw as ReacherEnv, phi, [s[4]!, s[5]!]);
+      return learnedRewardEvaluator(
+        raw as ReacherEnv,
+        reward.phi,
+        [s[4]!, s[5]!],
+        reward.objective,
+      );
     };
     const rng = new RNG(RNG.deriveSeed(o.seed, 'plan'));
     for (let ep = 0; ep < o.episodes; ep++) {
@@ -186,7 +202,7 @@ async function runPlan(
     }
   } finally {
     env.close();
-    for (const t of phi ?? []) t.dispose();
+    for (const t of reward?.phi ?? []) t.dispose();
   }
   const gif = out.gif;
   if (gif)

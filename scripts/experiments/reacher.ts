@@ -61,6 +61,15 @@ const SCHEMA: ConfigSchema<ReacherConfig> = {
     min: 0,
   },
   planners: { type: 'boolean', doc: 'include CEM/MPPI planners in the final test' },
+  taskLoss: {
+    type: 'string',
+    doc: "the task loss's distance and M_φ's distance input: joint angles (the authors') or the fingertip position (what the test measures)",
+    choices: ['joint', 'fingertip'],
+  },
+  wrapAngles: {
+    type: 'boolean',
+    doc: "wrap joint 0's error to [−π, π) in the learned loss's inputs and the joint task loss (the arm turns freely)",
+  },
 };
 
 function lossFile(run: RunDir): string {

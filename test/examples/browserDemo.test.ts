@@ -178,7 +178,7 @@ describe('browser demo in headless Chromium', () => {
       theta0: file.theta0,
       episodes: [episode!],
       envs,
-      loss: { kind: 'learned', phi: file.phi },
+      loss: { kind: 'learned', phi: file.phi, objective: file.objective },
       steps: 2,
       lr: file.context.innerLr,
       horizon: file.context.horizon,

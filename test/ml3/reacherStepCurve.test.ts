@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { reacherTwin, selectBackend } from '../../agents/index.js';
 import { REACHER_DEFAULTS, type ReacherEnv, RNG } from '../../envs/index.js';
 import {
+  AUTHORS_OBJECTIVE,
   adaptReacherPolicies,
   heldOutReacherEpisodes,
   initLearnedLoss,
@@ -31,6 +32,7 @@ function context(): ReacherLossUnderTest {
     phi: initLearnedLoss(REACHER_LOSS, new RNG(1)),
     theta0: reacherInitialPolicy(0),
     dynamics: { kind: 'twin', twin: reacherTwin(REACHER_DEFAULTS) },
+    objective: AUTHORS_OBJECTIVE,
   };
 }
 
@@ -62,7 +64,7 @@ describe('reacher distance-vs-K protocol', () => {
       theta0: ctx.theta0,
       episodes: heldOutReacherEpisodes(OPTIONS.goals, OPTIONS.seed),
       envs,
-      loss: { kind: 'learned', phi: ctx.phi },
+      loss: { kind: 'learned', phi: ctx.phi, objective: ctx.objective },
       steps: 3,
       lr: p.lr,
       horizon: OPTIONS.horizon,

@@ -24,6 +24,7 @@ import {
   REACHER_JOINT_STATE,
   type ReacherDynamics,
   type ReacherEpisode,
+  type ReacherObjective,
   type ReacherRollouts,
   reacherLearnedLoss,
   reacherModelTaskLoss,
@@ -44,6 +45,7 @@ export function optimisePoliciesThroughModel(args: {
   episodes: readonly ReacherEpisode[];
   envs: ReacherEnv[];
   dynamics: ReacherDynamics;
+  objective: ReacherObjective;
   steps: number;
   lr: number;
   horizon: number;
@@ -63,7 +65,14 @@ export function optimisePoliciesThroughModel(args: {
       tf
         .grads(
           (...th: tf.Tensor[]) =>
-            reacherModelTaskLoss(args.dynamics, th, start, goals, args.horizon).sum() as tf.Scalar,
+            reacherModelTaskLoss(
+              args.dynamics,
+              th,
+              start,
+              goals,
+              args.horizon,
+              args.objective,
+            ).sum() as tf.Scalar,
         )(theta)
         .map((g) => tf.keep(g)),
     );
@@ -109,6 +118,7 @@ export function learnedRewardEvaluator(
   env: ReacherEnv,
   phi: readonly tf.Tensor[],
   target: readonly [number, number],
+  objective: ReacherObjective,
 ): SequenceEvaluator {
   const goal = jointGoal(target);
   return new SimulatorEvaluator(env, 2, 1, {
@@ -122,6 +132,7 @@ export function learnedRewardEvaluator(
             tf.tensor3d(states, [P, H + 1, REACHER_JOINT_STATE]),
             tf.tensor3d(actions, [P, H, 2]),
             tf.tensor2d(goal, [1, REACHER_JOINT_STATE]).tile([P, 1]),
+            objective,
           )
             .neg()
             .dataSync(),
@@ -138,7 +149,10 @@ export interface PlannerBaseline {
 }
 
 /** CEM and MPPI with the true reward, and CEM with the learned loss as its reward. */
-export function plannerBaselines(phi: readonly tf.Tensor[]): PlannerBaseline[] {
+export function plannerBaselines(
+  phi: readonly tf.Tensor[],
+  objective: ReacherObjective,
+): PlannerBaseline[] {
   const space = REACHER_ACTION_SPACE;
   return [
     {
@@ -154,7 +168,7 @@ export function plannerBaselines(phi: readonly tf.Tensor[]): PlannerBaseline[] {
     {
       method: 'CEM-MPC, learned loss as reward (simulator)',
       makePlanner: () => new CemPlanner(space, PLANNER_DEFAULTS),
-      makeEvaluator: (env, e) => learnedRewardEvaluator(env, phi, e.target),
+      makeEvaluator: (env, e) => learnedRewardEvaluator(env, phi, e.target, objective),
     },
   ];
 }

@@ -12,6 +12,7 @@ export {
   type ReacherLossContext,
   type ReacherLossFile,
   reacherInitialPolicy,
+  readReacherObjective,
 } from './lossFile.js';
 export {
   adaptReacherPolicies,
@@ -31,6 +32,7 @@ export {
   selectionReacherEpisodes,
 } from './stepCurve.js';
 export {
+  AUTHORS_OBJECTIVE,
   fingertipDistances,
   jointGoal,
   jointGoalsTensor,
@@ -39,6 +41,7 @@ export {
   REACHER_POLICY,
   type ReacherDynamics,
   type ReacherEpisode,
+  type ReacherObjective,
   type ReacherRollouts,
   reacherLearnedLoss,
   reacherLossFeatures,

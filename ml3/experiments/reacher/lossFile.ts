@@ -19,7 +19,12 @@ import {
   type ParsedLearnedLoss,
   parseLearnedLoss,
 } from '../../lossFile.js';
-import { REACHER_POLICY, type ReacherDynamics } from './task.js';
+import {
+  AUTHORS_OBJECTIVE,
+  REACHER_POLICY,
+  type ReacherDynamics,
+  type ReacherObjective,
+} from './task.js';
 
 /** What the test protocol needs besides φ, stored in the learned-loss file. */
 export interface ReacherLossContext {
@@ -31,6 +36,8 @@ export interface ReacherLossContext {
   horizon: number;
   innerLr: number;
   testSteps: number;
+  /** The objective φ was meta-trained with (files written before it existed: the authors'). */
+  objective?: ReacherObjective;
 }
 
 /** The policy's initial parameters θ₀ of a run (seeded). */
@@ -45,6 +52,8 @@ export interface ReacherLossFile {
   phi: tf.Tensor[];
   theta0: Params;
   dynamics: ReacherDynamics;
+  /** M_φ's features and the task loss (the context's, or the authors' for older files). */
+  objective: ReacherObjective;
   context: ReacherLossContext;
   dispose(): void;
 }
@@ -70,11 +79,12 @@ function reacherLossFile({ phi, document }: ParsedLearnedLoss, path: string): Re
         `${path} is not a learned loss of the reacher experiment (it has no reacher test context)`,
       );
     }
-    const { theta0, dynamics } = readContext(c, path);
+    const { theta0, dynamics, objective } = readContext(c, path);
     return {
       phi,
       theta0,
       dynamics,
+      objective,
       context: c as ReacherLossContext,
       dispose() {
         for (const t of [...phi, ...theta0]) t.dispose();
@@ -90,9 +100,10 @@ function reacherLossFile({ phi, document }: ParsedLearnedLoss, path: string): Re
 function readContext(
   c: Partial<ReacherLossContext>,
   path: string,
-): { theta0: Params; dynamics: ReacherDynamics } {
+): { theta0: Params; dynamics: ReacherDynamics; objective: ReacherObjective } {
   let theta0: Params = [];
   try {
+    const objective = readReacherObjective(c.objective);
     for (const key of ['horizon', 'innerLr', 'testSteps'] as const) {
       if (typeof c[key] !== 'number' || !Number.isFinite(c[key]))
         throw new RangeError(`context.${key} must be a number`);
@@ -111,11 +122,31 @@ function readContext(
             model: DynamicsEnsemble.fromJSON(c.dynamics as DynamicsEnsembleJson, new RNG(0)),
             perMember: c.perMember === true,
           };
-    return { theta0, dynamics };
+    return { theta0, dynamics, objective };
   } catch (err) {
     for (const t of theta0) t.dispose(); // a bad dynamics model after a good θ₀
     throw new LearnedLossFileError(
       `corrupt reacher learned loss ${path}: ${(err as Error).message}`,
     );
   }
+}
+
+/**
+ * A reacher file context's objective, checked (throws a RangeError naming what is allowed);
+ * absent (files older than the setting): the authors'.
+ */
+export function readReacherObjective(value: unknown): ReacherObjective {
+  if (value === undefined) return AUTHORS_OBJECTIVE;
+  const o = value as Partial<ReacherObjective>;
+  if (
+    typeof o !== 'object' ||
+    o === null ||
+    (o.taskLoss !== 'joint' && o.taskLoss !== 'fingertip') ||
+    typeof o.wrapAngles !== 'boolean'
+  ) {
+    throw new RangeError(
+      `context.objective must be { taskLoss: "joint" | "fingertip", wrapAngles: boolean }, got ${JSON.stringify(value)}`,
+    );
+  }
+  return { taskLoss: o.taskLoss, wrapAngles: o.wrapAngles };
 }

@@ -20,6 +20,7 @@ import {
   REACHER_JOINT_STATE,
   type ReacherDynamics,
   type ReacherEpisode,
+  type ReacherObjective,
   type ReacherRollouts,
   reacherModelTaskLoss,
   reacherPolicyLearnedLoss,
@@ -34,8 +35,8 @@ export function heldOutReacherEpisodes(count: number, seed: number): ReacherEpis
 
 /** What adapts the policy: the learned loss on real rollouts, or the task loss through dynamics. */
 export type ReacherInnerLoss =
-  | { kind: 'learned'; phi: readonly tf.Tensor[] }
-  | { kind: 'task'; dynamics: ReacherDynamics };
+  | { kind: 'learned'; phi: readonly tf.Tensor[]; objective: ReacherObjective }
+  | { kind: 'task'; dynamics: ReacherDynamics; objective: ReacherObjective };
 
 /**
  * K plain SGD steps per goal from θ₀ (batched: one policy per episode), each on a fresh real
@@ -71,11 +72,24 @@ export function adaptReacherPolicies(args: {
     loss: (th) => {
       const states = tf.tensor3d(rollouts!.states, [G, H + 1, REACHER_JOINT_STATE]);
       if (loss.kind === 'learned')
-        return reacherPolicyLearnedLoss(loss.phi, th, states, goals).sum() as tf.Scalar;
+        return reacherPolicyLearnedLoss(
+          loss.phi,
+          th,
+          states,
+          goals,
+          loss.objective,
+        ).sum() as tf.Scalar;
       const start = states
         .slice([0, 0, 0], [G, 1, REACHER_JOINT_STATE])
         .reshape([G, REACHER_JOINT_STATE]);
-      return reacherModelTaskLoss(loss.dynamics, th, start, goals, H).sum() as tf.Scalar;
+      return reacherModelTaskLoss(
+        loss.dynamics,
+        th,
+        start,
+        goals,
+        H,
+        loss.objective,
+      ).sum() as tf.Scalar;
     },
   });
   for (const t of [...tiled, goals]) t.dispose();
@@ -124,11 +138,15 @@ function timed(method: string, run: () => ArrayLike<number>): MethodResult {
   };
 }
 
-/** What the protocol compares: the learned loss φ, the initial policy θ₀ and the task's dynamics. */
+/**
+ * What the protocol compares: the learned loss φ, the initial policy θ₀, the task's dynamics and
+ * the objective (M_φ's features and the task loss) the loss was meta-trained with.
+ */
 export interface ReacherLossUnderTest {
   phi: readonly tf.Tensor[];
   theta0: Params;
   dynamics: ReacherDynamics;
+  objective: ReacherObjective;
 }
 
 /**
@@ -155,7 +173,8 @@ export function testReacherLoss(
     keep?.(rollouts);
     return rollouts.finalDistance;
   };
-  const learned: ReacherInnerLoss = { kind: 'learned', phi: context.phi };
+  const { objective } = context;
+  const learned: ReacherInnerLoss = { kind: 'learned', phi: context.phi, objective };
   const through = context.dynamics.kind === 'twin' ? 'the twin' : 'the model';
   let ml3Rollouts: ReacherRollouts | undefined;
   try {
@@ -166,7 +185,7 @@ export function testReacherLoss(
       }),
     );
     const task = timed(`task loss through ${through}, ${options.steps} SGD steps`, () =>
-      sgd({ kind: 'task', dynamics: context.dynamics }, options.steps, options.innerLr),
+      sgd({ kind: 'task', dynamics: context.dynamics, objective }, options.steps, options.innerLr),
     );
     const methods = [initial, ml3, task];
     log(
@@ -180,6 +199,7 @@ export function testReacherLoss(
             optimisePoliciesThroughModel({
               ...common,
               dynamics: context.dynamics,
+              objective,
               steps: options.modelPolicySteps,
               lr: 1e-3,
             }).finalDistance,
@@ -187,7 +207,7 @@ export function testReacherLoss(
       );
     }
     if (options.planners) {
-      for (const b of plannerBaselines(context.phi)) {
+      for (const b of plannerBaselines(context.phi, objective)) {
         const result = timed(b.method, () =>
           planReacherEpisodes({ ...b, episodes, horizon: options.horizon, seed: options.seed }),
         );

@@ -104,8 +104,11 @@ export function reacherStepCurves(
   const heldOut = heldOutReacherEpisodes(options.goals, options.seed);
   const through = context.dynamics.kind === 'twin' ? 'the twin' : 'the model';
   const methods: [string, ReacherInnerLoss][] = [
-    ['ML3 learned loss', { kind: 'learned', phi: context.phi }],
-    [`task loss through ${through}`, { kind: 'task', dynamics: context.dynamics }],
+    ['ML3 learned loss', { kind: 'learned', phi: context.phi, objective: context.objective }],
+    [
+      `task loss through ${through}`,
+      { kind: 'task', dynamics: context.dynamics, objective: context.objective },
+    ],
   ];
   const summary = (d: ArrayLike<number>) => ({
     median: quantile(d, 0.5),

@@ -96,43 +96,122 @@ export function reacherPolicyActions(
 }
 
 /**
- * The authors' task loss per goal, through whatever produced the states [G, H+1, 4]:
- * 10‖q_H − q*‖ + mean_t ‖q_t − q*‖ + 1e-4 · mean_t ‖q̇_t‖ → [G].
+ * How the task loss and M_φ's features measure the error to the goal. The authors' setting is
+ * joint space with raw angles ({@link AUTHORS_OBJECTIVE}); but joint 0 turns freely (a random
+ * initial policy spins the arm by up to 5 turns in 50 steps), so a raw joint-0 error of 30 rad
+ * can belong to a fingertip at the target, and the test measures the fingertip.
  */
-export function reacherTaskLoss(states: tf.Tensor, goals: tf.Tensor): tf.Tensor {
+export interface ReacherObjective {
+  /**
+   * `joint`: the authors' 10‖q_H − q*‖ + mean_t ‖q_t − q*‖ + 1e-4 · mean_t ‖q̇_t‖; `fingertip`:
+   * the same with the fingertip position p(q) and target p(q*) in place of q and q*. It also sets
+   * M_φ's distance input d: ‖s_H − g‖ (joint) or ‖p_H − p*‖ in arm lengths (fingertip).
+   */
+  taskLoss: 'joint' | 'fingertip';
+  /** Wrap joint 0's error q0 − q0* to [−π, π) wherever the error state s − g is used. */
+  wrapAngles: boolean;
+}
+
+/** The authors' objective: joint-space task loss, raw angles. */
+export const AUTHORS_OBJECTIVE: Readonly<ReacherObjective> = Object.freeze({
+  taskLoss: 'joint',
+  wrapAngles: false,
+});
+
+/**
+ * The error state s − g of states [..., 4] and goals broadcast to them, joint 0's angle wrapped
+ * to [−π, π) when the objective says so (the wrap's gradient is 1: floor's is 0).
+ */
+function errorState(states: tf.Tensor, goals: tf.Tensor, objective: ReacherObjective): tf.Tensor {
+  const e = states.sub(goals);
+  if (!objective.wrapAngles) return e;
+  const mask = tf.tensor1d([1, 0, 0, 0]);
+  const turns = e
+    .add(Math.PI)
+    .div(2 * Math.PI)
+    .floor()
+    .mul(mask);
+  return e.sub(turns.mul(2 * Math.PI));
+}
+
+/** The fingertip positions [..., 2] of joint states [..., 4] (planar forward kinematics). */
+function fingertipOf(states: tf.Tensor, p: ReacherParams = REACHER_DEFAULTS): tf.Tensor {
+  const rank = states.rank;
+  const begin = new Array<number>(rank).fill(0);
+  const size = [...states.shape.slice(0, -1), 1];
+  const q0 = states.slice(begin, size);
+  const q01 = q0.add(states.slice([...begin.slice(0, -1), 1], size));
+  return tf.concat(
+    [
+      q0.cos().mul(p.link0Length).add(q01.cos().mul(p.fingertipOffset)),
+      q0.sin().mul(p.link0Length).add(q01.sin().mul(p.fingertipOffset)),
+    ],
+    -1,
+  );
+}
+
+/** The arm's reach (m): the unit of M_φ's fingertip distance input. */
+const ARM_REACH = REACHER_DEFAULTS.link0Length + REACHER_DEFAULTS.fingertipOffset;
+
+/** √(Σ x² + ε) over the last axis: a norm whose gradient stays finite at 0. */
+function norm(x: tf.Tensor, keepDims = false): tf.Tensor {
+  return x.square().sum(-1, keepDims).add(1e-12).sqrt();
+}
+
+/** Distance to the goal of states [G, T, 4] in the objective's space: [G, T]. */
+function goalDistances(
+  states: tf.Tensor,
+  goals: tf.Tensor,
+  objective: ReacherObjective,
+): tf.Tensor {
   const [G, T] = states.shape as [number, number, number];
-  const q = states.slice([0, 0, 0], [G, T, 2]);
+  const g = goals.expandDims(1);
+  if (objective.taskLoss === 'fingertip') return norm(fingertipOf(states).sub(fingertipOf(g)));
+  return norm(errorState(states, g, objective).slice([0, 0, 0], [G, T, 2]));
+}
+
+/**
+ * The task loss per goal, through whatever produced the states [G, H+1, 4]: 10 · dist_H + mean_t
+ * dist_t + 1e-4 · mean_t ‖q̇_t‖ → [G], with dist in the objective's space (default: the authors').
+ */
+export function reacherTaskLoss(
+  states: tf.Tensor,
+  goals: tf.Tensor,
+  objective: ReacherObjective = AUTHORS_OBJECTIVE,
+): tf.Tensor {
+  const [G, T] = states.shape as [number, number, number];
   const qd = states.slice([0, 0, 2], [G, T, 2]);
-  const target = goals.slice([0, 0], [G, 2]).expandDims(1);
-  // √(x + ε): the norm's gradient stays finite at 0.
-  const dist = q.sub(target).square().sum(-1).add(1e-12).sqrt(); // [G, T]
+  const dist = goalDistances(states, goals, objective); // [G, T]
   const final = dist.slice([0, T - 1], [G, 1]).squeeze([1]);
-  const speed = qd.square().sum(-1).add(1e-12).sqrt().mean(1);
+  const speed = norm(qd).mean(1);
   return final.mul(10).add(dist.mean(1)).add(speed.mul(1e-4));
 }
 
 /**
- * M_φ's features of a rollout: for t < H, [s_t − g, a_t, d] with d = ‖s_H − g‖ repeated; s_t and d
- * are detached (constants for every gradient), so the learned loss reaches θ through the actions.
- * The authors' single-goal M_φ sees s_t; with a distribution of goals it must know where the goal
- * is, so it sees the error state s_t − g = [q − q*, q̇] instead (same width).
+ * M_φ's features of a rollout: for t < H, [s_t − g, a_t, d] with d the final distance (see
+ * {@link ReacherObjective}) repeated; s_t and d are detached (constants for every gradient), so
+ * the learned loss reaches θ through the actions. The authors' single-goal M_φ sees s_t; with a
+ * distribution of goals it must know where the goal is, so it sees the error state s_t − g =
+ * [q − q*, q̇] instead (same width).
  * states [G, H+1, 4], actions [G, H, 2], goals [G, 4] → [G, H, 7].
  */
 export function reacherLossFeatures(
   states: tf.Tensor,
   actions: tf.Tensor,
   goals: tf.Tensor,
+  objective: ReacherObjective = AUTHORS_OBJECTIVE,
 ): tf.Tensor {
   const [G, T] = states.shape as [number, number, number];
   const H = T - 1;
-  const s = detach(states.slice([0, 0, 0], [G, H, REACHER_JOINT_STATE]).sub(goals.expandDims(1)));
-  const final = states.slice([0, H, 0], [G, 1, REACHER_JOINT_STATE]);
-  const d = detach(final.sub(goals.expandDims(1)).square().sum(-1, true).add(1e-12).sqrt()).tile([
-    1,
-    H,
-    1,
-  ]);
-  return tf.concat([s, actions, d], -1);
+  const S = REACHER_JOINT_STATE;
+  const g = goals.expandDims(1);
+  const s = detach(errorState(states.slice([0, 0, 0], [G, H, S]), g, objective));
+  const final = states.slice([0, H, 0], [G, 1, S]);
+  const d =
+    objective.taskLoss === 'fingertip'
+      ? norm(fingertipOf(final).sub(fingertipOf(g)), true).div(ARM_REACH)
+      : norm(errorState(final, g, objective), true);
+  return tf.concat([s, actions, detach(d).tile([1, H, 1])], -1);
 }
 
 /** The learned loss of each goal's rollout, mean over steps: [G] (φ unbatched). */
@@ -141,8 +220,9 @@ export function reacherLearnedLoss(
   states: tf.Tensor,
   actions: tf.Tensor,
   goals: tf.Tensor,
+  objective: ReacherObjective = AUTHORS_OBJECTIVE,
 ): tf.Tensor {
-  const features = reacherLossFeatures(states, actions, goals);
+  const features = reacherLossFeatures(states, actions, goals, objective);
   const [G, H, F] = features.shape as [number, number, number];
   return learnedLossValues(phi, features.reshape([G * H, F]), REACHER_LOSS)
     .reshape([G, H])
@@ -159,10 +239,12 @@ export function reacherPolicyLearnedLoss(
   theta: Params,
   states: tf.Tensor,
   goals: tf.Tensor,
+  objective: ReacherObjective = AUTHORS_OBJECTIVE,
 ): tf.Tensor {
   const [G, T] = states.shape as [number, number, number];
   const visited = states.slice([0, 0, 0], [G, T - 1, REACHER_JOINT_STATE]);
-  return reacherLearnedLoss(phi, states, reacherPolicyActions(theta, visited, goals), goals);
+  const actions = reacherPolicyActions(theta, visited, goals);
+  return reacherLearnedLoss(phi, states, actions, goals, objective);
 }
 
 /** Real reacher rollouts: the lockstep record plus each goal's final fingertip distance (m). */
@@ -265,6 +347,7 @@ export function reacherModelTaskLoss(
   start: tf.Tensor,
   goals: tf.Tensor,
   horizon: number,
+  objective: ReacherObjective = AUTHORS_OBJECTIVE,
 ): tf.Tensor {
   if (dynamics.kind === 'twin') {
     const states = [start];
@@ -273,7 +356,7 @@ export function reacherModelTaskLoss(
       s = dynamics.twin.step(s, reacherPolicyActions(theta, detach(s), goals));
       states.push(s);
     }
-    return reacherTaskLoss(tf.stack(states, 1), goals);
+    return reacherTaskLoss(tf.stack(states, 1), goals, objective);
   }
   const { model, perMember } = dynamics;
   const rollout = rolloutThroughModel({
@@ -283,7 +366,7 @@ export function reacherModelTaskLoss(
     perMember,
     act: (s) => reacherPolicyActions(theta, detach(s), goals),
   });
-  if (!perMember) return reacherTaskLoss(rollout.states, goals);
+  if (!perMember) return reacherTaskLoss(rollout.states, goals, objective);
   const [G, M, T] = rollout.states.shape as [number, number, number, number];
   const perRollout = reacherTaskLoss(
     rollout.states.reshape([G * M, T, REACHER_JOINT_STATE]),
@@ -291,6 +374,7 @@ export function reacherModelTaskLoss(
       .expandDims(1)
       .tile([1, M, 1])
       .reshape([G * M, REACHER_JOINT_STATE]),
+    objective,
   );
   return perRollout.reshape([G, M]).mean(1);
 }

@@ -44,6 +44,7 @@ import {
   REACHER_JOINT_STATE,
   REACHER_LOSS,
   type ReacherDynamics,
+  type ReacherObjective,
   reacherModelTaskLoss,
   reacherPolicyLearnedLoss,
   rolloutPolicy,
@@ -86,6 +87,10 @@ export interface ReacherConfig extends MetaTrainConfig {
   modelPolicySteps: number;
   /** Include the CEM/MPPI planners in the final test. */
   planners: boolean;
+  /** The task loss's space and M_φ's distance input (see {@link ReacherObjective}). */
+  taskLoss: ReacherObjective['taskLoss'];
+  /** Wrap joint 0's error to [−π, π) in M_φ's features and the joint task loss. */
+  wrapAngles: boolean;
 }
 
 /** The defaults (300 iterations; the authors ran 3000). */
@@ -107,6 +112,8 @@ export const REACHER_ML3_DEFAULTS: Readonly<ReacherConfig> = Object.freeze({
   evalEvery: 25,
   modelPolicySteps: 100,
   planners: true,
+  taskLoss: 'joint',
+  wrapAngles: false,
   seed: 0,
   checkpointEvery: 50,
 });
@@ -252,6 +259,11 @@ export class ReacherMetaTrainer implements MetaTrainer {
     );
   }
 
+  /** M_φ's features and the task loss of this run. */
+  objective(): ReacherObjective {
+    return { taskLoss: this.config.taskLoss, wrapAngles: this.config.wrapAngles };
+  }
+
   /** What the task loss rolls out through in this run. */
   dynamics(): ReacherDynamics {
     if (!this.model) {
@@ -272,7 +284,7 @@ export class ReacherMetaTrainer implements MetaTrainer {
       theta0: this.theta0,
       episodes: heldOutReacherEpisodes(config.testGoals, config.seed),
       envs: this.envs,
-      loss: { kind: 'learned', phi: this.phi },
+      loss: { kind: 'learned', phi: this.phi, objective: this.objective() },
       steps: config.testSteps,
       lr: config.innerLr,
       horizon: config.horizon,
@@ -297,6 +309,7 @@ export class ReacherMetaTrainer implements MetaTrainer {
       ]);
     const first = realStates(theta0);
     const start = tf.tidy(() => first.slice([0, 0, 0], [G, 1, S]).reshape([G, S]));
+    const objective = this.objective();
     let k = 0;
     const { taskLoss, grads, adapted } = metaGradient({
       phi: this.phi,
@@ -306,10 +319,17 @@ export class ReacherMetaTrainer implements MetaTrainer {
       innerLoss: (theta, phi) => {
         // Step k > 0 learns on a real rollout of θ_k (its values; the states are detached anyway).
         const states = k++ === 0 ? first : realStates(theta);
-        return reacherPolicyLearnedLoss(phi, theta, states, goals).sum() as tf.Scalar;
+        return reacherPolicyLearnedLoss(phi, theta, states, goals, objective).sum() as tf.Scalar;
       },
       taskLoss: (theta) =>
-        reacherModelTaskLoss(this.dynamics(), theta, start, goals, H).mean() as tf.Scalar,
+        reacherModelTaskLoss(
+          this.dynamics(),
+          theta,
+          start,
+          goals,
+          H,
+          objective,
+        ).mean() as tf.Scalar,
     });
     const next = this.adam.step(this.phi, grads);
     for (const t of [...this.phi, ...grads, ...theta0, first, start]) t.dispose();
@@ -342,6 +362,7 @@ export class ReacherMetaTrainer implements MetaTrainer {
       horizon: config.horizon,
       innerLr: config.innerLr,
       testSteps: config.testSteps,
+      objective: this.objective(),
     };
   }
 
