@@ -3,6 +3,8 @@
  *
  *   θ_{k+1} = θ_k − α ∇θ M_φ(θ_k)      (K inner steps, kept differentiable w.r.t. φ)
  *   ∇φ L_T(θ_K)                          (the outer gradient, through the inner updates)
+ *   or ∇φ (1/K) Σ_k L_T(θ_k)             (`taskLossAtEveryStep`: a loss good after every k ≤ K,
+ *                                         as learned optimisers are trained on their whole path)
  *
  * Batching: θ and φ may carry leading batch dimensions (tasks, seeds, goals); the inner and task
  * losses return the *sum* over the batch of per-member losses, so each member gets exactly its
@@ -25,9 +27,14 @@ export interface MetaStepArgs {
   innerLoss: (theta: Params, phi: Params) => tf.Scalar;
   /** The task loss L_T of the adapted optimizee (a scalar; may use extra information). */
   taskLoss: (theta: Params) => tf.Scalar;
+  /** The outer objective is the mean of L_T(θ_k) over k = 1 … K instead of L_T(θ_K) alone. */
+  taskLossAtEveryStep?: boolean;
 }
 
-/** Result of {@link metaGradient}: L_T(θ_K), ∇φ L_T (kept tensors), and θ_K (kept, detached). */
+/**
+ * Result of {@link metaGradient}: the outer objective (L_T(θ_K), or the mean over the steps),
+ * its gradient with respect to φ (kept tensors), and θ_K (kept, detached).
+ */
 export interface MetaStepResult {
   taskLoss: number;
   grads: tf.Tensor[];
@@ -46,16 +53,22 @@ export function metaGradient(args: MetaStepArgs): MetaStepResult {
   const result = tf.tidy(() => {
     const objective = (...phi: tf.Tensor[]) => {
       let theta: Params = [...args.theta0];
+      let pathLoss: tf.Scalar = tf.scalar(0);
       for (let k = 0; k < args.innerSteps; k++) {
         // θ ← θ − α ∇θ M_φ(θ): the gradient is itself differentiated w.r.t. φ below.
         const g = tf.grads((...th: tf.Tensor[]) => args.innerLoss(th, phi))(theta);
         theta = sgdStep(theta, g, args.innerLr);
+        if (args.taskLossAtEveryStep && k < args.innerSteps - 1) {
+          pathLoss = pathLoss.add(args.taskLoss(theta));
+        }
       }
       adapted = theta.map((t) => tf.keep(t.clone()));
       // Parameters that cannot change ∇θ M_φ (e.g. the output bias of M_φ) have a zero
       // meta-gradient; tfjs throws on unreachable inputs, so tie every φ in with weight 0.
       const tie = phi.reduce((acc, p) => acc.add(p.sum()), tf.scalar(0)).mul(0);
-      return args.taskLoss(theta).add(tie) as tf.Scalar;
+      const final = args.taskLoss(theta);
+      const outer = args.taskLossAtEveryStep ? pathLoss.add(final).div(args.innerSteps) : final;
+      return outer.add(tie) as tf.Scalar;
     };
     const { value, grads } = tf.valueAndGrads(objective)(args.phi);
     return { value: value.dataSync()[0]!, grads: grads.map((g) => tf.keep(g)) };

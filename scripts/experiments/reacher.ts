@@ -34,6 +34,11 @@ const SCHEMA: ConfigSchema<ReacherConfig> = {
   ...POLICY_ML3_FIELDS,
   iterations: { type: 'int', doc: 'outer iterations', min: 1 },
   goals: { type: 'int', doc: 'training goals per iteration', min: 1 },
+  metaObjective: {
+    type: 'string',
+    doc: 'outer objective: the task loss after the last inner step (the paper) or its mean over every inner step (a loss that is good after any number of steps)',
+    choices: ['final', 'every-step'],
+  },
   horizon: { type: 'int', doc: 'steps per episode', min: 1 },
   dynamics: {
     type: 'string',

@@ -61,6 +61,8 @@ export interface ReacherConfig extends MetaTrainConfig {
   horizon: number;
   /** Inner SGD steps per meta-update. */
   innerSteps: number;
+  /** The outer objective: the task loss after the last inner step, or its mean over every step. */
+  metaObjective: 'final' | 'every-step';
   /** Inner SGD learning rate of the policy. */
   innerLr: number;
   /** Adam learning rate of the learned loss. */
@@ -99,6 +101,7 @@ export const REACHER_ML3_DEFAULTS: Readonly<ReacherConfig> = Object.freeze({
   goals: 8,
   horizon: 50,
   innerSteps: 2,
+  metaObjective: 'final',
   innerLr: 1e-3,
   outerLr: 1e-3,
   dynamics: 'ensemble',
@@ -316,6 +319,7 @@ export class ReacherMetaTrainer implements MetaTrainer {
       theta0,
       innerSteps: config.innerSteps,
       innerLr: config.innerLr,
+      taskLossAtEveryStep: config.metaObjective === 'every-step',
       innerLoss: (theta, phi) => {
         // Step k > 0 learns on a real rollout of θ_k (its values; the states are detached anyway).
         const states = k++ === 0 ? first : realStates(theta);
