@@ -50,6 +50,10 @@ const SCHEMA: ConfigSchema<ReacherConfig> = {
     doc: 'task-loss rollouts through each ensemble member (members) or their mean (mean)',
     choices: ['members', 'mean'],
   },
+  modelAngles: {
+    type: 'boolean',
+    doc: 'the dynamics ensemble sees each joint angle as (cos, sin), not the raw angle (PETS)',
+  },
   randomEpisodes: { type: 'int', doc: 'random-action episodes for the first model fit', min: 1 },
   collectEvery: {
     type: 'int',

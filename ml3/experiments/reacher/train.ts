@@ -71,6 +71,12 @@ export interface ReacherConfig extends MetaTrainConfig {
   dynamics: 'ensemble' | 'twin';
   /** Ensemble task-loss rollouts: each member on its own (`members`) or the members' mean. */
   modelRollouts: 'members' | 'mean';
+  /**
+   * The ensemble sees each joint angle as (cos, sin) (PETS's preprocessing): the arm's dynamics
+   * do not depend on how many turns joint 0 has made, and a raw angle would be extrapolated once
+   * a spinning policy leaves the range of the data.
+   */
+  modelAngles: boolean;
   /** Random-action episodes for the first model fit. */
   randomEpisodes: number;
   /** Iterations between real rollouts of the adapted policies (added to the model's data). */
@@ -106,6 +112,7 @@ export const REACHER_ML3_DEFAULTS: Readonly<ReacherConfig> = Object.freeze({
   outerLr: 1e-3,
   dynamics: 'ensemble',
   modelRollouts: 'members',
+  modelAngles: false,
   randomEpisodes: 10,
   collectEvery: 10,
   refitEvery: 100,
@@ -179,7 +186,10 @@ export class ReacherMetaTrainer implements MetaTrainer {
     this.theta0 = reacherInitialPolicy(config.seed);
     this.model =
       config.dynamics === 'ensemble'
-        ? new DynamicsEnsemble(S, 2, this.modelRng, DYNAMICS_DEFAULTS)
+        ? new DynamicsEnsemble(S, 2, this.modelRng, {
+            ...DYNAMICS_DEFAULTS,
+            ...(config.modelAngles ? { angleIndices: [0, 1] } : {}),
+          })
         : undefined;
     this.goalRng = new RNG(RNG.deriveSeed(config.seed, 'reacher/train-goals'));
   }
