@@ -64,7 +64,12 @@ export async function evaluateLearnedLoss(
         { dir: options.out, log },
       );
     case 'mountain-car':
-      return evaluateCarFile(path, { dir: options.out, log, steps: options.steps });
+      return evaluateCarFile(path, {
+        dir: options.out,
+        log,
+        steps: options.steps,
+        baselines: true,
+      });
     case 'sine': {
       const trained = trainingConfig(document, SINE_DEFAULTS);
       const result = evaluateSineLosses([path], trained.innerLr, {

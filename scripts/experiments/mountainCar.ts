@@ -4,12 +4,16 @@
  * flags, a learned-loss file per variant, the test table and GIFs of test episodes.
  */
 
+import { mountainCarTwin } from '../../agents/index.js';
 import { encodeGif, RapierMountainCarContinuousEnv, type RgbFrame } from '../../envs/index.js';
 import {
   CAR_LOSS,
   CAR_TEST_STARTS,
+  type CarMethodResult,
   type CarTestEpisode,
+  carBaselines,
   carGoals,
+  carMethodResult,
   extraVariants,
   loadCarLossFile,
   MOUNTAIN_CAR_DEFAULTS,
@@ -74,28 +78,46 @@ function lossFile(run: RunDir, extra: boolean): string {
   return run.file(`learned-loss-${variantLabel(extra)}.json`);
 }
 
-/** Runs the car test protocol of a learned-loss file; writes a GIF into `dir` if given. */
+/** One line per method: goals reached within 999 steps and the position at the horizon. */
+function formatCarMethod(m: CarMethodResult, horizon: number): string {
+  return `  ${m.method}: goal reached from ${m.reachedGoal} / ${m.episodes.length} starts within 999 steps; mean position after ${horizon} steps ${m.meanPositionAtHorizon.toFixed(3)}`;
+}
+
+/**
+ * Runs the car test protocol of a learned-loss file; writes a GIF into `dir` if given. With
+ * `baselines`, also the same steps on the task loss (plain and shaped) and the policy at θ₀.
+ */
 export function evaluateCarFile(
   path: string,
-  out: { dir?: string; log: (m: string) => void; steps?: number },
+  out: { dir?: string; log: (m: string) => void; steps?: number; baselines?: boolean },
 ): Record<string, unknown> {
   const file = loadCarLossFile(path);
   const envs: RapierMountainCarContinuousEnv[] = [new RapierMountainCarContinuousEnv()];
   try {
     const ctx = file.context;
     const steps = out.steps ?? ctx.testSteps;
-    const res = testCarLoss(file.phi, file.theta0, envs, {
+    const options = {
       steps,
       innerLr: ctx.innerLr,
       horizon: ctx.horizon,
       goals: carGoals(ctx, envs[0]!),
-    });
+    };
+    const res = testCarLoss({ kind: 'learned', phi: file.phi }, file.theta0, envs, options);
     const extra = String(file.extra);
     for (const e of res.episodes) {
       out.log(
         `  extra=${extra} start ${e.start.toFixed(2)}: ${e.reachedGoal ? `goal reached in ${e.stepsToGoal} steps` : 'goal not reached'}, position after ${ctx.horizon} steps ${e.positionAtHorizon.toFixed(3)}, furthest ${e.maxPosition.toFixed(3)}`,
       );
     }
+    const learned = carMethodResult(
+      `learned loss (${file.extra ? 'with' : 'without'} extra information), ${steps} SGD steps`,
+      res.episodes,
+    );
+    out.log(formatCarMethod(learned, ctx.horizon));
+    const baselines = out.baselines
+      ? carBaselines(file.theta0, envs, mountainCarTwin(envs[0]!.params), options)
+      : undefined;
+    for (const b of baselines ?? []) out.log(formatCarMethod(b, ctx.horizon));
     const gifs: string[] = [];
     if (out.dir) {
       const gif = `${out.dir}/mountain-car-${variantLabel(file.extra)}.gif`;
@@ -108,8 +130,10 @@ export function evaluateCarFile(
       extra: file.extra,
       steps,
       goalPosition: envs[0]!.params.goalPosition,
-      reachedGoal: res.episodes.filter((e) => e.reachedGoal).length,
+      reachedGoal: learned.reachedGoal,
+      meanPositionAtHorizon: learned.meanPositionAtHorizon,
       episodes: res.episodes,
+      ...(baselines ? { baselines } : {}),
       gifs,
     };
   } finally {
@@ -125,16 +149,23 @@ const test: TestCommand<{ steps: number }> = {
   defaults: { steps: 2 },
   async run(runPath, options, tools) {
     const { run, config } = openRunOf<MountainCarConfig>(runPath, 'mountain-car');
-    const results = extraVariants(config.extra).map((e) =>
+    const results = extraVariants(config.extra).map((e, i) =>
       evaluateCarFile(lossFile(run, e), {
         dir: run.file('media'),
         log: tools.log,
         steps: options.steps,
+        baselines: i === 0,
       }),
     );
-    return { results };
+    return withBaselines(results);
   },
 };
+
+/** The run's results with the baselines (computed with the first variant) at the top level. */
+function withBaselines(results: Record<string, unknown>[]): Record<string, unknown> {
+  const { baselines, ...first } = results[0]!;
+  return { results: [first, ...results.slice(1)], baselines };
+}
 
 /** Saves a learned-loss file per variant and runs the test on each. */
 async function summarize(
@@ -142,7 +173,7 @@ async function summarize(
   config: MountainCarConfig,
   tools: RunTools,
 ) {
-  const results = trainer.variants.map((v) => {
+  const results = trainer.variants.map((v, i) => {
     const path = lossFile(tools.run, v.extra);
     saveLearnedLoss(
       path,
@@ -157,9 +188,14 @@ async function summarize(
       { ...trainer.lossContext() },
     );
     tools.log(`${v.extra ? 'with' : 'without'} extra information (learned loss ${path}):`);
-    return evaluateCarFile(path, { dir: tools.run.file('media'), log: tools.log });
+    // The baselines share θ₀ and the starts with every variant: computed once, with the first.
+    return evaluateCarFile(path, {
+      dir: tools.run.file('media'),
+      log: tools.log,
+      baselines: i === 0,
+    });
   });
-  return { results };
+  return withBaselines(results);
 }
 
 /** The mountain-car exploration experiment. */

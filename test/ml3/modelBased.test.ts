@@ -188,6 +188,22 @@ describe('ml3 reacher / mountain-car / eval (smoke)', () => {
       [true, false],
     );
     for (const r of summary.results) assert.equal(r.episodes.length, 5);
+    // The baselines: same θ₀, starts, steps and rate, on the task loss or with no update.
+    type Method = { method: string; reachedGoal: number; episodes: unknown[] };
+    const baselines = summary.baselines as Method[];
+    assert.deepEqual(
+      baselines.map((b) => b.method),
+      [
+        'policy at θ₀ (no update)',
+        'task loss, 2 SGD steps',
+        'task loss with extra information, 2 SGD steps',
+      ],
+    );
+    for (const b of baselines) {
+      assert.equal(b.episodes.length, 5);
+      assert.equal(b.reachedGoal, b.episodes.filter((e) => (e as Method).reachedGoal).length);
+    }
+    assert.notDeepEqual(baselines[1]!.episodes, baselines[0]!.episodes, 'the task loss took steps');
     const run = join(out, 'mountain-car', 'c');
     for (const f of [
       'media/mountain-car-extra.gif',
@@ -198,11 +214,16 @@ describe('ml3 reacher / mountain-car / eval (smoke)', () => {
     const test = ml3('mountain-car', 'test', '--run', run, '--steps', '1', '--json');
     assert.equal(test.code, 0, test.stderr);
     assert.equal(JSON.parse(test.stdout).results.length, 2);
+    // Zero steps on the learned loss is the policy at θ₀.
+    const still = ml3('mountain-car', 'test', '--run', run, '--steps', '0', '--json');
+    assert.equal(still.code, 0, still.stderr);
+    assert.deepEqual(JSON.parse(still.stdout).results[0].episodes, baselines[0]!.episodes);
     const ev = ml3('eval', join(run, 'learned-loss-extra.json'), '--json');
     assert.equal(ev.code, 0, ev.stderr);
     const r = JSON.parse(ev.stdout);
     assert.equal(r.extra, true);
     assert.deepEqual(r.episodes, summary.results[0].episodes, 'same file, same numbers');
+    assert.deepEqual(r.baselines, summary.baselines, 'eval shows the same baselines');
   });
 });
 

@@ -8,8 +8,12 @@ export {
 export {
   CAR_TEST_EPISODE_STEPS,
   CAR_TEST_STARTS,
+  type CarInnerLoss,
+  type CarMethodResult,
   type CarTestEpisode,
   type CarTestOptions,
+  carBaselines,
+  carMethodResult,
   testCarLoss,
 } from './metaTest.js';
 export {

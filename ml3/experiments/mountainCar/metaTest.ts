@@ -1,13 +1,21 @@
 /**
  * Meta-test of the mountain-car experiment (Algorithm 2): from θ₀, K SGD steps on the learned
  * loss (φ fixed), each on real rollouts of the current policy from every test start; then the
- * policy drives the real car for up to 999 steps (the env's limit).
+ * policy drives the real car for up to 999 steps (the env's limit). The baselines take the same
+ * steps from the same θ₀ and starts on the task loss through the car's twin (with and without the
+ * extra information), or no step at all.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type Params, tileParams } from '../../../agents/index.js';
+import { type Params, type SimulatorTwin, tileParams } from '../../../agents/index.js';
 import { RapierMountainCarContinuousEnv } from '../../../envs/index.js';
 import { adapt } from '../../metaStep.js';
-import { type CarGoals, carLearnedLoss, carRolloutPolicy } from './task.js';
+import {
+  type CarGoals,
+  carLearnedLoss,
+  carRolloutPolicy,
+  carTaskLoss,
+  carTwinRollout,
+} from './task.js';
 
 /** Start positions of the test (velocity 0). */
 export const CAR_TEST_STARTS = [-0.6, -0.55, -0.5, -0.45, -0.4];
@@ -36,11 +44,19 @@ export interface CarTestOptions {
 }
 
 /**
+ * What the test's SGD steps descend: a learned loss on real rollouts, or the task loss (shaped
+ * with the extra information or plain) of rollouts through the car's twin from the real starts.
+ */
+export type CarInnerLoss =
+  | { kind: 'learned'; phi: readonly tf.Tensor[] }
+  | { kind: 'task'; twin: SimulatorTwin; shaped: boolean };
+
+/**
  * The test protocol (see the file header); `envs` grows to one env per start. Returns each
  * start's outcome and the states of the final episodes ([starts, 1000, 2]).
  */
 export function testCarLoss(
-  phi: readonly tf.Tensor[],
+  loss: CarInnerLoss,
   theta0: Params,
   envs: RapierMountainCarContinuousEnv[],
   options: CarTestOptions,
@@ -50,6 +66,7 @@ export function testCarLoss(
   const H = options.horizon;
   while (envs.length < G) envs.push(new RapierMountainCarContinuousEnv());
   const tiled = tileParams(theta0, G);
+  const startStates = tf.tensor2d(starts.map((x) => [x, 0]));
   let learnOn: Float32Array | undefined;
   const theta = adapt({
     theta0: tiled,
@@ -60,16 +77,14 @@ export function testCarLoss(
       if (k < options.steps) learnOn = carRolloutPolicy(envs, th, starts, H).states;
     },
     loss: (th) =>
-      carLearnedLoss(
-        phi,
-        th,
-        tf.tensor3d(learnOn!, [G, H + 1, 2]),
-        options.goals,
+      (loss.kind === 'learned'
+        ? carLearnedLoss(loss.phi, th, tf.tensor3d(learnOn!, [G, H + 1, 2]), options.goals)
+        : carTaskLoss(carTwinRollout(loss.twin, th, startStates, H), options.goals, loss.shaped)
       ).sum() as tf.Scalar,
   });
   const T = CAR_TEST_EPISODE_STEPS;
   const r = carRolloutPolicy(envs, theta, starts, T);
-  for (const t of [...tiled, ...theta]) t.dispose();
+  for (const t of [...tiled, ...theta, startStates]) t.dispose();
   const episodes = starts.map((start, g) => {
     const xs = Array.from({ length: T + 1 }, (_, t) => r.states[(g * (T + 1) + t) * 2]!);
     const reached = r.terminatedAt[g]! >= 0;
@@ -82,4 +97,49 @@ export function testCarLoss(
     };
   });
   return { episodes, states: r.states, length: T + 1 };
+}
+
+/** One method's test outcome. */
+export interface CarMethodResult {
+  method: string;
+  /** Starts that reached the goal within the env's 999 steps. */
+  reachedGoal: number;
+  /** Mean position after the training horizon over the starts (the authors' measure). */
+  meanPositionAtHorizon: number;
+  episodes: CarTestEpisode[];
+}
+
+/** Summarises a test's episodes under a method name. */
+export function carMethodResult(method: string, episodes: CarTestEpisode[]): CarMethodResult {
+  return {
+    method,
+    reachedGoal: episodes.filter((e) => e.reachedGoal).length,
+    meanPositionAtHorizon: episodes.reduce((a, e) => a + e.positionAtHorizon, 0) / episodes.length,
+    episodes,
+  };
+}
+
+/**
+ * The reference lines of a car learned loss, from the same θ₀, starts, steps and rate: the policy
+ * with no update, and K SGD steps on the task loss through the twin, without and with the extra
+ * information.
+ */
+export function carBaselines(
+  theta0: Params,
+  envs: RapierMountainCarContinuousEnv[],
+  twin: SimulatorTwin,
+  options: CarTestOptions,
+): CarMethodResult[] {
+  const run = (method: string, loss: CarInnerLoss, steps: number) =>
+    carMethodResult(method, testCarLoss(loss, theta0, envs, { ...options, steps }).episodes);
+  const K = options.steps;
+  return [
+    run('policy at θ₀ (no update)', { kind: 'task', twin, shaped: false }, 0),
+    run(`task loss, ${K} SGD steps`, { kind: 'task', twin, shaped: false }, K),
+    run(
+      `task loss with extra information, ${K} SGD steps`,
+      { kind: 'task', twin, shaped: true },
+      K,
+    ),
+  ];
 }

@@ -189,7 +189,7 @@ export class MountainCarMetaTrainer implements MetaTrainer {
     const done = iteration + 1;
     if (done % config.evalEvery === 0 || done === config.iterations) {
       for (const v of this.variants) {
-        const res = testCarLoss(v.phi, this.theta0, this.envs, {
+        const res = testCarLoss({ kind: 'learned', phi: v.phi }, this.theta0, this.envs, {
           steps: config.testSteps,
           innerLr: config.innerLr,
           horizon: H,
