@@ -27,7 +27,7 @@ const DEMO_TEST_GOALS = 5;
 /** The demo's distance-vs-K settings: the protocol of `ml3 reacher test --curve`, smaller. */
 const DEMO_STEP_CURVE = {
   stepCounts: [1, 2, 5, 10],
-  lrGrid: [3e-4, 1e-3, 3e-3],
+  lrFactors: [0.3, 1, 3],
   selectionGoals: 10,
 };
 

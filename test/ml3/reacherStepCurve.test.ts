@@ -23,7 +23,9 @@ const OPTIONS = {
   seed: 4,
   horizon: 6,
   stepCounts: [1, 3],
-  lrGrid: [1e-3, 3e-2],
+  lrFactors: [1, 30],
+  learnedLr: 1e-3,
+  taskLr: 1e-3,
   selectionGoals: 2,
 };
 
@@ -53,7 +55,7 @@ describe('reacher distance-vs-K protocol', () => {
         OPTIONS.stepCounts,
       );
       for (const p of curve.points) {
-        assert.ok(OPTIONS.lrGrid.includes(p.lr), `rate ${p.lr} from the grid`);
+        assert.ok([1e-3, 3e-2].includes(p.lr), `rate ${p.lr} from the grid`);
         assert.ok(p.q25 <= p.median && p.median <= p.q75);
       }
     }

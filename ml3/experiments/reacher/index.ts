@@ -24,6 +24,7 @@ export {
   testReacherLoss,
 } from './metaTest.js';
 export {
+  lrGrid,
   reacherStepCurves,
   STEP_CURVE_DEFAULTS,
   type StepCurve,

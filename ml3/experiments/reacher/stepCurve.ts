@@ -4,7 +4,10 @@
  * held-out goals after K steps on the learned loss (over real rollouts) and after K steps on the
  * task loss (through the file's dynamics). Each method gets, for each K, its best learning rate
  * from a grid, chosen on goals of the training distribution drawn from a stream of their own (never
- * the held-out goals): a method is not judged at a step size that suits the other.
+ * the held-out goals): a method is not judged at a step size that suits the other. A learned
+ * loss's gradient has whatever scale meta-training gave it, so each grid is the same set of
+ * factors around the method's own rate: the rate the learned loss was trained with, and 1e-3 for
+ * the task loss.
  */
 import { quantile } from '../../../envs/core/stats.js';
 import { type ReacherEnv, RNG } from '../../../envs/index.js';
@@ -26,19 +29,30 @@ export interface StepCurveOptions {
   horizon: number;
   /** The K values, ascending. */
   stepCounts: readonly number[];
-  /** Learning rates each method may use. */
-  lrGrid: readonly number[];
+  /** Each method's grid: these factors times its own rate. */
+  lrFactors: readonly number[];
+  /** The learned loss's own rate (the inner rate it was meta-trained with). */
+  learnedLr: number;
+  /** The task loss's own rate. */
+  taskLr: number;
   /** Goals the learning rates are chosen on. */
   selectionGoals: number;
 }
 
 /** The paper's 2 steps and the longer horizons a user would try. */
-export const STEP_CURVE_DEFAULTS: Readonly<Omit<StepCurveOptions, 'goals' | 'seed' | 'horizon'>> =
-  Object.freeze({
-    stepCounts: Object.freeze([1, 2, 5, 10, 20]),
-    lrGrid: Object.freeze([1e-4, 3e-4, 1e-3, 3e-3, 1e-2]),
-    selectionGoals: 10,
-  });
+export const STEP_CURVE_DEFAULTS: Readonly<
+  Omit<StepCurveOptions, 'goals' | 'seed' | 'horizon' | 'learnedLr'>
+> = Object.freeze({
+  stepCounts: Object.freeze([1, 2, 5, 10, 20]),
+  lrFactors: Object.freeze([0.03, 0.1, 0.3, 1, 3, 10]),
+  taskLr: 1e-3,
+  selectionGoals: 10,
+});
+
+/** A method's grid: the factors times its rate, rounded to 6 digits (1e-3 × 0.1 is 1e-4). */
+export function lrGrid(rate: number, factors: readonly number[]): number[] {
+  return factors.map((f) => Number((rate * f).toPrecision(6)));
+}
 
 /** Final distances after K steps: median and quartiles over goals (m), and the rate used. */
 export interface StepCurvePoint {
@@ -103,11 +117,16 @@ export function reacherStepCurves(
   const selection = selectionReacherEpisodes(options.selectionGoals, options.seed);
   const heldOut = heldOutReacherEpisodes(options.goals, options.seed);
   const through = context.dynamics.kind === 'twin' ? 'the twin' : 'the model';
-  const methods: [string, ReacherInnerLoss][] = [
-    ['ML3 learned loss', { kind: 'learned', phi: context.phi, objective: context.objective }],
+  const methods: [string, ReacherInnerLoss, number[]][] = [
+    [
+      'ML3 learned loss',
+      { kind: 'learned', phi: context.phi, objective: context.objective },
+      lrGrid(options.learnedLr, options.lrFactors),
+    ],
     [
       `task loss through ${through}`,
       { kind: 'task', dynamics: context.dynamics, objective: context.objective },
+      lrGrid(options.taskLr, options.lrFactors),
     ],
   ];
   const summary = (d: ArrayLike<number>) => ({
@@ -116,14 +135,14 @@ export function reacherStepCurves(
     q75: quantile(d, 0.75),
   });
   let initial: Omit<StepCurvePoint, 'lr'> | undefined;
-  const curves = methods.map(([method, loss]) => {
+  const curves = methods.map(([method, loss, grid]) => {
     // Choose each K's rate on the selection goals...
-    const selected = options.lrGrid.map((lr) =>
+    const selected = grid.map((lr) =>
       distancesByStep(context, loss, lr, selection, options.horizon, maxSteps),
     );
     const bestLr = options.stepCounts.map((k) => {
       const medians = selected.map((byStep) => quantile(byStep[k]!, 0.5));
-      return options.lrGrid[medians.indexOf(Math.min(...medians))]!;
+      return grid[medians.indexOf(Math.min(...medians))]!;
     });
     // ...then measure on the held-out goals, one run per rate chosen.
     const runs = new Map<number, Float64Array[]>();
