@@ -61,6 +61,7 @@ function objective(
   phi: Params,
   innerSteps: number,
   innerLr: number,
+  taskLossAtEveryStep = false,
 ): number {
   const r = metaGradient({
     phi,
@@ -69,14 +70,20 @@ function objective(
     innerLr,
     innerLoss: p.innerLoss,
     taskLoss: p.taskLoss,
+    taskLossAtEveryStep,
   });
   for (const t of [...r.grads, ...r.adapted]) t.dispose();
   return r.taskLoss;
 }
 
 describe('metaGradient', () => {
-  for (const innerSteps of [1, 3]) {
-    it(`matches central finite differences (K = ${innerSteps}, tanh optimizee)`, () => {
+  for (const [innerSteps, everyStep] of [
+    [1, false],
+    [3, false],
+    [3, true],
+  ] as const) {
+    const objectiveName = everyStep ? 'mean task loss over the steps' : 'final task loss';
+    it(`matches central finite differences (K = ${innerSteps}, ${objectiveName}, tanh optimizee)`, () => {
       const p = problem();
       const lr = 0.5;
       const r = metaGradient({
@@ -86,7 +93,23 @@ describe('metaGradient', () => {
         innerLr: lr,
         innerLoss: p.innerLoss,
         taskLoss: p.taskLoss,
+        taskLossAtEveryStep: everyStep,
       });
+      // The value: L_T(θ_K), or the mean of L_T(θ_k) over k = 1 … K (θ_k from plain SGD).
+      const taskAfter = (k: number) => {
+        const theta = adapt({
+          theta0: p.theta0,
+          steps: k,
+          lr,
+          loss: (th) => p.innerLoss(th, p.phi),
+        });
+        const v = p.taskLoss(theta).dataSync()[0]!;
+        for (const t of theta) t.dispose();
+        return v;
+      };
+      const ks = everyStep ? Array.from({ length: innerSteps }, (_, k) => k + 1) : [innerSteps];
+      const expected = ks.reduce((a, k) => a + taskAfter(k), 0) / ks.length;
+      assert.ok(Math.abs(r.taskLoss - expected) < 1e-5 * Math.max(1, expected));
       const rng = new RNG(innerSteps);
       let checked = 0;
       for (let t = 0; t < p.phi.length; t++) {
@@ -99,7 +122,7 @@ describe('metaGradient', () => {
             const v = Float32Array.from(values);
             v[i] = v[i]! + delta;
             const phi = p.phi.map((q, j) => (j === t ? tf.tensor(v, q.shape) : q));
-            return objective(p, phi, innerSteps, lr);
+            return objective(p, phi, innerSteps, lr, everyStep);
           };
           const fd = (shifted(eps) - shifted(-eps)) / (2 * eps);
           assert.ok(
