@@ -236,14 +236,14 @@ await ml3Figures(
 await ml3Figures(
   'ML3 reacher: outer iteration, 8 goals batched, task loss through the learned ensemble (no refit/eval)',
   reacherExperiment,
-  { ...reacherExperiment.defaults, ...noModelWork },
+  { ...reacherExperiment.defaults, ...noModelWork, goals: 8 },
   10,
   "authors' code: 1 goal per iteration through their ensemble (not timed on this machine)",
 );
 await ml3Figures(
   'ML3 reacher: outer iteration, 8 goals batched, task loss through the twin',
   reacherExperiment,
-  { ...reacherExperiment.defaults, ...noModelWork, dynamics: 'twin' },
+  { ...reacherExperiment.defaults, ...noModelWork, goals: 8, dynamics: 'twin' },
   10,
 );
 await ml3Figures(
