@@ -134,6 +134,7 @@ export function carBaselines(
     carMethodResult(method, testCarLoss(loss, theta0, envs, { ...options, steps }).episodes);
   const K = options.steps;
   return [
+    // With 0 steps the loss is never evaluated: θ₀ itself drives the car.
     run('policy at θ₀ (no update)', { kind: 'task', twin, shaped: false }, 0),
     run(`task loss, ${K} SGD steps`, { kind: 'task', twin, shaped: false }, K),
     run(
