@@ -35,12 +35,7 @@ import {
   ReacherSim,
   RNG,
 } from '../envs/index.js';
-import {
-  AUTHORS_OBJECTIVE,
-  initLearnedLoss,
-  learnedRewardEvaluator,
-  REACHER_LOSS,
-} from '../ml3/index.js';
+import { initLearnedLoss, learnedRewardEvaluator, REACHER_LOSS } from '../ml3/index.js';
 import {
   type Figure,
   figure,
@@ -345,7 +340,7 @@ for (const [task, what] of [
       'decisions/s',
       decisions(new CemPlanner(env.actionSpace, PLANNER_DEFAULTS), () => {
         const s = env.getState();
-        return learnedRewardEvaluator(env, phi, [s[4]!, s[5]!], AUTHORS_OBJECTIVE);
+        return learnedRewardEvaluator(env, phi, [s[4]!, s[5]!]);
       }),
     ),
   );

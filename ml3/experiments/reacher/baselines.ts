@@ -19,6 +19,7 @@ import {
 } from '../../../agents/index.js';
 import { Box, ReacherEnv, RNG } from '../../../envs/index.js';
 import {
+  AUTHORS_OBJECTIVE,
   jointGoal,
   jointGoalsTensor,
   REACHER_JOINT_STATE,
@@ -112,13 +113,14 @@ export function planReacherEpisodes(args: {
 
 /**
  * The learned loss as a planner's reward: −mean_t M_φ over each simulated sequence, with d the
- * distance of the sequence's last state to the goal (batched over the population).
+ * distance of the sequence's last state to the goal (batched over the population); M_φ's inputs
+ * follow the objective it was meta-trained with (default: the authors').
  */
 export function learnedRewardEvaluator(
   env: ReacherEnv,
   phi: readonly tf.Tensor[],
   target: readonly [number, number],
-  objective: ReacherObjective,
+  objective: ReacherObjective = AUTHORS_OBJECTIVE,
 ): SequenceEvaluator {
   const goal = jointGoal(target);
   return new SimulatorEvaluator(env, 2, 1, {
