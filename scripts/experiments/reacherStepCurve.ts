@@ -41,16 +41,13 @@ export async function stepCurveReport(
   settings: Partial<typeof STEP_CURVE_DEFAULTS> = {},
 ): Promise<{ initial: Omit<StepCurvePoint, 'lr'>; curves: StepCurve[] }> {
   const chosen = { ...STEP_CURVE_DEFAULTS, ...settings };
-  const { curves, initial } = reacherStepCurves(
-    { ...file, objective: file.objective },
-    {
-      ...chosen,
-      learnedLr: file.context.innerLr,
-      goals: options.goals,
-      seed: options.seed,
-      horizon: file.context.horizon,
-    },
-  );
+  const { curves, initial } = reacherStepCurves(file, {
+    ...chosen,
+    learnedLr: file.context.innerLr,
+    goals: options.goals,
+    seed: options.seed,
+    horizon: file.context.horizon,
+  });
   out.log(
     `distance after K SGD steps, median [quartiles] in cm over ${options.goals} held-out goals; each method's learning rate chosen per K from ×{${chosen.lrFactors.join(', ')}} its own rate (learned loss ${file.context.innerLr}, task loss ${chosen.taskLr}) on ${chosen.selectionGoals} other goals of the training distribution:`,
   );
