@@ -85,3 +85,4 @@ export {
 } from './ppoGradient.js';
 export { reacherRewardTensor } from './rewards.js';
 export { mountainCarTwin, reacherTwin, type ScalarStep, SimulatorTwin } from './simulatorTwin.js';
+export { type SquashBounds, squashActions, squashBounds } from './squash.js';

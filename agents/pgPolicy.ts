@@ -8,6 +8,7 @@ import type { Env, RNG } from '../envs/index.js';
 import { type CpuMlp, cpuMlpForward, type MlpTape, mlpTape } from './nn/cpuMlp.js';
 import type { MlpSpec } from './nn/mlp.js';
 import { OBS_CLIP } from './ppo.js';
+import { type SquashBounds, squashActions } from './squash.js';
 
 /**
  * A trained Gaussian policy with the observation normalisation it was trained under: enough to
@@ -22,6 +23,11 @@ export interface PgPolicyFile {
   logStd: number[];
   /** Whether the policy explores with gSDE (absent in files written before it existed: false). */
   sde?: boolean;
+  /**
+   * The action bounds when the policy's actions are tanh-squashed onto them (`squash` runs;
+   * absent: the Gaussian's actions as they are, for the env to clip).
+   */
+  squash?: SquashBounds;
   /** Running mean / variance of observations (sub-env 0's NormalizeObservation). */
   obsMean: number[];
   obsVar: number[];
@@ -56,6 +62,14 @@ export class PgPolicy {
       throw new RangeError(
         `policy file: obsMean/obsVar (${O} each) or logStd (${logStdSize}) have the wrong size or non-finite values`,
       );
+    const sq = file.squash;
+    if (
+      sq !== undefined &&
+      !(finite(sq?.low, A) && finite(sq?.high, A) && sq.low.every((lo, i) => lo < sq.high[i]!))
+    )
+      throw new RangeError(
+        `policy file: squash must hold finite low < high bounds of ${A} numbers each`,
+      );
     const layers = sizes.length - 1;
     const params = file.actorParams;
     if (!Array.isArray(params) || params.length !== 2 * layers)
@@ -85,7 +99,8 @@ export class PgPolicy {
 
   /**
    * Actions for raw observations [B × obs] (row-major): means, or samples with `rng` (Gaussian
-   * noise, or with gSDE latent(s)·E with E drawn per call).
+   * noise, or with gSDE latent(s)·E with E drawn per call), tanh-squashed onto the bounds when
+   * the policy was trained so.
    */
   act(obs: ArrayLike<number>, rng?: RNG): Float32Array {
     const sizes = this.file.actorSpec.sizes;
@@ -114,7 +129,7 @@ export class PgPolicy {
         for (let i = 0; i < out.length; i++) out[i] = out[i]! + Math.exp(ls[i % A]!) * rng.normal();
       }
     }
-    return out;
+    return this.file.squash ? squashActions(out, this.file.squash, out) : out;
   }
 
   /** Nothing to free (kept so callers written for the tfjs version still work). */

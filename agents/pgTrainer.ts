@@ -34,6 +34,7 @@ import {
   meanDiagnostics,
   PpoGradient,
 } from './ppoGradient.js';
+import { squashBounds } from './squash.js';
 
 /** The JSON state of a {@link PolicyGradientTrainer} between updates. */
 export interface PgTrainerState {
@@ -356,6 +357,9 @@ export class PolicyGradientTrainer {
         .map((v, i) => ({ shape: [...agent.shapes[i]!], values: Array.from(v) })),
       logStd: Array.from(agent.logStd),
       sde: agent.options.sde,
+      ...(this.args.squash
+        ? { squash: squashBounds(this.envs.envs[0]!.unwrapped.actionSpace) }
+        : {}),
       obsMean: Array.from(rms.mean),
       obsVar: Array.from(rms.var),
     };

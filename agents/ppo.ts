@@ -6,14 +6,17 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  Box,
   ClipAction,
   type Env,
   NormalizeObservation,
   NormalizeReward,
   RecordEpisodeStatistics,
+  TransformAction,
   TransformObservation,
   TransformReward,
 } from '../envs/index.js';
+import { squashActions, squashBounds } from './squash.js';
 
 /** Settings of {@link trainPolicyGradient} (defaults: CleanRL's ppo_continuous_action). */
 export interface PgArgs {
@@ -58,6 +61,12 @@ export interface PgArgs {
    * 0 = per env when its episode starts (held for the whole episode).
    */
   sdeSampleFreq: number;
+  /**
+   * Squash actions with tanh onto the action space's bounds (SB3's `squash_output`; see
+   * `squash.ts`): the Gaussian is over pre-squash actions u, whose log-probabilities and entropy
+   * the update uses (tanh's Jacobian cancels in PPO's ratio, since u is stored).
+   */
+  squash: boolean;
   /** Initial log-std. */
   logStdInit: number;
   /**
@@ -101,6 +110,7 @@ export const PG_DEFAULTS: Readonly<PgArgs> = Object.freeze({
   hidden: [64, 64],
   sde: false,
   sdeSampleFreq: -1,
+  squash: false,
   logStdInit: 0,
   logStdMin: -20,
   orthoInit: true,
@@ -224,11 +234,14 @@ export interface PgWrapperOptions {
   normObs: boolean;
   /** NormalizeReward (running variance of the discounted return), then the ±10 clip. */
   normReward: boolean;
+  /** tanh-squash actions onto the bounds before ClipAction (see `squash.ts`); default off. */
+  squash?: boolean;
 }
 
 /**
  * CleanRL's wrapper stack for continuous control: RecordEpisodeStatistics → ClipAction →
- * NormalizeObservation → clip ±10 → NormalizeReward → clip ±10, each part optional. Without
+ * NormalizeObservation → clip ±10 → NormalizeReward → clip ±10, each part optional, and the
+ * policy's actions optionally tanh-squashed onto the bounds before all of it. Without
  * ClipAction the Rapier envs clamp the action for the motors and charge the control cost on it
  * as sent, so a mean beyond the bounds costs reward instead of vanishing into the clip.
  */
@@ -239,6 +252,15 @@ export function wrapForPolicyGradient(
 ): Env {
   let e: Env = new RecordEpisodeStatistics(env);
   if (options.clipActions) e = new ClipAction(e as never) as unknown as Env;
+  if (options.squash) {
+    const bounds = squashBounds(env.actionSpace);
+    const size = bounds.low.length;
+    e = new TransformAction(
+      e,
+      (u: ArrayLike<number>) => squashActions(u, bounds, new Float32Array(size)),
+      new Box(-Infinity, Infinity, [size], 'float32'),
+    ) as unknown as Env;
+  }
   if (options.normObs) e = new NormalizeObservation(e as never) as unknown as Env;
   e = new TransformObservation(
     e as Env<Float32Array, unknown>,

@@ -146,6 +146,10 @@ const SCHEMA: ConfigSchema<PgConfig> = {
     doc: 'gSDE: new exploration matrix every n steps (-1: once per rollout; 0: per episode)',
     min: -1,
   },
+  squash: {
+    type: 'boolean',
+    doc: "tanh-squash actions onto the action space's bounds (SB3 squash_output)",
+  },
   logStdInit: { type: 'number', doc: 'initial log-std of the policy' },
   logStdMin: {
     type: 'number',

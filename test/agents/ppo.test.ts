@@ -6,6 +6,7 @@ import { selectBackend } from '../../agents/index.js';
 import { PgPolicy } from '../../agents/pgPolicy.js';
 import { PolicyGradientTrainer, trainPolicyGradient } from '../../agents/pgTrainer.js';
 import { gae, PG_DEFAULTS, ppoLosses } from '../../agents/ppo.js';
+import { squashBounds } from '../../agents/squash.js';
 import {
   Box,
   Env,
@@ -54,6 +55,24 @@ class CenterEnv extends Env<Float32Array, ArrayLike<number>> {
 }
 if (!registry.has('test/Center-v0'))
   register({ id: 'test/Center-v0', entryPoint: () => new CenterEnv(), maxEpisodeSteps: 10 });
+
+/** Actions every {@link BoundsEnv} received, in order. */
+const received: number[] = [];
+/** Asymmetric action bounds [−2, 3] × [0, 1]; records each action it is sent; reward −a₀². */
+class BoundsEnv extends Env<Float32Array, ArrayLike<number>> {
+  observationSpace = new Box(-1, 1, [1]);
+  actionSpace = new Box([-2, 0], [3, 1]);
+  override reset({ seed }: ResetArgs = {}): ResetResult<Float32Array> {
+    this.seedRng(seed);
+    return [Float32Array.of(this.npRandom.uniform(-1, 1)), {}];
+  }
+  override step(a: ArrayLike<number>): StepResult<Float32Array> {
+    received.push(a[0]!, a[1]!);
+    return [Float32Array.of(this.npRandom.uniform(-1, 1)), -a[0]! * a[0]!, false, false, {}];
+  }
+}
+if (!registry.has('test/Bounds-v0'))
+  register({ id: 'test/Bounds-v0', entryPoint: () => new BoundsEnv(), maxEpisodeSteps: 5 });
 
 describe('policy gradient pieces', () => {
   it('GAE matches a hand computation', () => {
@@ -262,5 +281,43 @@ describe('policy gradient pieces', () => {
     a.dispose();
     b.dispose();
     assert.equal(tf.memory().numTensors, before, 'no tensor outlives the trainers and the policy');
+  });
+
+  it('squashed actions: the env gets low + (tanh(u) + 1)/2·(high − low) of the stored u, and so does the exported policy', () => {
+    const args = { ...SMALL_RUN, totalTimesteps: 2 * 64, squash: true, logStdInit: 1 };
+    received.length = 0;
+    const trainer = new PolicyGradientTrainer('test/Bounds-v0', args, 2);
+    trainer.update();
+    // The rollout stores the Gaussian's samples u (step-major, [T × N × A]); the env saw them squashed.
+    const u = (trainer as unknown as { rollout: { act: Float32Array } }).rollout.act;
+    assert.equal(received.length, u.length);
+    const expected = Array.from(u, (x, i) => {
+      const [lo, hi] = i % 2 === 0 ? [-2, 3] : [0, 1];
+      return Math.fround(lo + 0.5 * (Math.tanh(x) + 1) * (hi - lo));
+    });
+    assert.deepEqual(received, expected);
+    // σ = e: many samples fall past the bounds, none of the env's actions do.
+    assert.ok(u.some((x, i) => (i % 2 === 0 ? x < -2 || x > 3 : x < 0 || x > 1)));
+    assert.ok(received.every((a, i) => (i % 2 === 0 ? a >= -2 && a <= 3 : a >= 0 && a <= 1)));
+    const file = trainer.exportPolicy();
+    assert.deepEqual(file.squash, { low: [-2, 0], high: [3, 1] });
+    const raw = [0.4];
+    const mean = tf.tidy(() =>
+      trainer.agent
+        .forward(
+          trainer.agent.tensors(),
+          tf.tensor2d([[(0.4 - file.obsMean[0]!) / Math.sqrt(file.obsVar[0]! + 1e-8)]]),
+        )
+        .mean.dataSync(),
+    );
+    const got = new PgPolicy(file).act(raw);
+    assert.ok(Math.abs(got[0]! - (-2 + 2.5 * (Math.tanh(mean[0]!) + 1))) < 1e-5);
+    assert.ok(Math.abs(got[1]! - 0.5 * (Math.tanh(mean[1]!) + 1)) < 1e-5);
+    assert.throws(
+      () => new PgPolicy({ ...file, squash: { low: [3, 0], high: [-2, 1] } }),
+      /squash must hold/,
+    );
+    trainer.dispose();
+    assert.throws(() => squashBounds(new Box(-Infinity, 1, [1])), /need a bounded Box/);
   });
 });
