@@ -71,7 +71,7 @@ const ZOO_CAR: Partial<PgConfig> = {
 };
 
 /** Names of {@link PG_PRESETS}. */
-export type PgPresetName = 'cleanrl' | 'zoo-reacher' | 'zoo-car' | 'car-gsde';
+export type PgPresetName = 'cleanrl' | 'zoo-reacher' | 'zoo-car' | 'car-gsde' | 'car-mc';
 
 /**
  * Hyperparameter presets: CleanRL's defaults (the config's own defaults), and the RL Zoo's tuned
@@ -110,14 +110,30 @@ export const PG_PRESETS: Readonly<Record<PgPresetName, Preset<PgConfig>>> = {
     doc: 'zoo-car on 4 envs for 80k steps, without time-limit bootstrapping (this package)',
     values: { ...ZOO_CAR, numEnvs: 4, totalTimesteps: 80_000, bootstrapTruncation: false },
   },
+  'car-mc': {
+    doc: 'car-gsde with Monte-Carlo credit: 1024-step rollouts, λ 1, gSDE held per episode, log-std −1.5, tanh-squashed actions, 295k steps (this package)',
+    values: {
+      ...ZOO_CAR,
+      numEnvs: 4,
+      numSteps: 1024,
+      numMinibatches: 64,
+      gaeLambda: 1,
+      sdeSampleFreq: 0,
+      logStdInit: -1.5,
+      squash: true,
+      // 72 updates of 4 × 1024 steps, within the car's 300k-step budget.
+      totalTimesteps: 294_912,
+      bootstrapTruncation: false,
+    },
+  },
 };
 
 const SCHEMA: ConfigSchema<PgConfig> = {
   env: { type: 'string', doc: 'registered env id (Box observations and actions)' },
   preset: {
     type: 'string',
-    doc: 'hyperparameters to start from (flags given override them): cleanrl, zoo-reacher (RL Zoo PPO Reacher), zoo-car (RL Zoo PPO MountainCarContinuous, gSDE), car-gsde (zoo-car on 4 envs, 80k steps, no time-limit bootstrapping)',
-    choices: ['cleanrl', 'zoo-reacher', 'zoo-car', 'car-gsde'],
+    doc: 'hyperparameters to start from (flags given override them): cleanrl, zoo-reacher (RL Zoo PPO Reacher), zoo-car (RL Zoo PPO MountainCarContinuous, gSDE), car-gsde (zoo-car on 4 envs, 80k steps, no time-limit bootstrapping), car-mc (car-gsde with 1024-step rollouts, λ 1, gSDE held per episode, log-std −1.5, tanh-squashed actions, 295k steps)',
+    choices: ['cleanrl', 'zoo-reacher', 'zoo-car', 'car-gsde', 'car-mc'],
   },
   algo: {
     type: 'string',
