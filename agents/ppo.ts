@@ -12,6 +12,7 @@ import {
   NormalizeObservation,
   NormalizeReward,
   RecordEpisodeStatistics,
+  readBoxAction,
   TransformAction,
   TransformObservation,
   TransformReward,
@@ -255,10 +256,12 @@ export function wrapForPolicyGradient(
   if (options.squash) {
     const bounds = squashBounds(env.actionSpace);
     const size = bounds.low.length;
+    const space = new Box(-Infinity, Infinity, [size], 'float32');
     e = new TransformAction(
       e,
-      (u: ArrayLike<number>) => squashActions(u, bounds, new Float32Array(size)),
-      new Box(-Infinity, Infinity, [size], 'float32'),
+      (u: unknown) =>
+        squashActions(readBoxAction(space, u, 'squashed actions'), bounds, new Float32Array(size)),
+      space,
     ) as unknown as Env;
   }
   if (options.normObs) e = new NormalizeObservation(e as never) as unknown as Env;

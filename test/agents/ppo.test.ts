@@ -5,11 +5,12 @@ import { orthogonal } from '../../agents/actorCritic.js';
 import { selectBackend } from '../../agents/index.js';
 import { PgPolicy } from '../../agents/pgPolicy.js';
 import { PolicyGradientTrainer, trainPolicyGradient } from '../../agents/pgTrainer.js';
-import { gae, PG_DEFAULTS, ppoLosses } from '../../agents/ppo.js';
+import { gae, PG_DEFAULTS, ppoLosses, wrapForPolicyGradient } from '../../agents/ppo.js';
 import { squashBounds } from '../../agents/squash.js';
 import {
   Box,
   Env,
+  make,
   type ResetArgs,
   type ResetResult,
   RNG,
@@ -319,5 +320,11 @@ describe('policy gradient pieces', () => {
     );
     trainer.dispose();
     assert.throws(() => squashBounds(new Box(-Infinity, 1, [1])), /need a bounded Box/);
+    // The squashing wrapper checks what it is sent, as ClipAction does.
+    const env = wrapForPolicyGradient(make('test/Bounds-v0'), 0.99, { ...args, squash: true });
+    env.reset({ seed: 0 });
+    assert.throws(() => env.step([0.1]), /squashed actions: the action must have 2 element/);
+    assert.throws(() => env.step([0.1, Number.NaN]), /action element 1 is NaN/);
+    env.close();
   });
 });
