@@ -233,8 +233,9 @@ export class PolicyGradientTrainer {
       for (let m = 0; m < minibatches; m++) {
         for (let k = 0; k < mbSize; k++) {
           const j = order[m * mbSize + k]!;
-          mb.obs.set(rollout.obs.subarray(j * O, (j + 1) * O), k * O);
-          mb.act.set(rollout.act.subarray(j * A, (j + 1) * A), k * A);
+          // Index loops, not subarray + set: no view object per row on the hot path.
+          for (let i = 0; i < O; i++) mb.obs[k * O + i] = rollout.obs[j * O + i]!;
+          for (let i = 0; i < A; i++) mb.act[k * A + i] = rollout.act[j * A + i]!;
           mb.oldLogp[k] = rollout.logp[j]!;
           mb.adv[k] = advantages[j]!;
           mb.ret[k] = returns[j]!;

@@ -1,13 +1,14 @@
 /**
  * An MLP in plain JavaScript on Float32Array weights: a batched forward pass that keeps every
  * layer's output (the tape) and the matching backward pass, for small networks where a tfjs op
- * costs more than its arithmetic. Every product is one {@link gemmNT} on float64 operands. PPO's 64 × 64 actor-critic on a 64-row minibatch is ~0.6 M
- * multiply-adds per pass: a few hundred µs in a typed-array loop, against ~40 µs of bookkeeping
- * for each of the ~150 tfjs ops of the same forward, backward and Adam step on WASM.
+ * costs more than its arithmetic. Every product is one {@link gemm} on float64 operands. PPO's
+ * 64 × 64 actor-critic on a 64-row minibatch is ~0.6 M multiply-adds per pass: ~0.1–0.2 ms in
+ * WebAssembly SIMD, against ~40 µs of bookkeeping for each of the ~150 tfjs ops of the same
+ * forward, backward and Adam step on tfjs's WASM backend.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ActivationName } from './activations.js';
-import { gemmNT, transposeInto } from './cpuGemm.js';
+import { gemm, transposeInto } from './cpuGemm.js';
 import type { MlpSpec } from './mlp.js';
 
 /** An MLP's weights as plain arrays: per layer W [in × out] row-major and b [out]. */
@@ -27,7 +28,7 @@ export interface MlpTape {
   input: Float64Array;
   /** outputs[l] is layer l's activation output; outputs[layers − 1] is the network's output. */
   outputs: Float64Array[];
-  /** Per layer W [in × out] and Wᵀ [out × in] as float64 (one element type in every product). */
+  /** Per layer W [in × out] and Wᵀ [out × in] (for the backward's δ·Wᵀ) as float64. */
   w: Float64Array[];
   wT: Float64Array[];
 }
@@ -120,7 +121,7 @@ export function cpuMlpForward(
       transposeInto(tape.wT[l]!, tape.w[l]!, fanIn, fanOut);
     }
     const h = tape.outputs[l]!;
-    gemmNT(h, input, tape.wT[l]!, rows, fanOut, fanIn, false);
+    gemm(h, input, tape.w[l]!, rows, fanOut, fanIn, false);
     const b = net.biases[l];
     const act = l + 1 < layers ? activation : outputActivation;
     for (let r = 0; r < rows; r++) {
@@ -141,7 +142,7 @@ export interface MlpGrads {
 
 /** Scratch of {@link cpuMlpBackward} for `rows` rows of a network whose widest layer is `widest`. */
 export function backwardScratch(rows: number, widest: number): Float64Array[] {
-  return Array.from({ length: 4 }, () => new Float64Array(rows * widest));
+  return Array.from({ length: 3 }, () => new Float64Array(rows * widest));
 }
 
 /**
@@ -158,9 +159,9 @@ export function cpuMlpBackward(
   const { sizes, activation, outputActivation } = net.spec;
   const layers = sizes.length - 1;
   const rows = tape.rows;
-  const [inputT, deltaT] = scratch as [Float64Array, Float64Array];
+  const inputT = scratch[0]!;
   let delta = dOut; // dL/d(layer output), becomes dL/d(pre-activation) in place
-  let spare = 2;
+  let spare = 1;
   for (let l = layers - 1; l >= 0; l--) {
     const fanIn = sizes[l]!;
     const fanOut = sizes[l + 1]!;
@@ -173,15 +174,14 @@ export function cpuMlpBackward(
     if (gb)
       for (let r = 0; r < rows; r++)
         for (let j = 0; j < fanOut; j++) gb[j] += delta[r * fanOut + j]!;
-    // dW = inputᵀ·δ as dot products over rows of the transposed operands.
+    // dW += inputᵀ·δ.
     transposeInto(inputT, input, rows, fanIn);
-    transposeInto(deltaT, delta, rows, fanOut);
-    gemmNT(grads.weights[l]!, inputT, deltaT, fanIn, fanOut, rows, true);
+    gemm(grads.weights[l]!, inputT, delta, fanIn, fanOut, rows, true);
     if (l > 0) {
       const dIn = scratch[spare]!;
-      gemmNT(dIn, delta, tape.w[l]!, rows, fanIn, fanOut, false); // δ·Wᵀ
+      gemm(dIn, delta, tape.wT[l]!, rows, fanIn, fanOut, false); // δ·Wᵀ
       delta = dIn;
-      spare = 5 - spare;
+      spare = 3 - spare;
     }
   }
 }

@@ -10,7 +10,14 @@ export {
   tanh,
 } from './activations.js';
 export { FlatClippedAdam } from './cpuAdam.js';
-export { gemmNT, transposeInto } from './cpuGemm.js';
+export {
+  type GemmPath,
+  gemm,
+  gemmJs,
+  gemmPath,
+  setGemmPath,
+  transposeInto,
+} from './cpuGemm.js';
 export {
   backwardScratch,
   type CpuMlp,

@@ -217,29 +217,58 @@ describe('the plain-JS MLP (cpuMlp)', () => {
     }
   });
 
-  it('gemmNT computes P·Qᵀ with any remainder of its 4 × 2 blocks', async () => {
-    const { gemmNT } = await import('../../agents/nn/cpuGemm.js');
+  it('gemm computes P·B bit for bit as one sequential sum per element, in WebAssembly and in JS', async () => {
+    const { gemm, gemmJs, gemmPath } = await import('../../agents/nn/cpuGemm.js');
+    assert.equal(gemmPath(), 'wasm', 'Node 20 has WebAssembly SIMD: the fast path must load');
     const rng = new RNG(9);
+    // Every block remainder (4 × 4 and 1 × 4 blocks, scalar columns), a rollout's single row,
+    // the critic's one output, and a product larger than the module's first memory page.
     for (const [m, n, k] of [
       [1, 1, 1],
+      [1, 64, 11],
       [4, 2, 3],
       [5, 3, 2],
       [7, 5, 11],
       [8, 64, 13],
+      [64, 1, 64],
+      [66, 7, 64],
+      [160, 150, 140],
+      [3, 4, 1],
     ] as const) {
       const p = Float64Array.from({ length: m * k }, () => rng.normal());
-      const q = Float64Array.from({ length: n * k }, () => rng.normal());
-      const c = Float64Array.from({ length: m * n }, () => rng.normal());
-      const before = c.slice();
-      gemmNT(c, p, q, m, n, k, true);
+      const b = Float64Array.from({ length: k * n }, () => rng.normal());
+      const before = Float64Array.from({ length: m * n }, () => rng.normal());
+      const sums = new Float64Array(m * n);
       for (let a = 0; a < m; a++)
-        for (let b = 0; b < n; b++) {
-          let s = before[a * n + b]!;
-          for (let t = 0; t < k; t++) s += p[a * k + t]! * q[b * k + t]!;
-          assert.ok(Math.abs(c[a * n + b]! - s) < 1e-12, `${m}×${n}×${k} [${a}, ${b}]`);
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let t = 0; t < k; t++) s += p[a * k + t]! * b[t * n + j]!;
+          sums[a * n + j] = s;
         }
-      gemmNT(c, p, q, m, n, k, false);
-      assert.ok(Math.abs(c[0]! - p.slice(0, k).reduce((s, x, t) => s + x * q[t]!, 0)) < 1e-12);
+      for (const product of [gemm, gemmJs]) {
+        const c = before.slice();
+        product(c, p, b, m, n, k, true);
+        assert.deepEqual(
+          c,
+          before.map((x, i) => x + sums[i]!),
+          `${product.name} ${m}×${n}×${k} +=`,
+        );
+        c.fill(7); // not accumulating: C's old contents do not count
+        product(c, p, b, m, n, k, false);
+        assert.deepEqual(
+          c,
+          sums.map((x) => 0 * 7 + x),
+          `${product.name} ${m}×${n}×${k} =`,
+        );
+      }
     }
+  });
+
+  it('the embedded WebAssembly module is gemm.wat assembled (rebuild with npm run build:gemm)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { assembleGemmWat } = await import('../../scripts/gemmWat.js');
+    const { GEMM_WASM_BASE64 } = await import('../../agents/nn/gemmWasm.js');
+    const source = readFileSync(new URL('../../agents/nn/gemm.wat', import.meta.url), 'utf8');
+    assert.equal(Buffer.from(await assembleGemmWat(source)).toString('base64'), GEMM_WASM_BASE64);
   });
 });
