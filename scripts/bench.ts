@@ -23,6 +23,7 @@ import {
   selectBackend,
   trainPolicyGradient,
 } from '../agents/index.js';
+import { type GemmPath, setGemmPath } from '../agents/nn/cpuGemm.js';
 import { median } from '../envs/core/stats.js';
 import {
   AsyncVectorEnv,
@@ -350,27 +351,40 @@ for (const [task, what] of [
 
 // PPO (CleanRL defaults, 1 env, 2048 steps per update) on the Rapier reacher: env steps/s, and
 // where an update's time goes (all plain JS since issue #20: the minibatch updates dominate).
+// Measured twice in this run: with the JavaScript matrix product, then the WebAssembly SIMD one
+// (the same bits: only the time differs).
 {
-  const sps: number[] = [];
-  const split = { env: [] as number[], inference: [] as number[], update: [] as number[] };
-  trainPolicyGradient(
-    'rapier/Reacher-v1',
-    { ...PG_DEFAULTS, totalTimesteps: (RUNS + 1) * PG_DEFAULTS.numSteps },
-    0,
-    (update, m) => {
-      if (update === 1) return; // warm-up
-      sps.push(m['charts/SPS']!);
-      split.env.push(m['perf/env_ms']!);
-      split.inference.push(m['perf/inference_ms']!);
-      split.update.push(m['perf/update_ms']!);
-    },
+  const ppoRun = (path: GemmPath) => {
+    setGemmPath(path);
+    const sps: number[] = [];
+    const split = { env: [] as number[], inference: [] as number[], update: [] as number[] };
+    trainPolicyGradient(
+      'rapier/Reacher-v1',
+      { ...PG_DEFAULTS, totalTimesteps: (RUNS + 1) * PG_DEFAULTS.numSteps },
+      0,
+      (update, m) => {
+        if (update === 1) return; // warm-up
+        sps.push(m['charts/SPS']!);
+        split.env.push(m['perf/env_ms']!);
+        split.inference.push(m['perf/inference_ms']!);
+        split.update.push(m['perf/update_ms']!);
+      },
+    );
+    return { sps, split };
+  };
+  const before = ppoRun('js');
+  const after = ppoRun('wasm');
+  const what =
+    'PPO training on rapier/Reacher-v1 (CleanRL defaults: 2048 steps, 10 epochs × 32 minibatches per update)';
+  figures.push(
+    figure(`${what} — before: the JavaScript matrix product`, 'env steps/s', before.sps),
   );
   figures.push(
     figure(
-      'PPO training on rapier/Reacher-v1 (CleanRL defaults: 2048 steps, 10 epochs × 32 minibatches per update)',
+      what,
       'env steps/s',
-      sps,
-      "before (tfjs minibatch updates): 1,064 env steps/s in the previous table's run (1,002–1,423 over three runs); CleanRL's PyTorch loop here: 1,515 (issue #14's reference)",
+      after.sps,
+      `${(median(after.sps) / median(before.sps)).toFixed(2)}× the JavaScript product's rate; target ≥ 3.5k (issue #14); CleanRL's PyTorch loop here: 1,515`,
     ),
   );
   for (const [part, what] of [
@@ -378,7 +392,14 @@ for (const [task, what] of [
     ['inference', 'batched policy inference and rollout bookkeeping'],
     ['update', 'GAE and the 10 epochs of minibatch updates'],
   ] as const) {
-    figures.push(figure(`PPO update: ${what}`, 'ms per 2048 steps', split[part]));
+    figures.push(
+      figure(
+        `PPO update: ${what}`,
+        'ms per 2048 steps',
+        after.split[part],
+        `JavaScript product: ${median(before.split[part]).toFixed(1)} ms`,
+      ),
+    );
   }
 }
 
