@@ -111,7 +111,7 @@ export function formatMethods(methods: readonly MethodResult[]): string {
   const width = Math.max(...methods.map((m) => m.method.length));
   const lines = methods.map(
     (m) =>
-      `  ${m.method.padEnd(width)}  median ${(100 * m.median).toFixed(2).padStart(6)} cm  mean ${(100 * m.mean).toFixed(2).padStart(6)} cm  (${m.seconds.toFixed(1)} s)`,
+      `  ${m.method.padEnd(width)}  median ${(100 * m.median).toFixed(2).padStart(6)} cm  mean ${(100 * m.mean).toFixed(2).padStart(6)} cm  (${m.seconds.toFixed(1)} s)${m.parameterShift === undefined ? '' : `  ‖θ_K − θ₀‖ ${m.parameterShift.toExponential(1)}`}`,
   );
   return lines.join('\n');
 }

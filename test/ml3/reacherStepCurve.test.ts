@@ -9,12 +9,14 @@ import { REACHER_DEFAULTS, type ReacherEnv, RNG } from '../../envs/index.js';
 import {
   AUTHORS_OBJECTIVE,
   adaptReacherPolicies,
+  FLAT_LOSS_SHIFT,
   heldOutReacherEpisodes,
   initLearnedLoss,
   REACHER_LOSS,
   type ReacherLossUnderTest,
   reacherInitialPolicy,
   reacherStepCurves,
+  testReacherLoss,
 } from '../../ml3/index.js';
 import { ml3 } from '../scripts/runCli.js';
 
@@ -39,6 +41,36 @@ function context(): ReacherLossUnderTest {
 }
 
 describe('reacher distance-vs-K protocol', () => {
+  it('reports how far K steps move the policy, and warns when the learned loss is flat at θ₀', async () => {
+    await selectBackend('wasm');
+    const ctx = context();
+    const options = { goals: 3, seed: 4, steps: 2, innerLr: 1e-3, horizon: 6 };
+    const run = (phi: typeof ctx.phi) => {
+      const lines: string[] = [];
+      const { methods } = testReacherLoss(
+        { ...ctx, phi },
+        { ...options, modelPolicySteps: 0, planners: false },
+        (m) => lines.push(m),
+      );
+      return {
+        shifts: methods.map((m) => m.parameterShift),
+        warned: lines.some((l) => /flat at θ₀/.test(l)),
+      };
+    };
+    const live = run(ctx.phi);
+    assert.equal(live.shifts[0], 0, 'no update: θ₀ itself');
+    assert.ok(live.shifts[1]! > FLAT_LOSS_SHIFT, `learned loss moved θ by ${live.shifts[1]}`);
+    assert.ok(live.shifts[2]! > FLAT_LOSS_SHIFT, `task loss moved θ by ${live.shifts[2]}`);
+    assert.equal(live.warned, false);
+    // A learned loss whose softplus output is saturated (output bias −200) has no gradient.
+    const dead = ctx.phi.map((t, i) => (i === ctx.phi.length - 1 ? t.sub(200) : t.clone()));
+    const flat = run(dead);
+    assert.equal(flat.shifts[1], 0);
+    assert.deepEqual(flat.shifts[2], live.shifts[2], 'the task loss does not depend on φ');
+    assert.equal(flat.warned, true);
+    for (const t of [...dead, ...ctx.phi, ...ctx.theta0]) t.dispose();
+  });
+
   it('gives each method a curve at the chosen rates, consistent with adapting directly, and repeats exactly', async () => {
     await selectBackend('wasm');
     const ctx = context();

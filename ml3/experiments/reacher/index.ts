@@ -16,6 +16,7 @@ export {
 } from './lossFile.js';
 export {
   adaptReacherPolicies,
+  FLAT_LOSS_SHIFT,
   heldOutReacherEpisodes,
   type MethodResult,
   type ReacherInnerLoss,

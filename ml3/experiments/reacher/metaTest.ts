@@ -123,18 +123,54 @@ export interface MethodResult {
   mean: number;
   /** Wall-clock seconds the method took for all goals. */
   seconds: number;
+  /**
+   * For the SGD methods: the median over goals of ‖θ_K − θ₀‖₂, how far the K steps moved the
+   * policy's parameters (0: the loss is flat at θ₀ and cannot train a policy).
+   */
+  parameterShift?: number;
 }
 
-/** Runs one method, timing it; `run` returns the final distances per goal. */
-function timed(method: string, run: () => ArrayLike<number>): MethodResult {
+/**
+ * Below this median parameter shift the learned loss is reported as flat at θ₀: its gradient
+ * vanishes there (a saturated softplus output), so K steps leave the policy where it started.
+ */
+export const FLAT_LOSS_SHIFT = 1e-6;
+
+/** Median over goals of ‖θ − θ₀‖₂ for policies batched per goal ([G, …] per parameter). */
+function medianParameterShift(theta: readonly tf.Tensor[], theta0: Params): number {
+  const squares = tf.tidy(() =>
+    tf.addN(
+      theta.map((t, i) => {
+        const axes = Array.from({ length: t.rank - 1 }, (_, a) => a + 1);
+        return tf.sum(tf.square(tf.sub(t, theta0[i]!)), axes);
+      }),
+    ),
+  );
+  const shift = Array.from(squares.dataSync(), Math.sqrt);
+  squares.dispose();
+  return median(shift);
+}
+
+/**
+ * Runs one method, timing it; `run` returns the final distances per goal, and for SGD methods the
+ * median parameter shift.
+ */
+function timed(
+  method: string,
+  run: () => ArrayLike<number> | { finalDistance: ArrayLike<number>; parameterShift: number },
+): MethodResult {
   const t0 = performance.now();
-  const d = Array.from(run());
+  const out = run();
+  const seconds = (performance.now() - t0) / 1000;
+  const shift = 'parameterShift' in out ? out.parameterShift : undefined;
+  const d = Array.from('parameterShift' in out ? out.finalDistance : out);
   return {
     method,
     finalDistance: d,
     median: median(d),
     mean: mean(d),
-    seconds: (performance.now() - t0) / 1000,
+    seconds,
+    ...(shift === undefined ? {} : { parameterShift: shift }),
   };
 }
 
@@ -169,9 +205,10 @@ export function testReacherLoss(
     keep?: (r: ReacherRollouts) => void,
   ) => {
     const { theta, rollouts } = adaptReacherPolicies({ ...common, loss, steps, lr });
+    const parameterShift = medianParameterShift(theta, context.theta0);
     for (const t of theta) t.dispose();
     keep?.(rollouts);
-    return rollouts.finalDistance;
+    return { finalDistance: rollouts.finalDistance, parameterShift };
   };
   const { objective } = context;
   const learned: ReacherInnerLoss = { kind: 'learned', phi: context.phi, objective };
@@ -191,6 +228,10 @@ export function testReacherLoss(
     log(
       `  ML3 median ${(100 * ml3.median).toFixed(2)} cm, task loss ${(100 * task.median).toFixed(2)} cm`,
     );
+    if (options.steps > 0 && ml3.parameterShift! < FLAT_LOSS_SHIFT)
+      log(
+        `  warning: the learned loss is flat at θ₀: ${options.steps} SGD steps moved the policy's parameters by ${ml3.parameterShift!.toExponential(1)} (median ‖θ_K − θ₀‖; the task loss: ${task.parameterShift!.toExponential(1)}). Its gradient vanishes there (e.g. a saturated softplus output), so it cannot train a policy.`,
+      );
     if (options.modelPolicySteps > 0) {
       methods.push(
         timed(
