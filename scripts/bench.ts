@@ -15,15 +15,12 @@ import {
   CemPlanner,
   MPPI_DEFAULTS,
   MppiPlanner,
-  PG_DEFAULTS,
   PLANNER_DEFAULTS,
   type Planner,
   type SequenceEvaluator,
   SimulatorEvaluator,
   selectBackend,
-  trainPolicyGradient,
 } from '../agents/index.js';
-import { type GemmPath, setGemmPath } from '../agents/nn/cpuGemm.js';
 import { median } from '../envs/core/stats.js';
 import {
   AsyncVectorEnv,
@@ -40,6 +37,7 @@ import { initLearnedLoss, learnedRewardEvaluator, REACHER_LOSS } from '../ml3/in
 import {
   type Figure,
   figure,
+  ppoTimings,
   RUNS,
   rate,
   repeat,
@@ -354,26 +352,8 @@ for (const [task, what] of [
 // Measured twice in this run: with the JavaScript matrix product, then the WebAssembly SIMD one
 // (the same bits: only the time differs).
 {
-  const ppoRun = (path: GemmPath) => {
-    setGemmPath(path);
-    const sps: number[] = [];
-    const split = { env: [] as number[], inference: [] as number[], update: [] as number[] };
-    trainPolicyGradient(
-      'rapier/Reacher-v1',
-      { ...PG_DEFAULTS, totalTimesteps: (RUNS + 1) * PG_DEFAULTS.numSteps },
-      0,
-      (update, m) => {
-        if (update === 1) return; // warm-up
-        sps.push(m['charts/SPS']!);
-        split.env.push(m['perf/env_ms']!);
-        split.inference.push(m['perf/inference_ms']!);
-        split.update.push(m['perf/update_ms']!);
-      },
-    );
-    return { sps, split };
-  };
-  const before = ppoRun('js');
-  const after = ppoRun('wasm');
+  const before = ppoTimings('js', RUNS);
+  const after = ppoTimings('wasm', RUNS);
   const what =
     'PPO training on rapier/Reacher-v1 (CleanRL defaults: 2048 steps, 10 epochs × 32 minibatches per update)';
   figures.push(

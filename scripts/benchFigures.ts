@@ -1,7 +1,10 @@
 /**
  * Measuring helpers of `npm run bench`: a figure (median, min–max of several timed runs), call
- * rates, env and vector-env step rates. They measure; nothing here asserts a timing.
+ * rates, env and vector-env step rates, PPO's per-update timings. They measure; nothing here
+ * asserts a timing.
  */
+import { PG_DEFAULTS, trainPolicyGradient } from '../agents/index.js';
+import { type GemmPath, setGemmPath } from '../agents/nn/cpuGemm.js';
 import { median } from '../envs/core/stats.js';
 import type { Env, VectorEnv } from '../envs/index.js';
 
@@ -58,4 +61,27 @@ export const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 export function repeat(fn: () => number): number[] {
   fn(); // warm-up: JIT and caches
   return Array.from({ length: RUNS }, fn);
+}
+
+/**
+ * PPO with CleanRL's defaults on `rapier/Reacher-v1` for `updates` timed updates (after one
+ * warm-up) with the given matrix product: env steps/s and the split of each update's time.
+ */
+export function ppoTimings(path: GemmPath, updates: number) {
+  setGemmPath(path);
+  const sps: number[] = [];
+  const split = { env: [] as number[], inference: [] as number[], update: [] as number[] };
+  trainPolicyGradient(
+    'rapier/Reacher-v1',
+    { ...PG_DEFAULTS, totalTimesteps: (updates + 1) * PG_DEFAULTS.numSteps },
+    0,
+    (update, m) => {
+      if (update === 1) return; // warm-up
+      sps.push(m['charts/SPS']!);
+      split.env.push(m['perf/env_ms']!);
+      split.inference.push(m['perf/inference_ms']!);
+      split.update.push(m['perf/update_ms']!);
+    },
+  );
+  return { sps, split };
 }
