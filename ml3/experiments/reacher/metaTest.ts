@@ -132,7 +132,7 @@ export interface MethodResult {
 
 /**
  * Below this median parameter shift the learned loss is reported as flat at θ₀: its gradient
- * vanishes there (a saturated softplus output), so K steps leave the policy where it started.
+ * vanishes there (e.g. a saturated softplus output), so K steps leave the policy where it started.
  */
 export const FLAT_LOSS_SHIFT = 1e-6;
 
@@ -152,25 +152,24 @@ function medianParameterShift(theta: readonly tf.Tensor[], theta0: Params): numb
 }
 
 /**
- * Runs one method, timing it; `run` returns the final distances per goal, and for SGD methods the
- * median parameter shift.
+ * Runs one method, timing it; `run` returns the final distances per goal and, for SGD methods,
+ * the median parameter shift.
  */
 function timed(
   method: string,
-  run: () => ArrayLike<number> | { finalDistance: ArrayLike<number>; parameterShift: number },
+  run: () => { finalDistance: ArrayLike<number>; parameterShift?: number },
 ): MethodResult {
   const t0 = performance.now();
-  const out = run();
+  const { finalDistance, parameterShift } = run();
   const seconds = (performance.now() - t0) / 1000;
-  const shift = 'parameterShift' in out ? out.parameterShift : undefined;
-  const d = Array.from('parameterShift' in out ? out.finalDistance : out);
+  const d = Array.from(finalDistance);
   return {
     method,
     finalDistance: d,
     median: median(d),
     mean: mean(d),
     seconds,
-    ...(shift === undefined ? {} : { parameterShift: shift }),
+    ...(parameterShift === undefined ? {} : { parameterShift }),
   };
 }
 
@@ -243,15 +242,20 @@ export function testReacherLoss(
               objective,
               steps: options.modelPolicySteps,
               lr: 1e-3,
-            }).finalDistance,
+            }),
         ),
       );
     }
     if (options.planners) {
       for (const b of plannerBaselines(context.phi, objective)) {
-        const result = timed(b.method, () =>
-          planReacherEpisodes({ ...b, episodes, horizon: options.horizon, seed: options.seed }),
-        );
+        const result = timed(b.method, () => ({
+          finalDistance: planReacherEpisodes({
+            ...b,
+            episodes,
+            horizon: options.horizon,
+            seed: options.seed,
+          }),
+        }));
         methods.push(result);
         log(`  ${b.method}: median ${(100 * result.median).toFixed(2)} cm`);
       }
