@@ -34,6 +34,11 @@ const SCHEMA: ConfigSchema<ReacherConfig> = {
   ...POLICY_ML3_FIELDS,
   iterations: { type: 'int', doc: 'outer iterations', min: 1 },
   goals: { type: 'int', doc: 'training goals per iteration', min: 1 },
+  outerWarmup: {
+    type: 'int',
+    doc: "iterations over which the learned loss's Adam rate ramps linearly up to --outer-lr (0: none; keeps Adam's first full-size steps from saturating M_φ's softplus output)",
+    min: 0,
+  },
   metaObjective: {
     type: 'string',
     doc: 'outer objective: the task loss after the last inner step (the paper) or its mean over every inner step (a loss that is good after any number of steps)',

@@ -57,6 +57,7 @@ export {
   sampleReacherEpisodes,
 } from './task.js';
 export {
+  outerLrAt,
   REACHER_ML3_DEFAULTS,
   type ReacherConfig,
   ReacherMetaTrainer,

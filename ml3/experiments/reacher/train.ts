@@ -67,6 +67,14 @@ export interface ReacherConfig extends MetaTrainConfig {
   innerLr: number;
   /** Adam learning rate of the learned loss. */
   outerLr: number;
+  /**
+   * Iterations over which Adam's rate ramps linearly up to `outerLr` (iteration i uses
+   * outerLr · min(1, (i + 1) / outerWarmup); 0: no ramp). Adam's first steps move every weight of
+   * the 400-wide M_φ by the full rate in one coherent direction: when the first meta-gradients say
+   * "take smaller steps", that drives the softplus output into saturation within a few iterations,
+   * where M_φ has no θ-gradient left and the meta-gradient cannot revive it (seed 8).
+   */
+  outerWarmup: number;
   /** What the task loss rolls out through: the learned `ensemble` or the arm's exact `twin`. */
   dynamics: 'ensemble' | 'twin';
   /** Ensemble task-loss rollouts: each member on its own (`members`) or the members' mean. */
@@ -110,6 +118,7 @@ export const REACHER_ML3_DEFAULTS: Readonly<ReacherConfig> = Object.freeze({
   metaObjective: 'final',
   innerLr: 1e-3,
   outerLr: 1e-3,
+  outerWarmup: 0,
   dynamics: 'ensemble',
   modelRollouts: 'members',
   modelAngles: false,
@@ -127,6 +136,16 @@ export const REACHER_ML3_DEFAULTS: Readonly<ReacherConfig> = Object.freeze({
   seed: 0,
   checkpointEvery: 50,
 });
+
+/** The learned loss's Adam rate at an iteration (0-based): `outerLr` after the warm-up ramp. */
+export function outerLrAt(
+  config: Pick<ReacherConfig, 'outerLr' | 'outerWarmup'>,
+  iteration: number,
+): number {
+  // Runs recorded before the ramp existed have no `outerWarmup`: no ramp.
+  const warmup = config.outerWarmup ?? 0;
+  return warmup > 1 ? config.outerLr * Math.min(1, (iteration + 1) / warmup) : config.outerLr;
+}
 
 /** Transitions for the model as growing plain arrays (joint states and actions). */
 export interface ReacherModelData {
@@ -345,6 +364,7 @@ export class ReacherMetaTrainer implements MetaTrainer {
           objective,
         ).mean() as tf.Scalar,
     });
+    this.adam.lr = outerLrAt(config, iteration);
     const next = this.adam.step(this.phi, grads);
     for (const t of [...this.phi, ...grads, ...theta0, first, start]) t.dispose();
     this.phi = next;
