@@ -249,6 +249,14 @@ export const reacherExperiment = metaExperiment({
       series: [{ field: 'test/median_distance_cm', label: 'learned loss' }],
     },
     {
+      file: 'held_out_parameter_shift',
+      title: 'How far the test steps on the learned loss move the policy (0: M_φ is flat at θ₀)',
+      x: 'iteration',
+      xTitle: 'meta-iteration',
+      yTitle: 'median ‖θ_K − θ₀‖',
+      series: [{ field: 'test/parameter_shift', label: 'learned loss' }],
+    },
+    {
       file: 'task_loss',
       title: 'Task loss of the adapted policies (through the model or the twin)',
       x: 'iteration',

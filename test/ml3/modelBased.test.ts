@@ -227,12 +227,30 @@ describe('ml3 reacher / mountain-car / eval (smoke)', () => {
   });
 });
 
+describe('reacher outer warm-up', () => {
+  it('ramps the rate linearly to outerLr over outerWarmup iterations; 0, 1 and a run recorded without the field keep it constant', async () => {
+    const { outerLrAt } = await import('../../ml3/index.js');
+    const ramp = [0, 1, 2, 3, 4, 5, 99].map((i) =>
+      outerLrAt({ outerLr: 0.002, outerWarmup: 4 }, i),
+    );
+    assert.deepEqual(ramp, [0.0005, 0.001, 0.0015, 0.002, 0.002, 0.002, 0.002]);
+    for (const outerWarmup of [0, 1, undefined]) {
+      const config = { outerLr: 0.002, outerWarmup } as { outerLr: number; outerWarmup: number };
+      assert.deepEqual(
+        [0, 7].map((i) => outerLrAt(config, i)),
+        [0.002, 0.002],
+      );
+    }
+  });
+});
+
 describe('model-based ML3 runs resume exactly', () => {
-  it('reacher: stopped after 3 of 6 iterations (a model refit in between) and resumed equals a straight run', async () => {
+  it('reacher: stopped after 3 of 6 iterations (a model refit and the outer warm-up in between) and resumed equals a straight run', async () => {
     const { reacherExperiment } = await import('../../scripts/experiments/reacher.js');
     const config = {
       ...reacherExperiment.defaults,
       iterations: 6,
+      outerWarmup: 5,
       goals: 2,
       horizon: 6,
       randomEpisodes: 2,

@@ -137,7 +137,7 @@ export interface MethodResult {
 export const FLAT_LOSS_SHIFT = 1e-6;
 
 /** Median over goals of ‖θ − θ₀‖₂ for policies batched per goal ([G, …] per parameter). */
-function medianParameterShift(theta: readonly tf.Tensor[], theta0: Params): number {
+export function medianParameterShift(theta: readonly tf.Tensor[], theta0: Params): number {
   const squares = tf.tidy(() =>
     tf.addN(
       theta.map((t, i) => {

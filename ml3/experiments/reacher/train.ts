@@ -38,7 +38,7 @@ import {
   restoreParams,
 } from '../metaTrainer.js';
 import { type ReacherLossContext, reacherInitialPolicy } from './lossFile.js';
-import { adaptReacherPolicies, heldOutReacherEpisodes } from './metaTest.js';
+import { adaptReacherPolicies, heldOutReacherEpisodes, medianParameterShift } from './metaTest.js';
 import {
   jointGoalsTensor,
   REACHER_JOINT_STATE,
@@ -309,8 +309,12 @@ export class ReacherMetaTrainer implements MetaTrainer {
     };
   }
 
-  /** Median final fingertip distance on held-out goals after the test steps on the learned loss. */
-  heldOutMedian(): number {
+  /**
+   * The held-out evaluation: the median final fingertip distance after the test steps on the
+   * learned loss, and how far those steps moved the policy (median ‖θ_K − θ₀‖; below
+   * `FLAT_LOSS_SHIFT` the learned loss is flat at θ₀ and the run cannot recover).
+   */
+  heldOutEvaluation(): { median: number; parameterShift: number } {
     const { config } = this;
     const { theta, rollouts } = adaptReacherPolicies({
       theta0: this.theta0,
@@ -321,8 +325,9 @@ export class ReacherMetaTrainer implements MetaTrainer {
       lr: config.innerLr,
       horizon: config.horizon,
     });
+    const parameterShift = medianParameterShift(theta, this.theta0);
     for (const t of theta) t.dispose();
-    return median(rollouts.finalDistance);
+    return { median: median(rollouts.finalDistance), parameterShift };
   }
 
   step(iteration: number): Metrics {
@@ -381,7 +386,9 @@ export class ReacherMetaTrainer implements MetaTrainer {
       metrics['model/holdout_nll'] = this.fitModel(config.refitEpochs).holdoutNll;
     }
     if (done % config.evalEvery === 0 || done === config.iterations) {
-      metrics['test/median_distance_cm'] = 100 * this.heldOutMedian();
+      const evaluation = this.heldOutEvaluation();
+      metrics['test/median_distance_cm'] = 100 * evaluation.median;
+      metrics['test/parameter_shift'] = evaluation.parameterShift;
     }
     return metrics;
   }
