@@ -6,32 +6,30 @@
  */
 
 import {
-  evaluatePolicy,
   PG_DEFAULTS,
   type PgArgs,
-  PgPolicy,
-  type PgPolicyFile,
   type PgTrainerState,
-  type PolicyEvaluation,
   PolicyGradientTrainer,
 } from '../../agents/index.js';
 import { mean } from '../../envs/core/stats.js';
-import {
-  ClipAction,
-  type Env,
-  InvalidArgument,
-  make,
-  RecordVideo,
-  registry,
-} from '../../envs/index.js';
+import { InvalidArgument } from '../../envs/index.js';
 import { commandDescription } from '../commands/catalog.js';
 import { loadCheckpoint } from '../run/checkpoint.js';
 import type { ConfigSchema, Experiment, Preset, RunTools, TestCommand } from '../run/experiment.js';
 import { CorruptFileError, writeJsonAtomic } from '../run/files.js';
 import { openRunOf } from '../run/runDir.js';
+import {
+  checkEnvId,
+  EVAL_SEED,
+  evaluatePolicyFile,
+  type SelectedPolicy,
+  type SelectionConfig,
+  selectedPolicyFromJson,
+  selectPolicy,
+} from './pgEvaluate.js';
 
 /** Config of a policy-gradient run (flags map 1:1; see {@link PgArgs} for the algorithm's). */
-export interface PgConfig extends Omit<PgArgs, 'hidden'> {
+export interface PgConfig extends Omit<PgArgs, 'hidden'>, SelectionConfig {
   /** Registered env id. */
   env: string;
   /** The hyperparameter preset the run started from ({@link PG_PRESETS}). */
@@ -189,6 +187,12 @@ const SCHEMA: ConfigSchema<PgConfig> = {
     doc: 'add γ·V(final obs) to the reward at time-limit truncations (SB3; CleanRL: no)',
   },
   evalEpisodes: { type: 'int', doc: 'episodes of the final evaluation', min: 1 },
+  selectEvery: {
+    type: 'int',
+    doc: "updates between evaluations of the mean action during training; the run's policy is the best one they saw, on episodes of their own (RL Zoo --eval-freq, EvalCallback's best model; 0: the last policy)",
+    min: 0,
+  },
+  selectEpisodes: { type: 'int', doc: 'episodes per selection evaluation', min: 1 },
   gif: { type: 'boolean', doc: 'record a GIF of the first evaluation episode' },
   seed: { type: 'int', doc: 'seed of the whole run', min: 0 },
   checkpointEvery: { type: 'int', doc: 'updates between checkpoints', min: 1 },
@@ -200,6 +204,8 @@ const DEFAULTS: PgConfig = {
   preset: 'cleanrl',
   hidden: PG_DEFAULTS.hidden.join(','),
   evalEpisodes: 20,
+  selectEvery: 0,
+  selectEpisodes: 5,
   gif: true,
   seed: 0,
   checkpointEvery: 10,
@@ -227,6 +233,8 @@ function pgArgs(saved: PgConfig): PgArgs {
     env: _e,
     preset: _p,
     evalEpisodes: _v,
+    selectEvery: _se,
+    selectEpisodes: _sp,
     gif: _g,
     seed: _s,
     checkpointEvery: _c,
@@ -239,47 +247,19 @@ export interface PgRunState {
   trainer: PolicyGradientTrainer;
   /** Mean episodic return of the last updates that ended episodes (for the summary). */
   recentReturns: number[];
+  /** The best policy of the selection so far (`selectEvery` > 0). */
+  best?: SelectedPolicy;
 }
-
-function checkEnvId(id: string): void {
-  if (!registry.has(id)) make(id); // throws the registry's error with suggestions
-}
-
-/** Evaluates a policy's mean action on seeded episodes; optionally records the first as a GIF. */
-function evaluate(
-  file: PgPolicyFile,
-  episodes: number,
-  seed: number,
-  gifFolder?: string,
-): PolicyEvaluation & { media: string[] } {
-  checkEnvId(file.envId);
-  const base = make(file.envId, gifFolder ? { renderMode: 'rgb_array' } : {});
-  const recorded = gifFolder
-    ? new RecordVideo(base, {
-        folder: gifFolder,
-        episodeTrigger: (e) => e === 0,
-        namePrefix: 'eval',
-      })
-    : base;
-  const env = new ClipAction(recorded as never) as unknown as Env;
-  const policy = new PgPolicy(file);
-  try {
-    const result = evaluatePolicy(env, (obs) => policy.act(obs), episodes, seed);
-    env.close();
-    return { ...result, media: recorded instanceof RecordVideo ? recorded.written : [] };
-  } finally {
-    policy.dispose();
-  }
-}
-
-/** The seed of evaluation episodes: never one the training envs drew. */
-const EVAL_SEED = 1_000_000;
 
 interface EvalOptions {
   episodes: number;
   seed: number;
   gif: boolean;
+  policy: 'best' | 'last';
 }
+
+/** Updates a config asks for. */
+const updatesOf = (c: PgConfig) => Math.floor(c.totalTimesteps / (c.numEnvs * c.numSteps));
 
 const evalCommand: TestCommand<EvalOptions> = {
   commandName: 'eval',
@@ -288,32 +268,41 @@ const evalCommand: TestCommand<EvalOptions> = {
     episodes: { type: 'int', doc: 'evaluation episodes', min: 1 },
     seed: { type: 'int', doc: 'seed of the first episode', min: 0 },
     gif: { type: 'boolean', doc: 'write a GIF of the first episode into the run media folder' },
+    policy: {
+      type: 'string',
+      doc: "best: the run's policy (the selection's best with --select-every, else the last); last: the policy of the last update",
+      choices: ['best', 'last'],
+    },
   },
-  defaults: { episodes: 20, seed: EVAL_SEED, gif: true },
+  defaults: { episodes: 20, seed: EVAL_SEED, gif: true, policy: 'best' },
   async run(runPath, options) {
     const { run, config, backend } = openRunOf<PgConfig>(runPath, 'pg');
     const checkpoint = loadCheckpoint(run, 'pg', { ...config }, backend);
-    let trainer: PolicyGradientTrainer;
+    let state: PgRunState;
     try {
-      trainer = PolicyGradientTrainer.fromJSON(
-        (checkpoint.state as { trainer: PgTrainerState }).trainer,
-        config.env,
-        pgArgs(config),
-        config.seed,
-      );
+      state = pgExperiment.load(checkpoint.state, config, {} as RunTools) as PgRunState;
     } catch (err) {
       throw new CorruptFileError(`corrupt pg checkpoint in ${runPath}: ${(err as Error).message}`);
     }
-    const file = trainer.exportPolicy();
-    const envSteps = trainer.envSteps;
-    trainer.dispose();
-    const result = evaluate(
+    const best = options.policy === 'best' ? state.best : undefined;
+    const file = best?.policy ?? state.trainer.exportPolicy();
+    const envSteps = state.trainer.envSteps;
+    state.trainer.dispose();
+    const policyUpdate = best?.update ?? checkpoint.iteration;
+    const result = evaluatePolicyFile(
       file,
       options.episodes,
       options.seed,
       options.gif ? run.file('media', `eval-seed${options.seed}`) : undefined,
     );
-    return { run: runPath, env: config.env, update: checkpoint.iteration, envSteps, ...result };
+    return {
+      run: runPath,
+      env: config.env,
+      update: checkpoint.iteration,
+      envSteps,
+      policyUpdate,
+      ...result,
+    };
   },
 };
 
@@ -326,7 +315,7 @@ export const pgExperiment: Experiment<PgConfig, PgRunState> = {
   presets: PG_PRESETS,
   usesTensorflow: false,
   progressMetric: 'charts/episodic_return',
-  iterations: (c) => Math.floor(c.totalTimesteps / (c.numEnvs * c.numSteps)),
+  iterations: updatesOf,
   checkpointEvery: (c) => c.checkpointEvery,
   init(config) {
     checkEnvId(config.env);
@@ -335,15 +324,30 @@ export const pgExperiment: Experiment<PgConfig, PgRunState> = {
       recentReturns: [],
     };
   },
-  step(state) {
+  step(state, iteration, config) {
     const metrics = state.trainer.update();
     const r = metrics['charts/episodic_return'];
     if (r !== undefined) state.recentReturns = [...state.recentReturns, r].slice(-10);
+    // A config saved before the selection existed has no select* fields: no selection.
+    const selection = { ...DEFAULTS, ...config };
+    const { best, meanReturn } = selectPolicy(
+      state.trainer,
+      state.best,
+      iteration,
+      updatesOf(selection),
+      selection,
+    );
+    state.best = best;
+    if (meanReturn !== undefined) metrics['eval/select_return'] = meanReturn;
     return metrics;
   },
-  save: (state) => ({ trainer: state.trainer.toJSON(), recentReturns: state.recentReturns }),
+  save: (state) => ({
+    trainer: state.trainer.toJSON(),
+    recentReturns: state.recentReturns,
+    ...(state.best ? { best: state.best } : {}),
+  }),
   load(json, config) {
-    const s = json as { trainer: PgTrainerState; recentReturns: number[] };
+    const s = json as { trainer: PgTrainerState; recentReturns: number[]; best?: unknown };
     checkEnvId(config.env);
     if (!Array.isArray(s?.recentReturns) || s.recentReturns.some((r) => !Number.isFinite(r)))
       throw new CorruptFileError(
@@ -356,20 +360,40 @@ export const pgExperiment: Experiment<PgConfig, PgRunState> = {
         pgArgs(config),
         config.seed,
       );
-      return { trainer, recentReturns: s.recentReturns };
+      if (s.best === undefined) return { trainer, recentReturns: s.recentReturns };
+      try {
+        return { trainer, recentReturns: s.recentReturns, best: selectedPolicyFromJson(s.best) };
+      } catch (err) {
+        trainer.dispose();
+        throw err;
+      }
     } catch (err) {
       throw new CorruptFileError(`corrupt pg checkpoint state: ${(err as Error).message}`);
     }
   },
   summarize(state, config, tools: RunTools) {
-    const file = state.trainer.exportPolicy();
+    const last = state.trainer.exportPolicy();
+    const file = state.best?.policy ?? last;
     writeJsonAtomic(tools.run.file('policy.json'), file);
-    const evaluation = evaluate(
+    const evaluation = evaluatePolicyFile(
       file,
       config.evalEpisodes,
       EVAL_SEED,
       config.gif ? tools.run.file('media') : undefined,
     );
+    // With a selection, the last policy's evaluation on the same episodes, for comparison.
+    const selection = state.best && {
+      selectedUpdate: state.best.update,
+      selectReturn: state.best.meanReturn,
+      lastPolicy: 'last-policy.json',
+      lastPolicyEvaluation: evaluatePolicyFile(last, config.evalEpisodes, EVAL_SEED),
+    };
+    if (selection) {
+      writeJsonAtomic(tools.run.file('last-policy.json'), last);
+      tools.log(
+        `selected policy: update ${selection.selectedUpdate} of ${updatesOf(config)} (selection return ${selection.selectReturn.toFixed(2)} over ${config.selectEpisodes} episodes); the last policy scores ${selection.lastPolicyEvaluation.meanReturn.toFixed(2)} on the evaluation's episodes`,
+      );
+    }
     const recent = state.recentReturns;
     const trainingReturn = recent.length ? mean(recent) : null;
     tools.log(
@@ -382,17 +406,22 @@ export const pgExperiment: Experiment<PgConfig, PgRunState> = {
       trainingReturnLast10Updates: trainingReturn,
       evaluation,
       policy: 'policy.json',
+      ...selection,
     };
   },
   dispose: (state) => state.trainer.dispose(),
   plots: [
     {
       file: 'episodic_return',
-      title: 'Policy gradient: episodic return (training episodes)',
+      title:
+        'Policy gradient: episodic return (training episodes; the selection evaluates the mean action)',
       x: 'global_step',
       xTitle: 'env steps',
       yTitle: 'episodic return',
-      series: [{ field: 'charts/episodic_return', label: 'mean episodic return per update' }],
+      series: [
+        { field: 'charts/episodic_return', label: 'mean episodic return per update' },
+        { field: 'eval/select_return', label: 'mean action on the selection episodes' },
+      ],
     },
     {
       file: 'losses',

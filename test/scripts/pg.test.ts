@@ -101,6 +101,108 @@ describe('ml3 pg', () => {
     assert.deepEqual(resumed.summary, full.summary);
   });
 
+  it('with --select-every the run keeps the best policy the selection saw; resumed equals straight; pg eval picks best or last', async () => {
+    const out = tmp();
+    const config = applyPreset(
+      pgExperiment,
+      {
+        ...pgExperiment.defaults,
+        env: 'rapier/MountainCarContinuous-v0',
+        preset: 'zoo-car' as const,
+        totalTimesteps: 40,
+        evalEpisodes: 1,
+        selectEvery: 2,
+        selectEpisodes: 1,
+        learningRate: 0.01,
+        gif: false,
+        checkpointEvery: 1,
+      },
+      (k) =>
+        [
+          'env',
+          'totalTimesteps',
+          'evalEpisodes',
+          'selectEvery',
+          'selectEpisodes',
+          'learningRate',
+          'gif',
+          'checkpointEvery',
+        ].includes(k),
+    ) as unknown as Record<string, unknown>;
+    const base = {
+      out,
+      backend: 'auto' as const,
+      backendExplicit: false,
+      quiet: true,
+      json: false,
+    };
+    const full = await trainExperiment(pgExperiment, { ...base, name: 'full', config });
+    const part = await trainExperiment(pgExperiment, {
+      ...base,
+      name: 'part',
+      config,
+      stopAfter: 3,
+    });
+    const resumed = await trainExperiment(pgExperiment, {
+      ...base,
+      config: {} as never,
+      resume: part.run.path,
+    });
+    assert.equal(resumed.status, 'completed');
+    assert.deepEqual(metrics(part.run.path), metrics(full.run.path));
+    assert.deepEqual(resumed.summary, full.summary);
+    // 5 updates of 8 steps: the selection evaluates after updates 2, 4 and the last (5).
+    const rows = metrics(full.run.path);
+    const selected = rows.filter((r) => r['eval/select_return'] !== undefined);
+    assert.deepEqual(
+      selected.map((r) => r.iteration),
+      [2, 4, 5],
+    );
+    const returns = selected.map((r) => r['eval/select_return'] as number);
+    const first = returns.indexOf(Math.max(...returns));
+    const summary = full.summary as Record<string, unknown>;
+    assert.equal(summary.selectedUpdate, selected[first]!.iteration);
+    assert.equal(summary.selectReturn, returns[first]);
+    // policy.json is the selected policy: on the selection's episode it scores what was recorded.
+    const { evaluatePolicyFile, SELECT_SEED } = await import(
+      '../../scripts/experiments/pgEvaluate.js'
+    );
+    const read = (f: string) => JSON.parse(readFileSync(join(full.run.path, f), 'utf8'));
+    assert.equal(
+      evaluatePolicyFile(read('policy.json'), 1, SELECT_SEED).meanReturn,
+      returns[first],
+    );
+    assert.equal(
+      evaluatePolicyFile(read('last-policy.json'), 1, SELECT_SEED).meanReturn,
+      returns.at(-1),
+    );
+    // pg eval: the run's (selected) policy by default, the last on request.
+    const evalOf = (...flags: string[]) => {
+      const r = ml3(
+        'pg',
+        'eval',
+        full.run.path,
+        '--episodes',
+        '1',
+        '--gif',
+        'false',
+        '--json',
+        ...flags,
+      );
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout);
+    };
+    const best = evalOf();
+    assert.equal(best.policyUpdate, summary.selectedUpdate);
+    assert.equal(best.meanReturn, (summary.evaluation as { meanReturn: number }).meanReturn);
+    const last = evalOf('--policy', 'last');
+    assert.equal(last.policyUpdate, 5);
+    assert.equal(
+      last.meanReturn,
+      (summary.lastPolicyEvaluation as { meanReturn: number }).meanReturn,
+    );
+  });
+
   it('pg curve averages the seeds of a --runs group per env-step bin', () => {
     const out = tmp();
     const r = ml3(
