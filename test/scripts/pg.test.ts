@@ -42,6 +42,38 @@ const metrics = (run: string) =>
       return Object.fromEntries(Object.entries(rest).filter(([k]) => !k.startsWith('perf/')));
     });
 
+/**
+ * The zoo car preset under the given flags (each counts as given on the command line), trained
+ * straight and stopped after 3 updates then resumed.
+ */
+async function zooCarStraightAndResumed(flags: Record<string, unknown>) {
+  const config = applyPreset(
+    pgExperiment,
+    {
+      ...pgExperiment.defaults,
+      env: 'rapier/MountainCarContinuous-v0',
+      preset: 'zoo-car' as const,
+      ...flags,
+    },
+    (k) => k === 'env' || k in flags,
+  ) as unknown as Record<string, unknown>;
+  const base = {
+    out: tmp(),
+    backend: 'auto' as const,
+    backendExplicit: false,
+    quiet: true,
+    json: false,
+  };
+  const full = await trainExperiment(pgExperiment, { ...base, name: 'full', config });
+  const part = await trainExperiment(pgExperiment, { ...base, name: 'part', config, stopAfter: 3 });
+  const resumed = await trainExperiment(pgExperiment, {
+    ...base,
+    config: {} as never,
+    resume: part.run.path,
+  });
+  return { full, part, resumed };
+}
+
 describe('ml3 pg', () => {
   it('a preset round-trips through the run config, under the flags given', () => {
     const out = tmp();
@@ -62,91 +94,27 @@ describe('ml3 pg', () => {
   });
 
   it('a preset run stopped at its checkpoint and resumed equals the straight run', async () => {
-    const out = tmp();
-    const config = applyPreset(
-      pgExperiment,
-      {
-        ...pgExperiment.defaults,
-        env: 'rapier/MountainCarContinuous-v0',
-        preset: 'zoo-car' as const,
-        totalTimesteps: 48,
-        evalEpisodes: 1,
-        gif: false,
-        checkpointEvery: 3,
-      },
-      (k) => ['env', 'totalTimesteps', 'evalEpisodes', 'gif', 'checkpointEvery'].includes(k),
-    ) as unknown as Record<string, unknown>;
-    const base = {
-      out,
-      backend: 'auto' as const,
-      backendExplicit: false,
-      quiet: true,
-      json: false,
-    };
-    const full = await trainExperiment(pgExperiment, { ...base, name: 'full', config });
-    const part = await trainExperiment(pgExperiment, {
-      ...base,
-      name: 'part',
-      config,
-      stopAfter: 3,
+    const { full, part, resumed } = await zooCarStraightAndResumed({
+      totalTimesteps: 48,
+      evalEpisodes: 1,
+      gif: false,
+      checkpointEvery: 3,
     });
     assert.equal(part.status, 'interrupted');
-    const resumed = await trainExperiment(pgExperiment, {
-      ...base,
-      config: {} as never,
-      resume: part.run.path,
-    });
     assert.equal(resumed.status, 'completed');
     assert.deepEqual(metrics(part.run.path), metrics(full.run.path));
     assert.deepEqual(resumed.summary, full.summary);
   });
 
   it('with --select-every the run keeps the best policy the selection saw; resumed equals straight; pg eval picks best or last', async () => {
-    const out = tmp();
-    const config = applyPreset(
-      pgExperiment,
-      {
-        ...pgExperiment.defaults,
-        env: 'rapier/MountainCarContinuous-v0',
-        preset: 'zoo-car' as const,
-        totalTimesteps: 40,
-        evalEpisodes: 1,
-        selectEvery: 2,
-        selectEpisodes: 1,
-        learningRate: 0.01,
-        gif: false,
-        checkpointEvery: 1,
-      },
-      (k) =>
-        [
-          'env',
-          'totalTimesteps',
-          'evalEpisodes',
-          'selectEvery',
-          'selectEpisodes',
-          'learningRate',
-          'gif',
-          'checkpointEvery',
-        ].includes(k),
-    ) as unknown as Record<string, unknown>;
-    const base = {
-      out,
-      backend: 'auto' as const,
-      backendExplicit: false,
-      quiet: true,
-      json: false,
-    };
-    const full = await trainExperiment(pgExperiment, { ...base, name: 'full', config });
-    const part = await trainExperiment(pgExperiment, {
-      ...base,
-      name: 'part',
-      config,
-      stopAfter: 3,
-    });
-    const resumed = await trainExperiment(pgExperiment, {
-      ...base,
-      config: {} as never,
-      resume: part.run.path,
+    const { full, part, resumed } = await zooCarStraightAndResumed({
+      totalTimesteps: 40,
+      evalEpisodes: 1,
+      selectEvery: 2,
+      selectEpisodes: 1,
+      learningRate: 0.01,
+      gif: false,
+      checkpointEvery: 1,
     });
     assert.equal(resumed.status, 'completed');
     assert.deepEqual(metrics(part.run.path), metrics(full.run.path));
