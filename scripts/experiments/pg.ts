@@ -283,7 +283,7 @@ const evalCommand: TestCommand<EvalOptions> = {
     const checkpoint = loadCheckpoint(run, 'pg', { ...config }, backend);
     let state: PgRunState;
     try {
-      state = pgExperiment.load(checkpoint.state, config, {} as RunTools) as PgRunState;
+      state = restoreState(checkpoint.state, config);
     } catch (err) {
       throw new CorruptFileError(`corrupt pg checkpoint in ${runPath}: ${(err as Error).message}`);
     }
@@ -308,6 +308,31 @@ const evalCommand: TestCommand<EvalOptions> = {
     };
   },
 };
+
+/** A run's state from its checkpoint JSON; throws `CorruptFileError` on malformed input. */
+function restoreState(json: unknown, config: PgConfig): PgRunState {
+  const s = json as { trainer: PgTrainerState; recentReturns: number[]; best?: unknown };
+  checkEnvId(config.env);
+  if (!Array.isArray(s?.recentReturns) || s.recentReturns.some((r) => !Number.isFinite(r)))
+    throw new CorruptFileError('corrupt pg checkpoint state: recentReturns must be finite numbers');
+  try {
+    const trainer = PolicyGradientTrainer.fromJSON(
+      s.trainer,
+      config.env,
+      pgArgs(config),
+      config.seed,
+    );
+    if (s.best === undefined) return { trainer, recentReturns: s.recentReturns };
+    try {
+      return { trainer, recentReturns: s.recentReturns, best: selectedPolicyFromJson(s.best) };
+    } catch (err) {
+      trainer.dispose();
+      throw err;
+    }
+  } catch (err) {
+    throw new CorruptFileError(`corrupt pg checkpoint state: ${(err as Error).message}`);
+  }
+}
 
 /** The policy-gradient experiment (PPO / REINFORCE). */
 export const pgExperiment: Experiment<PgConfig, PgRunState> = {
@@ -349,31 +374,7 @@ export const pgExperiment: Experiment<PgConfig, PgRunState> = {
     recentReturns: state.recentReturns,
     ...(state.best ? { best: state.best } : {}),
   }),
-  load(json, config) {
-    const s = json as { trainer: PgTrainerState; recentReturns: number[]; best?: unknown };
-    checkEnvId(config.env);
-    if (!Array.isArray(s?.recentReturns) || s.recentReturns.some((r) => !Number.isFinite(r)))
-      throw new CorruptFileError(
-        'corrupt pg checkpoint state: recentReturns must be finite numbers',
-      );
-    try {
-      const trainer = PolicyGradientTrainer.fromJSON(
-        s.trainer,
-        config.env,
-        pgArgs(config),
-        config.seed,
-      );
-      if (s.best === undefined) return { trainer, recentReturns: s.recentReturns };
-      try {
-        return { trainer, recentReturns: s.recentReturns, best: selectedPolicyFromJson(s.best) };
-      } catch (err) {
-        trainer.dispose();
-        throw err;
-      }
-    } catch (err) {
-      throw new CorruptFileError(`corrupt pg checkpoint state: ${(err as Error).message}`);
-    }
-  },
+  load: restoreState,
   summarize(state, config, tools: RunTools) {
     const last = state.trainer.exportPolicy();
     const file = state.best?.policy ?? last;
