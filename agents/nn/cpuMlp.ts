@@ -20,7 +20,7 @@ export interface CpuMlp {
 
 /**
  * One batched forward pass's record, reused across calls: the input, every layer's output
- * ([rows × width] each) and the float64 weights it used (W and Wᵀ per layer, for the backward).
+ * ([rows × width] each) and the float64 weights it used (W per layer; the backward keeps Wᵀ here).
  */
 export interface MlpTape {
   rows: number;
@@ -28,8 +28,9 @@ export interface MlpTape {
   input: Float64Array;
   /** outputs[l] is layer l's activation output; outputs[layers − 1] is the network's output. */
   outputs: Float64Array[];
-  /** Per layer W [in × out] and Wᵀ [out × in] (for the backward's δ·Wᵀ) as float64. */
+  /** Per layer W [in × out] as float64, copied by the forward pass. */
   w: Float64Array[];
+  /** Per layer Wᵀ [out × in], written by the backward pass for its δ·Wᵀ (inference never needs it). */
   wT: Float64Array[];
 }
 
@@ -96,7 +97,7 @@ function activationSlope(name: ActivationName, y: number): number {
 /**
  * The network's outputs for `rows` inputs `x` ([rows × in], row-major), every layer's output kept
  * in `tape`; returns the output layer's array ([rows × out], the tape's own). The weights are
- * copied into the tape (as float64 W and Wᵀ) unless `reloadWeights` is false, for callers that
+ * copied into the tape (as float64) unless `reloadWeights` is false, for callers that
  * know they have not changed since the tape's last pass (a rollout's steps between updates).
  */
 export function cpuMlpForward(
@@ -116,10 +117,7 @@ export function cpuMlpForward(
   for (let l = 0; l < layers; l++) {
     const fanIn = sizes[l]!;
     const fanOut = sizes[l + 1]!;
-    if (reloadWeights) {
-      tape.w[l]!.set(net.weights[l]!);
-      transposeInto(tape.wT[l]!, tape.w[l]!, fanIn, fanOut);
-    }
+    if (reloadWeights) tape.w[l]!.set(net.weights[l]!);
     const h = tape.outputs[l]!;
     gemm(h, input, tape.w[l]!, rows, fanOut, fanIn, false);
     const b = net.biases[l];
@@ -179,6 +177,7 @@ export function cpuMlpBackward(
     gemm(grads.weights[l]!, inputT, delta, fanIn, fanOut, rows, true);
     if (l > 0) {
       const dIn = scratch[spare]!;
+      transposeInto(tape.wT[l]!, tape.w[l]!, fanIn, fanOut);
       gemm(dIn, delta, tape.wT[l]!, rows, fanIn, fanOut, false); // δ·Wᵀ
       delta = dIn;
       spare = 3 - spare;
