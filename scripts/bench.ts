@@ -205,20 +205,36 @@ async function ml3Figures<C extends object, S>(
     ),
   );
 }
-await ml3Figures(
-  'ML3 sine: outer iteration, 5 seeds batched (no evaluation)',
-  sineExperiment,
-  { ...sineExperiment.defaults, ...noEval },
-  20,
-  "authors' PyTorch code: 2.0 ms per iteration for 1 seed",
-);
-await ml3Figures(
-  'ML3 sine: training-task evaluation, 5 seeds × 100 SGD steps',
-  sineExperiment,
-  { ...sineExperiment.defaults, ...noEval, evalEvery: 1 },
-  5,
-  "authors' code: 0.65 s per round of 22 × 100 SGD runs, 1 seed",
-);
+// Sine computes its meta-gradients and evaluations in plain JavaScript (SineKernel), with no tfjs
+// product to switch, so it has no "before" row here: its tfjs figures are in docs/benchmarks.md.
+{
+  const seeds = sineExperiment.defaults.seeds;
+  const iteration = await msPerIteration(
+    sineExperiment,
+    { ...sineExperiment.defaults, ...noEval },
+    20,
+  );
+  figures.push(
+    figure(
+      `ML3 sine: outer iteration, ${seeds} seeds (no evaluation)`,
+      'ms',
+      iteration,
+      `${(median(iteration) / seeds).toFixed(2)} ms per seed (target ≤ 1.0, issue #14); authors' PyTorch code: 2.0 ms per iteration for 1 seed`,
+    ),
+  );
+  figures.push(
+    figure(
+      `ML3 sine: training-task evaluation, ${seeds} seeds × 100 SGD steps`,
+      'ms',
+      await msPerIteration(
+        sineExperiment,
+        { ...sineExperiment.defaults, ...noEval, evalEvery: 1 },
+        5,
+      ),
+      "authors' code: 0.65 s per round of 22 × 100 SGD runs, 1 seed",
+    ),
+  );
+}
 await ml3Figures(
   'ML3 shaped sine: outer iteration (10 meta-steps), both variants batched',
   shapedSineExperiment,

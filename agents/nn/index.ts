@@ -23,15 +23,19 @@ export {
   type CpuMlp,
   cpuMlpBackward,
   cpuMlpForward,
+  cpuMlpJvp,
   type MlpGrads,
   type MlpTape,
   mlpTape,
+  readBatchedMlps,
   readMlp,
 } from './cpuMlp.js';
 export { BATCH_SPLIT_MAX, matmul, SMALL_PRODUCT_MACS } from './matmul.js';
 export {
+  type InitLayer,
   type InitScheme,
   initMlp,
+  initMlpArrays,
   type MlpSpec,
   mlp,
   type Params,

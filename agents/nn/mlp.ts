@@ -35,20 +35,24 @@ export function paramCount(spec: MlpSpec): number {
   return (spec.sizes.length - 1) * (spec.bias ? 2 : 1);
 }
 
+/** One layer's initial values from {@link initMlpArrays}: W [batch · in · out], b [batch · out]. */
+export interface InitLayer {
+  w: Float32Array;
+  b: Float32Array;
+}
+
 /**
- * Seeded initial parameters, from this package's RNG (tfjs initialisers have no global seed and
- * differ by backend). With `batch`, every tensor gets a leading dimension of that size and each
- * network is drawn independently.
+ * The values {@link initMlp} puts in its tensors, as plain arrays (the same draws in the same
+ * order), for callers that never need the tensors (plain-JS networks).
  */
-export function initMlp(
+export function initMlpArrays(
   spec: MlpSpec,
   rng: RNG,
   options: { scheme?: InitScheme; biasInit?: number; batch?: number } = {},
-): Params {
+): InitLayer[] {
   const scheme = options.scheme ?? 'xavier';
-  const batch = options.batch;
-  const b = batch ?? 1;
-  const params: Params = [];
+  const b = options.batch ?? 1;
+  const layers: InitLayer[] = [];
   for (let l = 0; l + 1 < spec.sizes.length; l++) {
     const fanIn = spec.sizes[l]!;
     const fanOut = spec.sizes[l + 1]!;
@@ -62,14 +66,34 @@ export function initMlp(
         bias[k * fanOut + i] =
           scheme === 'torch' ? rng.uniform(-limit, limit) : (options.biasInit ?? 0);
     }
+    layers.push({ w, b: bias });
+  }
+  return layers;
+}
+
+/**
+ * Seeded initial parameters, from this package's RNG (tfjs initialisers have no global seed and
+ * differ by backend). With `batch`, every tensor gets a leading dimension of that size and each
+ * network is drawn independently.
+ */
+export function initMlp(
+  spec: MlpSpec,
+  rng: RNG,
+  options: { scheme?: InitScheme; biasInit?: number; batch?: number } = {},
+): Params {
+  const batch = options.batch;
+  const params: Params = [];
+  initMlpArrays(spec, rng, options).forEach(({ w, b }, l) => {
+    const fanIn = spec.sizes[l]!;
+    const fanOut = spec.sizes[l + 1]!;
     params.push(
       batch === undefined
         ? tf.tensor2d(w, [fanIn, fanOut])
         : tf.tensor3d(w, [batch, fanIn, fanOut]),
     );
     if (spec.bias)
-      params.push(batch === undefined ? tf.tensor1d(bias) : tf.tensor3d(bias, [batch, 1, fanOut]));
-  }
+      params.push(batch === undefined ? tf.tensor1d(b) : tf.tensor3d(b, [batch, 1, fanOut]));
+  });
   return params;
 }
 

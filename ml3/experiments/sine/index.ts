@@ -1,4 +1,6 @@
 /** ML3 sine regression (paper IV.A.1): task, meta-training, meta-test. */
+
+export { SineKernel } from './cpuSine.js';
 export {
   evaluateSineLosses,
   type SineEvalSettings,
@@ -9,7 +11,6 @@ export {
 } from './metaTest.js';
 export {
   disposeSineTaskSet,
-  memberMeans,
   SINE_LOSS,
   SINE_MODEL,
   SINE_POINTS,
@@ -17,8 +18,6 @@ export {
   SINE_TRAIN_TASK,
   type SineTaskDistribution,
   type SineTaskSet,
-  sineLearnedLoss,
-  sineMse,
   sineTaskSet,
 } from './task.js';
 export { SINE_DEFAULTS, type SineConfig, SineMetaTrainer } from './train.js';

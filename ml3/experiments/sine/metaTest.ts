@@ -3,21 +3,18 @@
  * loss (φ fixed), against the same SGD on MSE from the same initial parameters; the measure is the
  * MSE on each model's task before every step and after the last.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { mlp, type Params, stackParams } from '../../../agents/index.js';
+import { type Params, readBatchedMlps, stackParams } from '../../../agents/index.js';
 import { mean } from '../../../envs/core/stats.js';
-import { learnedLossValues } from '../../learnedLoss.js';
+import { learnedLossMlp } from '../../learnedLoss.js';
 import { loadLearnedLoss } from '../../lossFile.js';
-import { adapt } from '../../metaStep.js';
+import { cloneMlp, SineKernel } from './cpuSine.js';
 import {
   disposeSineTaskSet,
-  memberMeans,
   SINE_LOSS,
   SINE_MODEL,
   SINE_POINTS,
   SINE_TEST_TASKS,
   type SineTaskSet,
-  sineMse,
   sineTaskSet,
 } from './task.js';
 
@@ -32,35 +29,33 @@ export interface SineEvalSettings {
 /**
  * Trains every model of a task set from its initial θ with `testSteps` SGD steps on MSE or on
  * the seeds' learned losses (φ batched over seeds, shared by a seed's models); returns the MSE of
- * each model before each step and after the last: [steps + 1][models].
+ * each model before each step and after the last: [steps + 1][models]. Runs in plain JavaScript
+ * ({@link SineKernel}), one model at a time.
  */
 export function sineLearningCurves(
   set: SineTaskSet,
   settings: SineEvalSettings,
   loss: 'mse' | Params,
 ): number[][] {
-  const S = settings.seeds;
   const E = set.perSeed;
-  const trace: number[][] = [];
-  const finalTheta = adapt({
-    theta0: set.init,
-    steps: settings.testSteps,
-    lr: settings.innerLr,
-    loss: (theta) => {
-      const yPred = mlp(theta, set.x, SINE_MODEL);
-      if (loss === 'mse') return memberMeans(yPred.sub(set.y).square()).sum() as tf.Scalar;
-      // One learned loss per seed shared by its E models: [S, E·N, 2] keeps the batched matMuls few and large.
-      const features = tf.concat([yPred, set.y], 2).reshape([S, E * SINE_POINTS, 2]);
-      // Σ over models of their mean loss = Σ over seeds of E · (mean over the seed's E·N points).
-      return learnedLossValues(loss, features, SINE_LOSS).mean([1, 2]).sum().mul(E) as tf.Scalar;
-    },
-    observe: (_k, theta) => {
-      const mse = tf.tidy(() => sineMse(theta, set.x, set.y));
-      trace.push(Array.from(mse.dataSync()));
-      mse.dispose();
-    },
+  const x = set.x.dataSync() as Float32Array;
+  const y = set.y.dataSync() as Float32Array;
+  const models = readBatchedMlps(set.init, SINE_MODEL);
+  const losses = loss === 'mse' ? null : readBatchedMlps(loss, learnedLossMlp(SINE_LOSS));
+  if (losses && losses.length !== settings.seeds)
+    throw new RangeError(`expected ${settings.seeds} learned losses, got ${losses.length}`);
+  const kernel = new SineKernel();
+  const steps = settings.testSteps;
+  const trace = Array.from({ length: steps + 1 }, () => new Array<number>(models.length));
+  models.forEach((init, b) => {
+    const theta = cloneMlp(init);
+    const xs = x.subarray(b * SINE_POINTS, (b + 1) * SINE_POINTS);
+    const ys = y.subarray(b * SINE_POINTS, (b + 1) * SINE_POINTS);
+    const phi = losses ? losses[Math.floor(b / E)]! : null;
+    for (let k = 0; k < steps; k++)
+      trace[k]![b] = kernel.sgdStep(theta, phi, xs, ys, settings.innerLr);
+    trace[steps]![b] = kernel.mse(theta, xs, ys);
   });
-  for (const t of finalTheta) t.dispose();
   return trace;
 }
 

@@ -7,9 +7,9 @@
  * seeds × tasks), so every seed's losses and gradients come out of one graph.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initMlp, type MlpSpec, mlp, type Params, stackParams } from '../../../agents/index.js';
+import { initMlp, type MlpSpec, type Params, stackParams } from '../../../agents/index.js';
 import { RNG } from '../../../envs/index.js';
-import { type LearnedLossSpec, learnedLossValues } from '../../learnedLoss.js';
+import type { LearnedLossSpec } from '../../learnedLoss.js';
 
 /** The optimizee of the authors' sine experiment. */
 export const SINE_MODEL: MlpSpec = {
@@ -126,26 +126,4 @@ export function sineTaskSet(
 /** Frees a task set's tensors. */
 export function disposeSineTaskSet(set: SineTaskSet): void {
   for (const t of [set.x, set.y, ...set.init]) t.dispose();
-}
-
-/** Per-member mean of a [B, N, 1] tensor: [B]. */
-export function memberMeans(t: tf.Tensor): tf.Tensor {
-  return t.mean([1, 2]);
-}
-
-/** The task loss: each member's MSE on its task, [B]. */
-export function sineMse(theta: Params, x: tf.Tensor, y: tf.Tensor): tf.Tensor {
-  return memberMeans(mlp(theta, x, SINE_MODEL).sub(y).square());
-}
-
-/** M_φ of each member on its own task (φ batched like θ), mean over points: [B]. */
-export function sineLearnedLoss(
-  phi: readonly tf.Tensor[],
-  theta: Params,
-  x: tf.Tensor,
-  y: tf.Tensor,
-): tf.Tensor {
-  return memberMeans(
-    learnedLossValues(phi, tf.concat([mlp(theta, x, SINE_MODEL), y], 2), SINE_LOSS),
-  );
 }

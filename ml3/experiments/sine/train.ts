@@ -2,40 +2,43 @@
  * Meta-training of the sine experiment (Algorithm 1, the authors' setting): every outer
  * iteration re-initialises the optimizee (Xavier), takes one differentiable SGD step on M_φ on
  * the training task, and updates φ with Adam on the MSE of the adapted model. All seeds train at
- * once (φ and θ batched over seeds). Evaluations on the training task and the held-out tasks run
- * every `evalEvery` / `testEvery` iterations with {@link sineLearningCurves}.
+ * once (φ batched over seeds, one tfjs Adam step); the meta-gradients themselves are computed in
+ * plain JavaScript ({@link SineKernel}: the networks are too small for tfjs's per-op cost).
+ * Evaluations on the training task and the held-out tasks run every `evalEvery` / `testEvery`
+ * iterations with {@link sineLearningCurves}.
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   Adam,
   type AdamState,
-  initMlp,
-  type Params,
+  initMlpArrays,
+  readBatchedMlps,
   stackParams,
   tensorsToJson,
 } from '../../../agents/index.js';
 import { mean } from '../../../envs/core/stats.js';
 import { RNG, type RNGState } from '../../../envs/index.js';
-import { initLearnedLoss } from '../../learnedLoss.js';
-import { metaGradient } from '../../metaStep.js';
+import { initLearnedLoss, learnedLossMlp } from '../../learnedLoss.js';
 import {
   type MetaTrainConfig,
   type MetaTrainer,
   type Metrics,
   restoreParams,
 } from '../metaTrainer.js';
+import { SineKernel, zeroGrads } from './cpuSine.js';
 import { sineLearningCurves } from './metaTest.js';
 import {
   disposeSineTaskSet,
   SINE_LOSS,
   SINE_MODEL,
+  SINE_POINTS,
   SINE_TEST_TASKS,
   SINE_TRAIN_TASK,
   type SineTaskSet,
-  sineLearnedLoss,
-  sineMse,
   sineTaskSet,
 } from './task.js';
+
+const LOSS_MLP = learnedLossMlp(SINE_LOSS);
 
 /** Config of a sine meta-training run. */
 export interface SineConfig extends MetaTrainConfig {
@@ -89,6 +92,9 @@ export class SineMetaTrainer implements MetaTrainer {
   readonly test: SineTaskSet;
   /** MSE-trained learning curves (independent of φ, computed once). */
   readonly baseline: { train: number[][]; test: number[][] };
+  /** The meta-gradient's work buffers, and each seed's training task as plain arrays. */
+  private readonly kernel = new SineKernel();
+  private readonly trainData: { x: Float32Array; y: Float32Array };
 
   constructor(readonly config: SineConfig) {
     const seeds = { first: config.seed, count: config.seeds };
@@ -98,6 +104,10 @@ export class SineMetaTrainer implements MetaTrainer {
       ),
     );
     this.train = sineTaskSet(seeds, 'train', 1, SINE_TRAIN_TASK);
+    this.trainData = {
+      x: this.train.x.dataSync() as Float32Array,
+      y: this.train.y.dataSync() as Float32Array,
+    };
     this.test = sineTaskSet(seeds, 'test', config.testTasks, SINE_TEST_TASKS);
     this.adam = new Adam(this.phi, config.outerLr);
     this.rngs = Array.from(
@@ -133,25 +143,35 @@ export class SineMetaTrainer implements MetaTrainer {
 
   step(iteration: number): Metrics {
     const { config } = this;
-    const theta0 = stackParams(
-      this.rngs.map((rng) => initMlp(SINE_MODEL, rng, { scheme: 'xavier' })),
-    );
-    const { x, y } = this.train;
-    const perSeedLoss: number[] = [];
-    const { taskLoss, grads, adapted } = metaGradient({
-      phi: this.phi,
-      theta0,
-      innerSteps: 1,
-      innerLr: config.innerLr,
-      innerLoss: (theta, phi) => sineLearnedLoss(phi, theta, x, y).sum() as tf.Scalar,
-      taskLoss: (theta) => {
-        const perMember = sineMse(theta as Params, x, y);
-        perSeedLoss.push(...perMember.dataSync());
-        return perMember.sum() as tf.Scalar;
-      },
+    // Each seed: a fresh optimizee, one SGD step on M_φ, ∇φ of the adapted model's MSE.
+    const phis = readBatchedMlps(this.phi, LOSS_MLP);
+    const perSeedGrads = phis.map(() => zeroGrads(LOSS_MLP));
+    const perSeedLoss = this.rngs.map((rng, s) => {
+      const layers = initMlpArrays(SINE_MODEL, rng, { scheme: 'xavier' });
+      const theta0 = {
+        spec: SINE_MODEL,
+        weights: layers.map((l) => l.w),
+        biases: layers.map((l) => l.b),
+      };
+      const points = (a: Float32Array) => a.subarray(s * SINE_POINTS, (s + 1) * SINE_POINTS);
+      return this.kernel.metaGradient(
+        theta0,
+        phis[s]!,
+        points(this.trainData.x),
+        points(this.trainData.y),
+        config.innerLr,
+        perSeedGrads[s]!,
+      );
+    });
+    const taskLoss = perSeedLoss.reduce((a, b) => a + b, 0);
+    const grads = this.phi.map((p, l) => {
+      const size = perSeedGrads[0]!.weights[l]!.length;
+      const values = new Float32Array(config.seeds * size);
+      for (const [s, g] of perSeedGrads.entries()) values.set(g.weights[l]!, s * size);
+      return tf.tensor(values, p.shape);
     });
     const next = this.adam.step(this.phi, grads);
-    for (const t of [...this.phi, ...grads, ...adapted, ...theta0]) t.dispose();
+    for (const t of [...this.phi, ...grads]) t.dispose();
     this.phi = next;
     const metrics: Metrics = { 'meta/task_loss': taskLoss / config.seeds };
     perSeedLoss.forEach((v, s) => {
