@@ -76,7 +76,9 @@ async function summarize(trainer: SineMetaTrainer, config: SineConfig, tools: Ru
     train: trainer.baseline.train.at(-1)!,
   };
   // One learned-loss file per seed: the artifact others load without this code.
-  const members = unstackParams(trainer.phi);
+  const stacked = trainer.phiTensors();
+  const members = unstackParams(stacked);
+  for (const t of stacked) t.dispose();
   lossFiles(tools.run, config).forEach((path, s) => {
     const training = { experiment: 'sine', config: { ...config }, seed: config.seed + s };
     saveLearnedLoss(path, SINE_LOSS, members[s]!, training, packageVersion());

@@ -3,7 +3,7 @@
  * loss (φ fixed), against the same SGD on MSE from the same initial parameters; the measure is the
  * MSE on each model's task before every step and after the last.
  */
-import { type Params, readBatchedMlps, stackParams } from '../../../agents/index.js';
+import { type CpuMlp, readBatchedMlps, readMlp } from '../../../agents/index.js';
 import { mean } from '../../../envs/core/stats.js';
 import { learnedLossMlp } from '../../learnedLoss.js';
 import { loadLearnedLoss } from '../../lossFile.js';
@@ -28,20 +28,20 @@ export interface SineEvalSettings {
 
 /**
  * Trains every model of a task set from its initial θ with `testSteps` SGD steps on MSE or on
- * the seeds' learned losses (φ batched over seeds, shared by a seed's models); returns the MSE of
+ * the seeds' learned losses (one per seed, shared by the seed's models); returns the MSE of
  * each model before each step and after the last: [steps + 1][models]. Runs in plain JavaScript
  * ({@link SineKernel}), one model at a time.
  */
 export function sineLearningCurves(
   set: SineTaskSet,
   settings: SineEvalSettings,
-  loss: 'mse' | Params,
+  loss: 'mse' | readonly CpuMlp[],
 ): number[][] {
   const E = set.perSeed;
   const x = set.x.dataSync() as Float32Array;
   const y = set.y.dataSync() as Float32Array;
   const models = readBatchedMlps(set.init, SINE_MODEL);
-  const losses = loss === 'mse' ? null : readBatchedMlps(loss, learnedLossMlp(SINE_LOSS));
+  const losses = loss === 'mse' ? null : loss;
   if (losses && losses.length !== settings.seeds)
     throw new RangeError(`expected ${settings.seeds} learned losses, got ${losses.length}`);
   const kernel = new SineKernel();
@@ -93,14 +93,19 @@ export function evaluateSineLosses(
   innerLr: number,
   options: SineTestOptions,
 ): SineTestResult {
-  const phi = stackParams(files.map((f) => loadLearnedLoss(f).phi));
+  const losses = files.map((f) => {
+    const { phi } = loadLearnedLoss(f);
+    const net = readMlp(phi, learnedLossMlp(SINE_LOSS));
+    const copy = { ...net, weights: net.weights.map((w) => w.slice()) };
+    for (const t of phi) t.dispose();
+    return copy;
+  });
   const seeds = { first: options.seed, count: files.length };
   const test = sineTaskSet(seeds, 'test', options.testTasks, SINE_TEST_TASKS);
   const settings = { seeds: files.length, testSteps: options.testSteps, innerLr };
-  const ml3 = seedMeans(sineLearningCurves(test, settings, phi).at(-1)!, options.testTasks);
+  const ml3 = seedMeans(sineLearningCurves(test, settings, losses).at(-1)!, options.testTasks);
   const mse = seedMeans(sineLearningCurves(test, settings, 'mse').at(-1)!, options.testTasks);
   disposeSineTaskSet(test);
-  for (const t of phi) t.dispose();
   return {
     learnedLosses: files.length,
     testSeed: options.seed,

@@ -2,30 +2,27 @@
  * Meta-training of the sine experiment (Algorithm 1, the authors' setting): every outer
  * iteration re-initialises the optimizee (Xavier), takes one differentiable SGD step on M_φ on
  * the training task, and updates φ with Adam on the MSE of the adapted model. All seeds train at
- * once (φ batched over seeds, one tfjs Adam step); the meta-gradients themselves are computed in
- * plain JavaScript ({@link SineKernel}: the networks are too small for tfjs's per-op cost).
+ * once, in plain JavaScript ({@link SineKernel}; the networks are too small for tfjs's per-op
+ * cost): φ of every seed lives in one flat array, in the layout of the stacked tensors ([S, in,
+ * out] per layer) that checkpoints and learned-loss files use, stepped by one flat Adam.
  * Evaluations on the training task and the held-out tasks run every `evalEvery` / `testEvery`
  * iterations with {@link sineLearningCurves}.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  Adam,
   type AdamState,
+  type CpuMlp,
+  FlatClippedAdam,
   initMlpArrays,
-  readBatchedMlps,
+  type MlpGrads,
   stackParams,
-  tensorsToJson,
+  tensorsFromJson,
 } from '../../../agents/index.js';
 import { mean } from '../../../envs/core/stats.js';
 import { RNG, type RNGState } from '../../../envs/index.js';
 import { initLearnedLoss, learnedLossMlp } from '../../learnedLoss.js';
-import {
-  type MetaTrainConfig,
-  type MetaTrainer,
-  type Metrics,
-  restoreParams,
-} from '../metaTrainer.js';
-import { SineKernel, zeroGrads } from './cpuSine.js';
+import type { MetaTrainConfig, MetaTrainer, Metrics } from '../metaTrainer.js';
+import { SineKernel } from './cpuSine.js';
 import { sineLearningCurves } from './metaTest.js';
 import {
   disposeSineTaskSet,
@@ -81,9 +78,13 @@ interface SineTrainerJson {
 
 /** A sine meta-training run (see the file header). */
 export class SineMetaTrainer implements MetaTrainer {
-  /** φ, batched over seeds. */
-  phi: tf.Tensor[];
-  readonly adam: Adam;
+  /** φ of every seed, flat: per layer a [seeds, in, out] block. */
+  readonly phiValues: Float32Array;
+  /** The shapes of φ's stacked tensors ([seeds, in, out] per layer). */
+  readonly phiShapes: number[][];
+  /** Each seed's learned loss: views into {@link SineMetaTrainer.phiValues}. */
+  readonly losses: CpuMlp[];
+  readonly adam: FlatClippedAdam;
   /** Per-seed generators of the optimizee's re-initialisation. */
   readonly rngs: RNG[];
   /** The training task of each seed. */
@@ -92,24 +93,41 @@ export class SineMetaTrainer implements MetaTrainer {
   readonly test: SineTaskSet;
   /** MSE-trained learning curves (independent of φ, computed once). */
   readonly baseline: { train: number[][]; test: number[][] };
-  /** The meta-gradient's work buffers, and each seed's training task as plain arrays. */
+  /** The meta-gradient's work buffers, each seed's training task as plain arrays, ∇φ (flat). */
   private readonly kernel = new SineKernel();
   private readonly trainData: { x: Float32Array; y: Float32Array };
+  private readonly gradValues: Float64Array;
+  private readonly seedGrads: MlpGrads[];
 
   constructor(readonly config: SineConfig) {
     const seeds = { first: config.seed, count: config.seeds };
-    this.phi = stackParams(
+    const phi = stackParams(
       Array.from({ length: config.seeds }, (_, s) =>
         initLearnedLoss(SINE_LOSS, new RNG(RNG.deriveSeed(config.seed + s, 'sine/phi-init'))),
       ),
     );
+    this.phiShapes = phi.map((p) => [...p.shape]);
+    this.phiValues = new Float32Array(phi.reduce((n, p) => n + p.size, 0));
+    this.gradValues = new Float64Array(this.phiValues.length);
+    let offset = 0;
+    for (const p of phi) {
+      this.phiValues.set(p.dataSync(), offset);
+      offset += p.size;
+      p.dispose();
+    }
+    this.losses = this.seedViews(this.phiValues);
+    this.seedGrads = this.seedViews(this.gradValues).map((net) => ({
+      weights: net.weights,
+      biases: net.biases,
+    }));
+    // No clipping: the authors step φ with plain Adam.
+    this.adam = new FlatClippedAdam(this.phiValues, this.phiShapes, config.outerLr, Infinity);
     this.train = sineTaskSet(seeds, 'train', 1, SINE_TRAIN_TASK);
     this.trainData = {
       x: this.train.x.dataSync() as Float32Array,
       y: this.train.y.dataSync() as Float32Array,
     };
     this.test = sineTaskSet(seeds, 'test', config.testTasks, SINE_TEST_TASKS);
-    this.adam = new Adam(this.phi, config.outerLr);
     this.rngs = Array.from(
       { length: config.seeds },
       (_, s) => new RNG(RNG.deriveSeed(config.seed + s, 'sine/optimizee-init')),
@@ -120,6 +138,35 @@ export class SineMetaTrainer implements MetaTrainer {
     };
   }
 
+  /** Each seed's network as views into a flat array laid out like {@link phiValues}. */
+  private seedViews<A extends Float32Array | Float64Array>(flat: A): CpuMlp<A>[] {
+    return Array.from({ length: this.config.seeds }, (_, s) => {
+      let offset = 0;
+      const weights = this.phiShapes.map(([S, fanIn, fanOut]) => {
+        const size = fanIn! * fanOut!;
+        const view = flat.subarray(offset + s * size, offset + (s + 1) * size) as A;
+        offset += S! * size;
+        return view;
+      });
+      return { spec: LOSS_MLP, weights, biases: weights.map(() => undefined) };
+    });
+  }
+
+  /** φ's stacked tensors' values: one view into {@link phiValues} per layer. */
+  private phiLayers(): Float32Array[] {
+    let offset = 0;
+    return this.phiShapes.map((shape) => {
+      const size = shape.reduce((a, b) => a * b, 1);
+      offset += size;
+      return this.phiValues.subarray(offset - size, offset);
+    });
+  }
+
+  /** φ as stacked tensors ([seeds, in, out] per layer): new tensors, the caller disposes them. */
+  phiTensors(): tf.Tensor[] {
+    return this.phiLayers().map((values, l) => tf.tensor(values.slice(), this.phiShapes[l]));
+  }
+
   /** Rebuilds a run from {@link SineMetaTrainer.toJSON}; throws `RangeError` on malformed input. */
   static fromJSON(json: unknown, config: SineConfig): SineMetaTrainer {
     const s = json as SineTrainerJson;
@@ -127,8 +174,12 @@ export class SineMetaTrainer implements MetaTrainer {
     try {
       if (!Array.isArray(s.rngs) || s.rngs.length !== config.seeds)
         throw new RangeError(`expected ${config.seeds} RNG states`);
+      const phi = tensorsFromJson(s.phi, trainer.phiShapes);
+      const values = phi.map((t) => t.dataSync());
+      for (const t of phi) t.dispose();
+      trainer.adam.setState(s.adam);
       for (const [i, r] of s.rngs.entries()) trainer.rngs[i]!.setState(r);
-      trainer.phi = restoreParams(trainer.phi, trainer.adam, s);
+      for (const [l, layer] of trainer.phiLayers().entries()) layer.set(values[l]!);
     } catch (err) {
       trainer.dispose();
       throw err;
@@ -138,14 +189,13 @@ export class SineMetaTrainer implements MetaTrainer {
 
   /** Learning curves of SGD on the current learned losses: [steps + 1][models]. */
   curves(set: 'train' | 'test'): number[][] {
-    return sineLearningCurves(this[set], this.config, this.phi);
+    return sineLearningCurves(this[set], this.config, this.losses);
   }
 
   step(iteration: number): Metrics {
     const { config } = this;
     // Each seed: a fresh optimizee, one SGD step on M_φ, ∇φ of the adapted model's MSE.
-    const phis = readBatchedMlps(this.phi, LOSS_MLP);
-    const perSeedGrads = phis.map(() => zeroGrads(LOSS_MLP));
+    this.gradValues.fill(0);
     const perSeedLoss = this.rngs.map((rng, s) => {
       const layers = initMlpArrays(SINE_MODEL, rng, { scheme: 'xavier' });
       const theta0 = {
@@ -156,23 +206,15 @@ export class SineMetaTrainer implements MetaTrainer {
       const points = (a: Float32Array) => a.subarray(s * SINE_POINTS, (s + 1) * SINE_POINTS);
       return this.kernel.metaGradient(
         theta0,
-        phis[s]!,
+        this.losses[s]!,
         points(this.trainData.x),
         points(this.trainData.y),
         config.innerLr,
-        perSeedGrads[s]!,
+        this.seedGrads[s]!,
       );
     });
     const taskLoss = perSeedLoss.reduce((a, b) => a + b, 0);
-    const grads = this.phi.map((p, l) => {
-      const size = perSeedGrads[0]!.weights[l]!.length;
-      const values = new Float32Array(config.seeds * size);
-      for (const [s, g] of perSeedGrads.entries()) values.set(g.weights[l]!, s * size);
-      return tf.tensor(values, p.shape);
-    });
-    const next = this.adam.step(this.phi, grads);
-    for (const t of [...this.phi, ...grads]) t.dispose();
-    this.phi = next;
+    this.adam.step(this.gradValues);
     const metrics: Metrics = { 'meta/task_loss': taskLoss / config.seeds };
     perSeedLoss.forEach((v, s) => {
       metrics[`meta/task_loss_seed${config.seed + s}`] = v;
@@ -192,16 +234,17 @@ export class SineMetaTrainer implements MetaTrainer {
 
   toJSON(): SineTrainerJson {
     return {
-      phi: tensorsToJson(this.phi),
+      phi: this.phiLayers().map((values, l) => ({
+        shape: [...this.phiShapes[l]!],
+        values: Array.from(values),
+      })),
       adam: this.adam.getState(),
       rngs: this.rngs.map((r) => r.getState()),
     };
   }
 
   dispose(): void {
-    this.adam.dispose();
     disposeSineTaskSet(this.train);
     disposeSineTaskSet(this.test);
-    for (const t of this.phi) t.dispose();
   }
 }
