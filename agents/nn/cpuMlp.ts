@@ -139,6 +139,14 @@ function scaleBySlope(name: ActivationName, delta: Float64Array, y: Float64Array
   }
 }
 
+/** h[r, j] += b[j] for the first `rows` rows of a [rows × width] array. */
+function addToRows(h: Float64Array, b: ArrayLike<number>, rows: number, width: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * width;
+    for (let j = 0; j < width; j++) h[o + j] += b[j]!;
+  }
+}
+
 /** The activation's derivative written in terms of its output y (every one here allows it). */
 function activationSlope(name: ActivationName, y: number): number {
   switch (name) {
@@ -185,11 +193,7 @@ export function cpuMlpForward(
     gemm(h, input, tape.w[l]!, rows, fanOut, fanIn, false);
     const b = net.biases[l];
     const act = l + 1 < layers ? activation : outputActivation;
-    if (b)
-      for (let r = 0; r < rows; r++) {
-        const o = r * fanOut;
-        for (let j = 0; j < fanOut; j++) h[o + j] += b[j]!;
-      }
+    if (b) addToRows(h, b, rows, fanOut);
     activateInPlace(act, h, rows * fanOut);
     input = h;
   }
@@ -232,9 +236,7 @@ export function cpuMlpJvp(
     gemm(dOut, input, tangent.weights[l]!, rows, fanOut, fanIn, false); // input·dW
     if (dIn) gemm(dOut, dIn, tape.w[l]!, rows, fanOut, fanIn, true); // + d(input)·W
     const db = tangent.biases[l];
-    if (db)
-      for (let r = 0; r < rows; r++)
-        for (let j = 0; j < fanOut; j++) dOut[r * fanOut + j] += db[j]!;
+    if (db) addToRows(dOut, db, rows, fanOut);
     const act = l + 1 < layers ? activation : outputActivation;
     const y = tape.outputs[l]!;
     scaleBySlope(act, dOut, y, rows * fanOut);
