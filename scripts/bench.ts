@@ -37,6 +37,7 @@ import { initLearnedLoss, learnedRewardEvaluator, REACHER_LOSS } from '../ml3/in
 import {
   type Figure,
   figure,
+  msPerIteration,
   ppoTimings,
   RUNS,
   rate,
@@ -155,23 +156,6 @@ envFigures('rapier/Reacher-v1', Float32Array.of(0.2, -0.1), 40_000, MUJOCO_REF);
 
 // ML3: milliseconds per outer iteration (all seeds / both variants batched), after warm-up.
 await selectBackend('wasm');
-async function msPerIteration<C extends object, S>(
-  exp: Experiment<C, S>,
-  config: C,
-  iterations: number,
-): Promise<number[]> {
-  const state = await exp.init(config, { run: undefined as never, log: () => {} });
-  // Two warm-up iterations (JIT, kernel compilation), then the timed ones.
-  for (let i = 0; i < 2; i++) await exp.step(state, i, config);
-  const times: number[] = [];
-  for (let i = 2; i < 2 + iterations; i++) {
-    const t0 = performance.now();
-    await exp.step(state, i, config);
-    times.push(performance.now() - t0);
-  }
-  exp.dispose?.(state);
-  return times;
-}
 const noEval = { evalEvery: 1_000_000, testEvery: 1_000_000, iterations: 1_000_000 };
 const noModelWork = {
   collectEvery: 1_000_000,

@@ -1,12 +1,14 @@
 /**
  * Measuring helpers of `npm run bench`: a figure (median, min–max of several timed runs), call
- * rates, env and vector-env step rates, PPO's per-update timings. They measure; nothing here
+ * rates, env and vector-env step rates, an experiment's milliseconds per iteration, PPO's
+ * per-update timings. They measure; nothing here
  * asserts a timing.
  */
 import { PG_DEFAULTS, trainPolicyGradient } from '../agents/index.js';
 import { type GemmPath, setGemmPath } from '../agents/nn/cpuGemm.js';
 import { median } from '../envs/core/stats.js';
 import type { Env, VectorEnv } from '../envs/index.js';
+import type { Experiment } from './run/experiment.js';
 
 /** One benchmark row. */
 export interface Figure {
@@ -84,4 +86,23 @@ export function ppoTimings(path: GemmPath, updates: number) {
     },
   );
   return { sps, split };
+}
+
+/** Milliseconds per iteration of an experiment's training, after two warm-up iterations. */
+export async function msPerIteration<C extends object, S>(
+  exp: Experiment<C, S>,
+  config: C,
+  iterations: number,
+): Promise<number[]> {
+  const state = await exp.init(config, { run: undefined as never, log: () => {} });
+  // Two warm-up iterations (JIT, kernel compilation), then the timed ones.
+  for (let i = 0; i < 2; i++) await exp.step(state, i, config);
+  const times: number[] = [];
+  for (let i = 2; i < 2 + iterations; i++) {
+    const t0 = performance.now();
+    await exp.step(state, i, config);
+    times.push(performance.now() - t0);
+  }
+  exp.dispose?.(state);
+  return times;
 }
