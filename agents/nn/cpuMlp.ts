@@ -46,17 +46,29 @@ export function mlpTape(spec: MlpSpec, rows: number): MlpTape {
   };
 }
 
-/** Reads an unbatched MLP's parameters (as `initMlp` lays them out) into plain arrays. */
-export function readMlp(params: readonly tf.Tensor[], spec: MlpSpec): CpuMlp {
-  const layers = spec.sizes.length - 1;
+/** Network `m` of arrays laid out as {@link initMlp} / {@link stackParams} lay out tensors. */
+function mlpViews(data: readonly Float32Array[], spec: MlpSpec, m: number): CpuMlp {
   const stride = spec.bias ? 2 : 1;
   const weights: Float32Array[] = [];
   const biases: (Float32Array | undefined)[] = [];
-  for (let l = 0; l < layers; l++) {
-    weights.push(params[l * stride]!.dataSync() as Float32Array);
-    biases.push(spec.bias ? (params[l * stride + 1]!.dataSync() as Float32Array) : undefined);
+  for (let l = 0; l + 1 < spec.sizes.length; l++) {
+    const fanOut = spec.sizes[l + 1]!;
+    const size = spec.sizes[l]! * fanOut;
+    weights.push(data[l * stride]!.subarray(m * size, (m + 1) * size));
+    biases.push(
+      spec.bias ? data[l * stride + 1]!.subarray(m * fanOut, (m + 1) * fanOut) : undefined,
+    );
   }
   return { spec, weights, biases };
+}
+
+/** Reads an unbatched MLP's parameters (as `initMlp` lays them out) into plain arrays. */
+export function readMlp(params: readonly tf.Tensor[], spec: MlpSpec): CpuMlp {
+  return mlpViews(
+    params.map((p) => p.dataSync() as Float32Array),
+    spec,
+    0,
+  );
 }
 
 /**
@@ -64,23 +76,26 @@ export function readMlp(params: readonly tf.Tensor[], spec: MlpSpec): CpuMlp {
  * [B, 1, out]) into B plain networks, each a view into one read of every tensor.
  */
 export function readBatchedMlps(params: readonly tf.Tensor[], spec: MlpSpec): CpuMlp[] {
-  const layers = spec.sizes.length - 1;
-  const stride = spec.bias ? 2 : 1;
-  const batch = params[0]!.shape[0]!;
   const data = params.map((p) => p.dataSync() as Float32Array);
-  return Array.from({ length: batch }, (_, m) => {
-    const weights: Float32Array[] = [];
-    const biases: (Float32Array | undefined)[] = [];
-    for (let l = 0; l < layers; l++) {
-      const size = spec.sizes[l]! * spec.sizes[l + 1]!;
-      const fanOut = spec.sizes[l + 1]!;
-      weights.push(data[l * stride]!.subarray(m * size, (m + 1) * size));
-      biases.push(
-        spec.bias ? data[l * stride + 1]!.subarray(m * fanOut, (m + 1) * fanOut) : undefined,
-      );
-    }
-    return { spec, weights, biases };
-  });
+  return Array.from({ length: params[0]!.shape[0]! }, (_, m) => mlpViews(data, spec, m));
+}
+
+/** Float64 zeros shaped like a network's weights and biases (gradients, tangents). */
+export function zeroGrads(spec: MlpSpec): MlpGrads {
+  const s = spec.sizes;
+  return {
+    weights: s.slice(1).map((n, l) => new Float64Array(s[l]! * n)),
+    biases: s.slice(1).map((n) => (spec.bias ? new Float64Array(n) : undefined)),
+  };
+}
+
+/** A float64 copy of a network (parameters that SGD moves in place). */
+export function cloneMlp(net: CpuMlp<Float32Array | Float64Array>): CpuMlp<Float64Array> {
+  return {
+    spec: net.spec,
+    weights: net.weights.map((w) => Float64Array.from(w)),
+    biases: net.biases.map((b) => (b ? Float64Array.from(b) : undefined)),
+  };
 }
 
 function activate(name: ActivationName, x: number): number {

@@ -21,6 +21,7 @@ export {
 export {
   backwardScratch,
   type CpuMlp,
+  cloneMlp,
   cpuMlpBackward,
   cpuMlpForward,
   cpuMlpJvp,
@@ -29,6 +30,7 @@ export {
   mlpTape,
   readBatchedMlps,
   readMlp,
+  zeroGrads,
 } from './cpuMlp.js';
 export { BATCH_SPLIT_MAX, matmul, SMALL_PRODUCT_MACS } from './matmul.js';
 export {

@@ -7,6 +7,7 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type CpuMlp,
+  cloneMlp,
   initMlp,
   initMlpArrays,
   type MlpSpec,
@@ -15,9 +16,10 @@ import {
   readMlp,
   selectBackend,
   stackParams,
+  zeroGrads,
 } from '../../agents/index.js';
 import { RNG } from '../../envs/index.js';
-import { cloneMlp, SineKernel, zeroGrads } from '../../ml3/experiments/sine/cpuSine.js';
+import { SineKernel } from '../../ml3/experiments/sine/cpuSine.js';
 import {
   SINE_LOSS,
   SINE_MODEL,

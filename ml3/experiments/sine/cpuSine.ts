@@ -23,34 +23,16 @@ import {
   cpuMlpJvp,
   gemm,
   type MlpGrads,
-  type MlpSpec,
   mlpTape,
   transposeInto,
+  zeroGrads,
 } from '../../../agents/index.js';
 import { learnedLossMlp } from '../../learnedLoss.js';
 import { SINE_LOSS, SINE_MODEL, SINE_POINTS } from './task.js';
 
-/** Float64 zeros shaped like a network's weights and biases. */
-export function zeroGrads(spec: MlpSpec): MlpGrads {
-  const s = spec.sizes;
-  return {
-    weights: s.slice(1).map((n, l) => new Float64Array(s[l]! * n)),
-    biases: s.slice(1).map((n) => (spec.bias ? new Float64Array(n) : undefined)),
-  };
-}
-
 function clear(g: MlpGrads): void {
   for (const w of g.weights) w.fill(0);
   for (const b of g.biases) b?.fill(0);
-}
-
-/** A float64 copy of a network (the optimizee's θ while SGD moves it). */
-export function cloneMlp(net: CpuMlp<Float32Array | Float64Array>): CpuMlp<Float64Array> {
-  return {
-    spec: net.spec,
-    weights: net.weights.map((w) => Float64Array.from(w)),
-    biases: net.biases.map((b) => (b ? Float64Array.from(b) : undefined)),
-  };
 }
 
 /** θ ← θ − lr·g (θ may be `out`). */

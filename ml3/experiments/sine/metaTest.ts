@@ -3,11 +3,11 @@
  * loss (φ fixed), against the same SGD on MSE from the same initial parameters; the measure is the
  * MSE on each model's task before every step and after the last.
  */
-import { type CpuMlp, readBatchedMlps, readMlp } from '../../../agents/index.js';
+import { type CpuMlp, cloneMlp, readBatchedMlps, readMlp } from '../../../agents/index.js';
 import { mean } from '../../../envs/core/stats.js';
 import { learnedLossMlp } from '../../learnedLoss.js';
 import { loadLearnedLoss } from '../../lossFile.js';
-import { cloneMlp, SineKernel } from './cpuSine.js';
+import { SineKernel } from './cpuSine.js';
 import {
   disposeSineTaskSet,
   SINE_LOSS,
@@ -95,10 +95,9 @@ export function evaluateSineLosses(
 ): SineTestResult {
   const losses = files.map((f) => {
     const { phi } = loadLearnedLoss(f);
-    const net = readMlp(phi, learnedLossMlp(SINE_LOSS));
-    const copy = { ...net, weights: net.weights.map((w) => w.slice()) };
+    const net = readMlp(phi, learnedLossMlp(SINE_LOSS)); // arrays read out, kept past dispose
     for (const t of phi) t.dispose();
-    return copy;
+    return net;
   });
   const seeds = { first: options.seed, count: files.length };
   const test = sineTaskSet(seeds, 'test', options.testTasks, SINE_TEST_TASKS);

@@ -109,12 +109,8 @@ export class SineMetaTrainer implements MetaTrainer {
     this.phiShapes = phi.map((p) => [...p.shape]);
     this.phiValues = new Float32Array(phi.reduce((n, p) => n + p.size, 0));
     this.gradValues = new Float64Array(this.phiValues.length);
-    let offset = 0;
-    for (const p of phi) {
-      this.phiValues.set(p.dataSync(), offset);
-      offset += p.size;
-      p.dispose();
-    }
+    for (const [l, layer] of this.phiLayers().entries()) layer.set(phi[l]!.dataSync());
+    for (const p of phi) p.dispose();
     this.losses = this.seedViews(this.phiValues);
     this.seedGrads = this.seedViews(this.gradValues).map((net) => ({
       weights: net.weights,
