@@ -77,8 +77,8 @@ const SCHEMA: ConfigSchema<ReacherConfig> = {
   planners: { type: 'boolean', doc: 'include CEM/MPPI planners in the final test' },
   taskLoss: {
     type: 'string',
-    doc: "the task loss's distance and M_φ's distance input: joint angles (the authors') or the fingertip position (what the test measures)",
-    choices: ['joint', 'fingertip'],
+    doc: "the task loss's distance and M_φ's distance input: joint angles (the authors'), the fingertip position (what the test measures), or joint angles to the nearer of the target's two arm poses (elbow either way)",
+    choices: ['joint', 'fingertip', 'joint-nearest'],
   },
   wrapAngles: {
     type: 'boolean',

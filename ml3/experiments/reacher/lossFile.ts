@@ -141,12 +141,12 @@ export function readReacherObjective(value: unknown): ReacherObjective {
   if (
     typeof o !== 'object' ||
     o === null ||
-    (o.taskLoss !== 'joint' && o.taskLoss !== 'fingertip') ||
+    !['joint', 'fingertip', 'joint-nearest'].includes(o.taskLoss as string) ||
     typeof o.wrapAngles !== 'boolean'
   ) {
     throw new RangeError(
-      `context.objective must be { taskLoss: "joint" | "fingertip", wrapAngles: boolean }, got ${JSON.stringify(value)}`,
+      `context.objective must be { taskLoss: "joint" | "fingertip" | "joint-nearest", wrapAngles: boolean }, got ${JSON.stringify(value)}`,
     );
   }
-  return { taskLoss: o.taskLoss, wrapAngles: o.wrapAngles };
+  return { taskLoss: o.taskLoss as ReacherObjective['taskLoss'], wrapAngles: o.wrapAngles };
 }

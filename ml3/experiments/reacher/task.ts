@@ -106,8 +106,13 @@ export interface ReacherObjective {
    * `joint`: the authors' 10‖q_H − q*‖ + mean_t ‖q_t − q*‖ + 1e-4 · mean_t ‖q̇_t‖; `fingertip`:
    * the same with the fingertip position p(q) and target p(q*) in place of q and q*. It also sets
    * M_φ's distance input d: ‖s_H − g‖ (joint) or ‖p_H − p*‖ in arm lengths (fingertip).
+   * `joint-nearest`: the joint loss with q* at each step the nearer of the target's two
+   * inverse-kinematics solutions (elbow bent either way, {@link mirrorJointGoals}); M_φ's error
+   * state and d are taken to that solution too. A target near the base has solutions with the
+   * elbow at about +2.5 and −2.5 rad, and `joint` insists on one of them, so an arm whose elbow
+   * is folded the other way must swing it through 5 rad to lower the loss.
    */
-  taskLoss: 'joint' | 'fingertip';
+  taskLoss: 'joint' | 'fingertip' | 'joint-nearest';
   /** Wrap joint 0's error q0 − q0* to [−π, π) wherever the error state s − g is used. */
   wrapAngles: boolean;
 }
@@ -132,6 +137,65 @@ function errorState(states: tf.Tensor, goals: tf.Tensor, objective: ReacherObjec
     .floor()
     .mul(mask);
   return e.sub(turns.mul(2 * Math.PI));
+}
+
+/**
+ * The other inverse-kinematics solution of joint goals [..., 4]: the elbow bent the other way
+ * (q1 → −q1) and joint 0 turned so that the fingertip stays on the target,
+ * q0 → q0 + 2·atan2(b sin q1, a + b cos q1) (a: upper link, b: elbow to fingertip), wrapped to
+ * [−π, π).
+ */
+export function mirrorJointGoals(goals: tf.Tensor, p: ReacherParams = REACHER_DEFAULTS): tf.Tensor {
+  const rank = goals.rank;
+  const begin = new Array<number>(rank).fill(0);
+  const size = [...goals.shape.slice(0, -1), 1];
+  const at = (i: number) => goals.slice([...begin.slice(0, -1), i], size);
+  const q0 = at(0);
+  const q1 = at(1);
+  const turn = tf.atan2(
+    q1.sin().mul(p.fingertipOffset),
+    q1.cos().mul(p.fingertipOffset).add(p.link0Length),
+  );
+  const rest = goals.slice(
+    [...begin.slice(0, -1), 2],
+    [...goals.shape.slice(0, -1), goals.shape[rank - 1]! - 2],
+  );
+  // Wrapped to [−π, π) like the first solution's angle (atan2), so neither is whole turns away.
+  const mirrored = q0.add(turn.mul(2));
+  const wrapped = mirrored.sub(
+    mirrored
+      .add(Math.PI)
+      .div(2 * Math.PI)
+      .floor()
+      .mul(2 * Math.PI),
+  );
+  return tf.concat([wrapped, q1.neg(), rest], -1);
+}
+
+/**
+ * The error state s − g of states [..., 4] to goals broadcast to them, in the objective's joint
+ * space: with `joint-nearest`, to whichever of the two inverse-kinematics solutions is nearer in
+ * (q0, q1) at each step (a selection, so the gradient is that of the nearer one, as for a min).
+ */
+function jointErrorState(
+  states: tf.Tensor,
+  goals: tf.Tensor,
+  objective: ReacherObjective,
+): tf.Tensor {
+  const e = errorState(states, goals, objective);
+  if (objective.taskLoss !== 'joint-nearest') return e;
+  const m = errorState(states, mirrorJointGoals(goals), objective);
+  const angles = (x: tf.Tensor) => {
+    const begin = new Array<number>(x.rank).fill(0);
+    return x
+      .slice(begin, [...x.shape.slice(0, -1), 2])
+      .square()
+      .sum(-1, true);
+  };
+  const nearer = angles(e)
+    .lessEqual(angles(m))
+    .tile([...new Array<number>(e.rank - 1).fill(1), e.shape[e.rank - 1]!]);
+  return tf.where(nearer, e, m);
 }
 
 /** The fingertip positions [..., 2] of joint states [..., 4] (planar forward kinematics). */
@@ -167,7 +231,7 @@ function goalDistances(
   const [G, T] = states.shape as [number, number, number];
   const g = goals.expandDims(1);
   if (objective.taskLoss === 'fingertip') return norm(fingertipOf(states).sub(fingertipOf(g)));
-  return norm(errorState(states, g, objective).slice([0, 0, 0], [G, T, 2]));
+  return norm(jointErrorState(states, g, objective).slice([0, 0, 0], [G, T, 2]));
 }
 
 /**
@@ -205,12 +269,12 @@ export function reacherLossFeatures(
   const H = T - 1;
   const S = REACHER_JOINT_STATE;
   const g = goals.expandDims(1);
-  const s = detach(errorState(states.slice([0, 0, 0], [G, H, S]), g, objective));
+  const s = detach(jointErrorState(states.slice([0, 0, 0], [G, H, S]), g, objective));
   const final = states.slice([0, H, 0], [G, 1, S]);
   const d =
     objective.taskLoss === 'fingertip'
       ? norm(fingertipOf(final).sub(fingertipOf(g)), true).div(ARM_REACH)
-      : norm(errorState(final, g, objective), true);
+      : norm(jointErrorState(final, g, objective), true);
   return tf.concat([s, actions, detach(d).tile([1, H, 1])], -1);
 }
 
