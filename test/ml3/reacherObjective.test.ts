@@ -1,4 +1,7 @@
-/** The reacher objective options: fingertip task loss, wrapped joint-0 error, and the file round trip. */
+/**
+ * The reacher objective options: fingertip task loss, wrapped joint-0 error, the joint loss to the
+ * nearer arm pose, and the file round trip.
+ */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +12,8 @@ import { selectBackend } from '../../agents/index.js';
 import { REACHER_DEFAULTS, reacherFingertip } from '../../envs/index.js';
 import {
   AUTHORS_OBJECTIVE,
+  jointGoal,
+  mirrorJointGoals,
   type ReacherObjective,
   reacherLossFeatures,
   reacherTaskLoss,
@@ -18,6 +23,7 @@ import { ml3 } from '../scripts/runCli.js';
 
 const FINGERTIP: ReacherObjective = { taskLoss: 'fingertip', wrapAngles: true };
 const WRAPPED_JOINT: ReacherObjective = { taskLoss: 'joint', wrapAngles: true };
+const NEAREST: ReacherObjective = { taskLoss: 'joint-nearest', wrapAngles: false };
 
 /** Three steps of a rollout [1, 3, 4] and its goal [1, 4], with joint 0 turned by `turns`. */
 function rollout(turns: number): { states: tf.Tensor; goals: tf.Tensor } {
@@ -95,12 +101,61 @@ describe('reacher objective', () => {
     assert.ok(g[0]! > 0, 'final q0 = 1.4 (+2 turns) past q0* = 1.2: the loss grows with q0');
   });
 
+  it('joint-nearest measures each step against the nearer of the two arm poses that reach the target', async () => {
+    await selectBackend('wasm');
+    for (const target of [
+      [0.05, 0.03],
+      [-0.1, 0.15],
+      [0.02, -0.19],
+      [-0.16, -0.05],
+    ] as [number, number][]) {
+      const g = jointGoal(target);
+      const m = (mirrorJointGoals(tf.tensor2d([g])).arraySync() as number[][])[0]!;
+      // The other pose: elbow bent the other way, joint 0 in [−π, π), fingertip on the target.
+      assert.ok(Math.abs(m[1]! + g[1]!) < 1e-6 && Math.abs(m[0]!) <= Math.PI);
+      const [x, y] = reacherFingertip(m[0]!, m[1]!, REACHER_DEFAULTS);
+      assert.ok(Math.hypot(x - target[0], y - target[1]) < 1e-5, `${target}: mirror misses`);
+      assert.deepEqual(m.slice(2), [0, 0]);
+    }
+    // A rollout that starts near the goal's pose and ends near the mirrored one.
+    const g = jointGoal([0.05, 0.03]);
+    const m = (mirrorJointGoals(tf.tensor2d([g])).arraySync() as number[][])[0]!;
+    const q = [
+      [g[0]! + 0.1, g[1]! - 0.2, 0.5, -1],
+      [0.4, 0.1, 2, 1],
+      [m[0]! - 0.3, m[1]! + 0.1, 0.2, 0.1],
+    ];
+    const nearer = ([q0, q1]: number[]) =>
+      Math.min(Math.hypot(q0! - g[0]!, q1! - g[1]!), Math.hypot(q0! - m[0]!, q1! - m[1]!));
+    const dist = q.map(nearer);
+    const speed = q.map(([, , v0, v1]) => Math.hypot(v0!, v1!));
+    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+    const states = tf.tensor3d([q]);
+    const goals = tf.tensor2d([g]);
+    const loss = (reacherTaskLoss(states, goals, NEAREST).arraySync() as number[])[0]!;
+    assert.ok(Math.abs(loss - (10 * dist[2]! + mean(dist) + 1e-4 * mean(speed))) < 1e-4);
+    // The authors' joint loss sees only the first pose: the last step is ~5 rad from it.
+    const joint = (reacherTaskLoss(states, goals).arraySync() as number[])[0]!;
+    assert.ok(joint > loss + 40, `${joint} vs ${loss}`);
+    // M_φ's error state follows the nearer pose; d is the final distance to it.
+    const f = (
+      reacherLossFeatures(states, tf.zeros([1, 2, 2]), goals, NEAREST).arraySync() as number[][][]
+    )[0]!;
+    assert.ok(Math.abs(f[0]![0]! - 0.1) < 1e-5 && Math.abs(f[0]![1]! + 0.2) < 1e-5);
+    for (const row of f) assert.ok(Math.abs(row[6]! - Math.hypot(0.3, 0.1, 0.2, 0.1)) < 1e-5);
+    // The gradient pulls the last step towards the mirrored pose, not through the joint limit.
+    const grad = tf.grad((s: tf.Tensor) => reacherTaskLoss(s, goals, NEAREST).sum())(states);
+    const last = (grad.arraySync() as number[][][])[0]![2]!;
+    assert.ok(last[0]! < 0 && last[1]! > 0, `gradient ${last}`);
+  });
+
   it('is read from a learned-loss file: older files get the authors’, a bad one is a clear error', () => {
     assert.deepEqual(readReacherObjective(undefined), AUTHORS_OBJECTIVE);
     assert.deepEqual(readReacherObjective(FINGERTIP), FINGERTIP);
+    assert.deepEqual(readReacherObjective(NEAREST), NEAREST);
     assert.throws(
       () => readReacherObjective({ taskLoss: 'cartesian', wrapAngles: true }),
-      /context\.objective must be \{ taskLoss: "joint" \| "fingertip", wrapAngles: boolean \}/,
+      /context\.objective must be \{ taskLoss: "joint" \| "fingertip" \| "joint-nearest", wrapAngles: boolean \}/,
     );
     assert.throws(() => readReacherObjective({ taskLoss: 'joint' }), /wrapAngles: boolean/);
 

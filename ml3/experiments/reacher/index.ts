@@ -38,6 +38,7 @@ export {
   fingertipDistances,
   jointGoal,
   jointGoalsTensor,
+  mirrorJointGoals,
   REACHER_JOINT_STATE,
   REACHER_LOSS,
   REACHER_POLICY,

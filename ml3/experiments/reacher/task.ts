@@ -175,7 +175,8 @@ export function mirrorJointGoals(goals: tf.Tensor, p: ReacherParams = REACHER_DE
 /**
  * The error state s − g of states [..., 4] to goals broadcast to them, in the objective's joint
  * space: with `joint-nearest`, to whichever of the two inverse-kinematics solutions is nearer in
- * (q0, q1) at each step (a selection, so the gradient is that of the nearer one, as for a min).
+ * (q0, q1) at each step (a selection, so the gradient is that of the nearer one, as for a min;
+ * on a tie, the mirrored pose).
  */
 function jointErrorState(
   states: tf.Tensor,
@@ -192,10 +193,10 @@ function jointErrorState(
       .square()
       .sum(-1, true);
   };
-  const nearer = angles(e)
-    .lessEqual(angles(m))
-    .tile([...new Array<number>(e.rank - 1).fill(1), e.shape[e.rank - 1]!]);
-  return tf.where(nearer, e, m);
+  // 1 where the goal's own pose is nearer: a mask from tf.step, whose gradient is zero at every
+  // order (a comparison op has no gradient at all in tfjs).
+  const nearer = tf.step(angles(m).sub(angles(e)));
+  return m.add(nearer.mul(e.sub(m)));
 }
 
 /** The fingertip positions [..., 2] of joint states [..., 4] (planar forward kinematics). */
