@@ -25,7 +25,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initMlp, type MlpSpec, mlp, type Params, rolloutLockstep } from '../../../agents/index.js';
 import { type Env, make, type RNG } from '../../../envs/index.js';
 import { initLearnedLoss, type LearnedLossSpec } from '../../learnedLoss.js';
-import { sampleFingertipGoal } from '../reacher/task.js';
+import { sampleFingertipGoal } from '../reacher/goals.js';
 
 /** A family of tasks for model-free ML3: an env, how a task is drawn, and its extra information. */
 export interface PgTask {

@@ -18,9 +18,9 @@ import {
   tileParams,
 } from '../../../agents/index.js';
 import { Box, ReacherEnv, RNG } from '../../../envs/index.js';
+import { jointGoal } from './goals.js';
 import {
   AUTHORS_OBJECTIVE,
-  jointGoal,
   jointGoalsTensor,
   REACHER_JOINT_STATE,
   type ReacherDynamics,

@@ -6,6 +6,7 @@ export {
   plannerBaselines,
   planReacherEpisodes,
 } from './baselines.js';
+export { jointGoal, mirrorJointGoals, sampleFingertipGoal } from './goals.js';
 export {
   loadReacherLossFile,
   parseReacherLossFile,
@@ -36,9 +37,7 @@ export {
 export {
   AUTHORS_OBJECTIVE,
   fingertipDistances,
-  jointGoal,
   jointGoalsTensor,
-  mirrorJointGoals,
   REACHER_JOINT_STATE,
   REACHER_LOSS,
   REACHER_POLICY,
@@ -54,7 +53,6 @@ export {
   reacherStartStates,
   reacherTaskLoss,
   rolloutPolicy,
-  sampleFingertipGoal,
   sampleReacherEpisodes,
 } from './task.js';
 export {
