@@ -15,6 +15,7 @@ import {
   type MethodResult,
   REACHER_LOSS,
   REACHER_ML3_DEFAULTS,
+  REACHER_TASK_LOSSES,
   type ReacherConfig,
   ReacherMetaTrainer,
   type ReacherRollouts,
@@ -78,7 +79,7 @@ const SCHEMA: ConfigSchema<ReacherConfig> = {
   taskLoss: {
     type: 'string',
     doc: "the task loss's distance and M_φ's distance input: joint angles (the authors'), the fingertip position (what the test measures), or joint angles to the nearer of the target's two arm poses (elbow either way)",
-    choices: ['joint', 'fingertip', 'joint-nearest'],
+    choices: [...REACHER_TASK_LOSSES],
   },
   wrapAngles: {
     type: 'boolean',

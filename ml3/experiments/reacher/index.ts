@@ -41,6 +41,7 @@ export {
   REACHER_JOINT_STATE,
   REACHER_LOSS,
   REACHER_POLICY,
+  REACHER_TASK_LOSSES,
   type ReacherDynamics,
   type ReacherEpisode,
   type ReacherObjective,

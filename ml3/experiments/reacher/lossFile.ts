@@ -22,6 +22,7 @@ import {
 import {
   AUTHORS_OBJECTIVE,
   REACHER_POLICY,
+  REACHER_TASK_LOSSES,
   type ReacherDynamics,
   type ReacherObjective,
 } from './task.js';
@@ -141,7 +142,7 @@ export function readReacherObjective(value: unknown): ReacherObjective {
   if (
     typeof o !== 'object' ||
     o === null ||
-    !['joint', 'fingertip', 'joint-nearest'].includes(o.taskLoss as string) ||
+    !(REACHER_TASK_LOSSES as readonly unknown[]).includes(o.taskLoss) ||
     typeof o.wrapAngles !== 'boolean'
   ) {
     throw new RangeError(

@@ -78,10 +78,13 @@ export interface ReacherObjective {
    * elbow at about +2.5 and −2.5 rad, and `joint` insists on one of them, so an arm whose elbow
    * is folded the other way must swing it through 5 rad to lower the loss.
    */
-  taskLoss: 'joint' | 'fingertip' | 'joint-nearest';
+  taskLoss: (typeof REACHER_TASK_LOSSES)[number];
   /** Wrap joint 0's error q0 − q0* to [−π, π) wherever the error state s − g is used. */
   wrapAngles: boolean;
 }
+
+/** The task losses a {@link ReacherObjective} can name (the CLI's choices, the loss file's check). */
+export const REACHER_TASK_LOSSES = ['joint', 'fingertip', 'joint-nearest'] as const;
 
 /** The authors' objective: joint-space task loss, raw angles. */
 export const AUTHORS_OBJECTIVE: Readonly<ReacherObjective> = Object.freeze({
