@@ -228,6 +228,7 @@ export class PolicyGradientTrainer {
     const epochs = args.algo === 'ppo' ? args.updateEpochs : 1;
     const minibatches = args.algo === 'ppo' ? args.numMinibatches : 1;
     const mbSize = Math.floor(batch / minibatches);
+    const ceiling = logStdCeiling(args, this.updateCount, this.numUpdates);
     for (let epoch = 0; epoch < epochs; epoch++) {
       const order = this.rng.permutation(batch);
       for (let m = 0; m < minibatches; m++) {
@@ -250,8 +251,10 @@ export class PolicyGradientTrainer {
         n += 1;
         this.adam.step(this.gradient.grad);
         const logStd = this.agent.logStd;
-        for (let i = 0; i < logStd.length; i++)
+        for (let i = 0; i < logStd.length; i++) {
           if (logStd[i]! < args.logStdMin) logStd[i] = args.logStdMin;
+          if (logStd[i]! > ceiling) logStd[i] = ceiling;
+        }
       }
     }
     return meanDiagnostics(sums, n);
@@ -389,4 +392,15 @@ export function trainPolicyGradient(
   } finally {
     trainer.dispose();
   }
+}
+
+/**
+ * The log-std ceiling during update `update` (1-based) of `numUpdates`: linear from
+ * `logStdInit` at the first update to `logStdEnd` at the last; +∞ when `logStdEnd` is not below
+ * `logStdInit` (no ceiling).
+ */
+export function logStdCeiling(args: Readonly<PgArgs>, update: number, numUpdates: number): number {
+  if (args.logStdEnd >= args.logStdInit) return Number.POSITIVE_INFINITY;
+  const progress = numUpdates > 1 ? (update - 1) / (numUpdates - 1) : 1;
+  return args.logStdInit + (args.logStdEnd - args.logStdInit) * progress;
 }

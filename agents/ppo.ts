@@ -75,6 +75,13 @@ export interface PgArgs {
    * policy's exploration cannot collapse below exp(floor); −20 is no floor in practice.
    */
   logStdMin: number;
+  /**
+   * Where a ceiling on the learned log-std ends (every entry, gSDE's too): it falls linearly from
+   * `logStdInit` after the first update to this value after the last, applied after each Adam
+   * step, so exploration narrows on a schedule once it has found what it can (DDPG/TD3's noise
+   * decay). 20 (or anything ≥ `logStdInit`) is no ceiling.
+   */
+  logStdEnd: number;
   /** Orthogonal init (CleanRL) or PyTorch's default init (`ortho_init=False`). */
   orthoInit: boolean;
   /**
@@ -114,6 +121,7 @@ export const PG_DEFAULTS: Readonly<PgArgs> = Object.freeze({
   squash: false,
   logStdInit: 0,
   logStdMin: -20,
+  logStdEnd: 20,
   orthoInit: true,
   bootstrapTruncation: false,
   clipActions: true,

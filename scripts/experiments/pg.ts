@@ -172,6 +172,10 @@ const SCHEMA: ConfigSchema<PgConfig> = {
     type: 'number',
     doc: 'floor of the learned log-std after every update (-20: none in practice)',
   },
+  logStdEnd: {
+    type: 'number',
+    doc: 'a ceiling on the learned log-std falls linearly from --log-std-init to this value over the updates (20: no ceiling)',
+  },
   orthoInit: { type: 'boolean', doc: "orthogonal init (CleanRL) or PyTorch's default" },
   clipActions: {
     type: 'boolean',

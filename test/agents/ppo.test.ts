@@ -4,7 +4,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { orthogonal } from '../../agents/actorCritic.js';
 import { selectBackend } from '../../agents/index.js';
 import { PgPolicy } from '../../agents/pgPolicy.js';
-import { PolicyGradientTrainer, trainPolicyGradient } from '../../agents/pgTrainer.js';
+import {
+  logStdCeiling,
+  PolicyGradientTrainer,
+  trainPolicyGradient,
+} from '../../agents/pgTrainer.js';
 import { gae, PG_DEFAULTS, ppoLosses, wrapForPolicyGradient } from '../../agents/ppo.js';
 import { squashBounds } from '../../agents/squash.js';
 import {
@@ -198,6 +202,44 @@ describe('policy gradient pieces', () => {
       () => {},
     );
     assert.deepEqual(Array.from(floored.logStd), [Math.fround(-0.3)]);
+  });
+
+  it('the log-std ceiling falls linearly from the initial log-std to logStdEnd and binds after each update', () => {
+    const schedule = { ...PG_DEFAULTS, logStdInit: -1, logStdEnd: -3 };
+    assert.equal(logStdCeiling(schedule, 1, 5), -1);
+    assert.equal(logStdCeiling(schedule, 3, 5), -2);
+    assert.equal(logStdCeiling(schedule, 5, 5), -3);
+    assert.equal(logStdCeiling(schedule, 1, 1), -3);
+    // The default (and any end at or above the initial log-std) is no ceiling.
+    assert.equal(logStdCeiling(PG_DEFAULTS, 1, 5), Number.POSITIVE_INFINITY);
+    assert.equal(logStdCeiling({ ...schedule, logStdEnd: -1 }, 3, 5), Number.POSITIVE_INFINITY);
+    // A positive entropy coefficient drives the log-std up as fast as Adam allows.
+    const args = {
+      ...PG_DEFAULTS,
+      totalTimesteps: 4 * 128,
+      numEnvs: 2,
+      numSteps: 64,
+      numMinibatches: 2,
+      learningRate: 0.05,
+      entCoef: 1,
+    };
+    const free = trainPolicyGradient('test/Center-v0', args, 0, () => {});
+    assert.ok(
+      free.logStd.every((l) => l > 0.3),
+      `without a ceiling: ${Array.from(free.logStd)}`,
+    );
+    const trainer = new PolicyGradientTrainer('test/Center-v0', { ...args, logStdEnd: -0.6 }, 0);
+    const seen: number[] = [];
+    for (let u = 0; u < trainer.numUpdates; u++) {
+      trainer.update();
+      seen.push(trainer.agent.logStd[0]!);
+    }
+    // 4 updates: the ceiling is 0, −0.2, −0.4, −0.6 after each.
+    assert.deepEqual(
+      seen,
+      [0, -0.2, -0.4, -0.6].map((c) => Math.fround(c)),
+    );
+    trainer.dispose();
   });
 
   it('without observation normalisation the exported policy reads raw observations', () => {
