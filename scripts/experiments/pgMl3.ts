@@ -59,7 +59,12 @@ const SCHEMA: ConfigSchema<PgMl3Config> = {
   innerLr: { type: 'number', doc: 'inner SGD step size α', min: 0 },
   outerLr: { type: 'number', doc: 'Adam learning rate of φ', min: 0 },
   maxGradNorm: { type: 'number', doc: 'global norm clip of the meta-gradient', min: 0 },
-  lifetime: { type: 'int', doc: "iterations a slot's policy lives", min: 1 },
+  innerSteps: {
+    type: 'int',
+    doc: 'inner SGD steps per meta-iteration, each on fresh episodes (the outer loss sees the policy after all of them)',
+    min: 1,
+  },
+  lifetime: { type: 'int', doc: "policy updates (inner steps) a slot's policy lives", min: 1 },
   testTasks: TEST_SCHEMA.tasks,
   testIterations: TEST_SCHEMA.iterations,
   testSeeds: TEST_SCHEMA.seeds,

@@ -11,8 +11,10 @@ import {
   makePgEnvs,
   metaGradient,
   normalisedAdvantages,
+  type PgRollouts,
   type PgTask,
   pgLossSpec,
+  pgMetaStep,
   REACHER_PG_TASK,
   reinforceLoss,
   rolloutPgPolicies,
@@ -88,6 +90,59 @@ describe('model-free ML3 (learned policy losses)', () => {
       for (const env of envs) env.close();
     });
   }
+
+  it('K = 2 inner steps: each step learns on episodes of the policy it updates, the outer loss on those of θ_2', () => {
+    const task: PgTask = { ...REACHER_PG_TASK, horizon: 6 };
+    const G = 2;
+    const K = 3;
+    const rng = new RNG(5);
+    const envs = makePgEnvs(task, G * K);
+    const theta = initPgPolicies(task, G, rng);
+    const phi = initLearnedLoss(pgLossSpec(task), rng, { biasInit: 0.1 });
+    const options = [task.sampleTask(rng), task.sampleTask(rng)];
+    const alpha = 0.1;
+    const base = 'reinforce';
+    const tensorsBefore = tf.memory().numTensors;
+    const r = pgMetaStep({
+      task,
+      envs,
+      phi,
+      theta,
+      taskOptions: options,
+      episodesPerTask: K,
+      innerSteps: 2,
+      innerLr: alpha,
+      base,
+      extra: false,
+      rng: new RNG(11),
+    });
+    // The same by hand: the episodes come from one RNG stream in the order θ₀, θ₁, θ₂.
+    const replay = new RNG(11);
+    const step = (th: tf.Tensor[], data: PgRollouts) =>
+      tf.tidy(() => {
+        const g = tf.grads((...t: tf.Tensor[]) => learnedPolicyLoss(task, t, phi, data, base))(th);
+        return th.map((t, i) => t.sub(g[i]!.mul(alpha)));
+      });
+    const e0 = rolloutPgPolicies(task, envs, theta, options, K, replay);
+    const theta1 = step(theta, e0);
+    const e1 = rolloutPgPolicies(task, envs, theta1, options, K, replay);
+    const theta2 = step(theta1, e1);
+    const e2 = rolloutPgPolicies(task, envs, theta2, options, K, replay);
+    assert.deepEqual(Array.from(r.before.returns), Array.from(e0.returns));
+    assert.deepEqual(Array.from(r.after.returns), Array.from(e2.returns));
+    assert.notDeepEqual(Array.from(e1.returns), Array.from(e0.returns));
+    for (const [i, t] of theta2.entries()) {
+      const diff = tf.tidy(() => t.sub(r.adapted[i]!).abs().max().dataSync()[0]!);
+      assert.ok(diff < 1e-6, `θ_2[${i}] differs by ${diff}`);
+    }
+    const outer = tf.tidy(() => reinforceLoss(task, theta2, e2).dataSync()[0]!);
+    assert.ok(Math.abs(r.taskLoss - outer) < 1e-5, `${r.taskLoss} vs ${outer}`);
+    assert.ok(r.grads.some((g) => tf.tidy(() => g.abs().max().dataSync()[0]!) > 0));
+    for (const x of [...r.grads, ...r.adapted, ...theta1, ...theta2]) x.dispose();
+    assert.equal(tf.memory().numTensors, tensorsBefore);
+    for (const x of [...theta, ...phi]) x.dispose();
+    for (const env of envs) env.close();
+  });
 
   it('meta-test training is deterministic per seed, leaks no tensors, and counts env steps', () => {
     const task: PgTask = { ...CAR_PG_TASK, horizon: 20 };

@@ -1,14 +1,14 @@
 /**
  * Meta-training of model-free ML3 (see `task.ts` for the design).
  *
- *   inner:  θ' = θ − α ∇θ mean_t M_φ(features_t(θ))          on episodes of π_θ
- *   outer:  L_T(θ') = −mean_t Â'_t log π_θ'(a'_t | s'_t)      on fresh episodes of π_θ'
+ *   inner:  θ_{k+1} = θ_k − α ∇θ mean_t M_φ(features_t(θ_k))   on episodes of π_θk, k < K
+ *   outer:  L_T(θ_K) = −mean_t Â'_t log π_θK(a'_t | s'_t)       on fresh episodes of π_θK
  *
- * The run keeps G policy "slots", one per task. Each iteration adapts every slot's policy by one
- * step on M_φ, updates φ (Adam, global-norm clipped) from the fresh episodes of the adapted
- * policies, and keeps the adapted policies; a slot is re-initialised (new policy, new task) after
- * `lifetime` iterations, with the slots' ages staggered, so M_φ learns from policies at every
- * stage of a test run.
+ * The run keeps G policy "slots", one per task. Each iteration adapts every slot's policy by K
+ * steps on M_φ (each on fresh episodes of the policy it updates, as at test), updates φ (Adam,
+ * global-norm clipped) from the fresh episodes of the adapted policies, and keeps the adapted
+ * policies; a slot is re-initialised (new policy, new task) after `lifetime` policy updates, with
+ * the slots' ages staggered, so M_φ learns from policies at every stage of a test run.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -52,7 +52,12 @@ export interface PgMl3Config extends MetaTrainConfig {
   outerLr: number;
   /** Global norm clip of ∇φ. */
   maxGradNorm: number;
-  /** Iterations a slot's policy lives before it is re-initialised. */
+  /**
+   * Inner steps K per meta-iteration, each on fresh episodes; the outer loss sees the policy
+   * after all K (1: the one-step improvement).
+   */
+  innerSteps: number;
+  /** Policy updates (inner steps) a slot's policy lives before it is re-initialised. */
   lifetime: number;
   /** Test: held-out tasks per seed, iterations, seeds. */
   testTasks: number;
@@ -75,6 +80,7 @@ export const PG_ML3_DEFAULTS: Readonly<PgMl3Config> = Object.freeze({
   innerLr: 0.1,
   outerLr: 3e-3,
   maxGradNorm: 1,
+  innerSteps: 1,
   lifetime: 50,
   testTasks: 8,
   testIterations: 50,
@@ -99,8 +105,9 @@ export interface PgMetaStepResult extends MetaStepResult {
 }
 
 /**
- * One ML3 meta-training iteration on G tasks: episodes of π_θ, one differentiable inner step on
- * M_φ, fresh episodes of π_θ', and ∇φ of the PG surrogate of θ' (shaped with `extra`).
+ * One ML3 meta-training iteration on G tasks: K differentiable inner steps on M_φ, each on
+ * episodes of the policy it updates, then fresh episodes of π_θK and ∇φ of θ_K's PG surrogate
+ * (shaped with `extra`). `before` holds the episodes of θ₀, `after` those of θ_K.
  */
 export function pgMetaStep(args: {
   task: PgTask;
@@ -109,6 +116,7 @@ export function pgMetaStep(args: {
   theta: readonly tf.Tensor[];
   taskOptions: readonly Record<string, unknown>[];
   episodesPerTask: number;
+  innerSteps: number;
   innerLr: number;
   base: PgLossBase;
   extra: boolean;
@@ -117,25 +125,34 @@ export function pgMetaStep(args: {
   const { task, phi, theta, innerLr } = args;
   const rollout = (th: readonly tf.Tensor[]) =>
     rolloutPgPolicies(task, args.envs, th, args.taskOptions, args.episodesPerTask, args.rng);
-  const before = rollout(theta);
-  // θ' as values, to collect its fresh episodes; metaGradient recomputes it differentiably.
-  const thetaNew = tf.tidy(() => {
-    const g = tf.grads((...th: tf.Tensor[]) => learnedPolicyLoss(task, th, phi, before, args.base))(
-      [...theta],
-    );
-    return theta.map((t, i) => t.sub(g[i]!.mul(innerLr)));
-  });
-  const after = rollout(thetaNew);
-  for (const t of thetaNew) t.dispose();
+  // θ_1 … θ_K as values, to collect each one's fresh episodes; metaGradient then recomputes the
+  // steps differentiably on the same episodes (data, detached, as at test).
+  const episodes = [rollout(theta)];
+  let current = [...theta];
+  for (let k = 0; k < args.innerSteps; k++) {
+    const data = episodes[k]!;
+    const next = tf.tidy(() => {
+      const g = tf.grads((...th: tf.Tensor[]) => learnedPolicyLoss(task, th, phi, data, args.base))(
+        current,
+      );
+      return current.map((t, i) => t.sub(g[i]!.mul(innerLr)));
+    });
+    if (k > 0) for (const t of current) t.dispose();
+    current = next;
+    episodes.push(rollout(current));
+  }
+  for (const t of current) t.dispose();
+  const after = episodes[args.innerSteps]!;
+  let step = 0;
   const result = metaGradient({
     phi: [...phi],
     theta0: [...theta],
-    innerSteps: 1,
+    innerSteps: args.innerSteps,
     innerLr,
-    innerLoss: (th, ph) => learnedPolicyLoss(task, th, ph, before, args.base),
+    innerLoss: (th, ph) => learnedPolicyLoss(task, th, ph, episodes[step++]!, args.base),
     taskLoss: (th) => reinforceLoss(task, th, after, args.extra),
   });
-  return { ...result, before, after };
+  return { ...result, before: episodes[0]!, after };
 }
 
 interface PgMl3TrainerJson {
@@ -158,8 +175,12 @@ export class PgMl3MetaTrainer implements MetaTrainer {
   ages: number[];
   taskOptions: Record<string, unknown>[];
   readonly rng: RNG;
+  readonly config: PgMl3Config;
 
-  constructor(readonly config: PgMl3Config) {
+  /** A fresh run; a config saved before a setting existed gets the setting's default. */
+  constructor(saved: PgMl3Config) {
+    const config = { ...PG_ML3_DEFAULTS, ...saved };
+    this.config = config;
     const task = pgTaskOf(config.task);
     if (config.extra && !task.shapedReward)
       throw new InvalidArgument(
@@ -242,6 +263,7 @@ export class PgMl3MetaTrainer implements MetaTrainer {
       theta: this.theta,
       taskOptions: this.taskOptions,
       episodesPerTask: config.episodes,
+      innerSteps: config.innerSteps,
       innerLr: config.innerLr,
       base: config.base,
       extra: config.extra,
@@ -257,7 +279,7 @@ export class PgMl3MetaTrainer implements MetaTrainer {
     for (const t of [...this.phi, ...r.grads, ...clipped, ...this.theta]) t.dispose();
     this.phi = phi;
     this.theta = r.adapted;
-    this.ages = this.ages.map((a) => a + 1);
+    this.ages = this.ages.map((a) => a + config.innerSteps);
     this.reinitSlots(this.ages.flatMap((a, g) => (a >= config.lifetime ? [g] : [])));
     return {
       'meta/return_before': mean(r.before.returns),
