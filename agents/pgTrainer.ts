@@ -395,12 +395,15 @@ export function trainPolicyGradient(
 }
 
 /**
- * The log-std ceiling during update `update` (1-based) of `numUpdates`: linear from
- * `logStdInit` at the first update to `logStdEnd` at the last; +∞ when `logStdEnd` is not below
- * `logStdInit` (no ceiling).
+ * The log-std ceiling during update `update` (1-based) of `numUpdates`: `logStdInit` while the
+ * training's progress (0 at the first update, 1 at the last) is at most `logStdDecayStart`, then
+ * linear to `logStdEnd` at the last update; +∞ when `logStdEnd` is not below `logStdInit` (no
+ * ceiling).
  */
 export function logStdCeiling(args: Readonly<PgArgs>, update: number, numUpdates: number): number {
   if (args.logStdEnd >= args.logStdInit) return Number.POSITIVE_INFINITY;
   const progress = numUpdates > 1 ? (update - 1) / (numUpdates - 1) : 1;
-  return args.logStdInit + (args.logStdEnd - args.logStdInit) * progress;
+  const start = args.logStdDecayStart;
+  const decay = progress <= start ? 0 : (progress - start) / (1 - start);
+  return args.logStdInit + (args.logStdEnd - args.logStdInit) * decay;
 }

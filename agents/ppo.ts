@@ -76,12 +76,15 @@ export interface PgArgs {
    */
   logStdMin: number;
   /**
-   * Where a ceiling on the learned log-std ends (every entry, gSDE's too): it falls linearly from
-   * `logStdInit` after the first update to this value after the last, applied after each Adam
-   * step, so exploration narrows on a schedule once it has found what it can (DDPG/TD3's noise
-   * decay). 20 (or anything ≥ `logStdInit`) is no ceiling.
+   * Where a ceiling on the learned log-std ends (every entry, gSDE's too): it stays at
+   * `logStdInit` until `logStdDecayStart` of the updates are done, then falls linearly to this
+   * value after the last, applied after each Adam step, so exploration narrows on a schedule once
+   * it has found what it can (DDPG/TD3's noise decay). 20 (or anything ≥ `logStdInit`) is no
+   * ceiling.
    */
   logStdEnd: number;
+  /** Fraction of the updates (in [0, 1)) before the log-std ceiling starts to fall. */
+  logStdDecayStart: number;
   /** Orthogonal init (CleanRL) or PyTorch's default init (`ortho_init=False`). */
   orthoInit: boolean;
   /**
@@ -122,6 +125,7 @@ export const PG_DEFAULTS: Readonly<PgArgs> = Object.freeze({
   logStdInit: 0,
   logStdMin: -20,
   logStdEnd: 20,
+  logStdDecayStart: 0,
   orthoInit: true,
   bootstrapTruncation: false,
   clipActions: true,

@@ -176,6 +176,12 @@ const SCHEMA: ConfigSchema<PgConfig> = {
     type: 'number',
     doc: 'a ceiling on the learned log-std falls linearly from --log-std-init to this value over the updates (20: no ceiling)',
   },
+  logStdDecayStart: {
+    type: 'number',
+    doc: 'fraction of the updates before the --log-std-end ceiling starts to fall (0: from the first)',
+    min: 0,
+    max: 0.99,
+  },
   orthoInit: { type: 'boolean', doc: "orthogonal init (CleanRL) or PyTorch's default" },
   clipActions: {
     type: 'boolean',

@@ -210,6 +210,11 @@ describe('policy gradient pieces', () => {
     assert.equal(logStdCeiling(schedule, 3, 5), -2);
     assert.equal(logStdCeiling(schedule, 5, 5), -3);
     assert.equal(logStdCeiling(schedule, 1, 1), -3);
+    // Held at the initial log-std for the first half of the updates, then falling.
+    const late = { ...schedule, logStdDecayStart: 0.5 };
+    assert.equal(logStdCeiling(late, 3, 5), -1);
+    assert.equal(logStdCeiling(late, 4, 5), -2);
+    assert.equal(logStdCeiling(late, 5, 5), -3);
     // The default (and any end at or above the initial log-std) is no ceiling.
     assert.equal(logStdCeiling(PG_DEFAULTS, 1, 5), Number.POSITIVE_INFINITY);
     assert.equal(logStdCeiling({ ...schedule, logStdEnd: -1 }, 3, 5), Number.POSITIVE_INFINITY);
