@@ -9,7 +9,13 @@ import {
   PolicyGradientTrainer,
   trainPolicyGradient,
 } from '../../agents/pgTrainer.js';
-import { gae, PG_DEFAULTS, ppoLosses, wrapForPolicyGradient } from '../../agents/ppo.js';
+import {
+  gae,
+  PG_DEFAULTS,
+  type PgArgs,
+  ppoLosses,
+  wrapForPolicyGradient,
+} from '../../agents/ppo.js';
 import { squashBounds } from '../../agents/squash.js';
 import {
   Box,
@@ -78,6 +84,19 @@ class BoundsEnv extends Env<Float32Array, ArrayLike<number>> {
 }
 if (!registry.has('test/Bounds-v0'))
   register({ id: 'test/Bounds-v0', entryPoint: () => new BoundsEnv(), maxEpisodeSteps: 5 });
+
+/** 4 short PPO updates on the point task whose log-std moves as fast as Adam allows (sign of entCoef). */
+function entropyDriven(entCoef: number): PgArgs {
+  return {
+    ...PG_DEFAULTS,
+    totalTimesteps: 4 * 128,
+    numEnvs: 2,
+    numSteps: 64,
+    numMinibatches: 2,
+    learningRate: 0.05,
+    entCoef,
+  };
+}
 
 describe('policy gradient pieces', () => {
   it('GAE matches a hand computation', () => {
@@ -181,15 +200,7 @@ describe('policy gradient pieces', () => {
 
   it('the log-std floor holds the learned log-std at or above it', () => {
     // A negative entropy coefficient drives the log-std down as fast as Adam allows.
-    const args = {
-      ...PG_DEFAULTS,
-      totalTimesteps: 4 * 128,
-      numEnvs: 2,
-      numSteps: 64,
-      numMinibatches: 2,
-      learningRate: 0.05,
-      entCoef: -1,
-    };
+    const args = entropyDriven(-1);
     const free = trainPolicyGradient('test/Center-v0', args, 0, () => {});
     assert.ok(
       free.logStd.every((l) => l < -0.3),
@@ -219,15 +230,7 @@ describe('policy gradient pieces', () => {
     assert.equal(logStdCeiling(PG_DEFAULTS, 1, 5), Number.POSITIVE_INFINITY);
     assert.equal(logStdCeiling({ ...schedule, logStdEnd: -1 }, 3, 5), Number.POSITIVE_INFINITY);
     // A positive entropy coefficient drives the log-std up as fast as Adam allows.
-    const args = {
-      ...PG_DEFAULTS,
-      totalTimesteps: 4 * 128,
-      numEnvs: 2,
-      numSteps: 64,
-      numMinibatches: 2,
-      learningRate: 0.05,
-      entCoef: 1,
-    };
+    const args = entropyDriven(1);
     const free = trainPolicyGradient('test/Center-v0', args, 0, () => {});
     assert.ok(
       free.logStd.every((l) => l > 0.3),
