@@ -25,6 +25,19 @@ before(async () => {
   await selectBackend('wasm');
 });
 
+/** 2 reacher tasks of 6 steps with K = 3 episodes each: envs, policies, a learned loss. */
+function smallReacher(seed: number) {
+  const task: PgTask = { ...REACHER_PG_TASK, horizon: 6 };
+  const G = 2;
+  const K = 3;
+  const rng = new RNG(seed);
+  const envs = makePgEnvs(task, G * K);
+  const theta = initPgPolicies(task, G, rng);
+  const phi = initLearnedLoss(pgLossSpec(task), rng, { biasInit: 0.1 });
+  const options = [task.sampleTask(rng), task.sampleTask(rng)];
+  return { task, K, rng, envs, theta, phi, options };
+}
+
 describe('model-free ML3 (learned policy losses)', () => {
   it('advantages: discounted returns-to-go minus the per-step mean over episodes, over the std', () => {
     // One task, two episodes of 2 steps, γ = 0.5; the second episode ends after its first step.
@@ -40,14 +53,7 @@ describe('model-free ML3 (learned policy losses)', () => {
 
   for (const base of ['none', 'reinforce'] as const) {
     it(`the meta-gradient through the inner PG step matches finite differences (base ${base})`, () => {
-      const task: PgTask = { ...REACHER_PG_TASK, horizon: 6 };
-      const G = 2;
-      const K = 3;
-      const rng = new RNG(4);
-      const envs = makePgEnvs(task, G * K);
-      const theta = initPgPolicies(task, G, rng);
-      const phi = initLearnedLoss(pgLossSpec(task), rng, { biasInit: 0.1 });
-      const options = [task.sampleTask(rng), task.sampleTask(rng)];
+      const { task, K, rng, envs, theta, phi, options } = smallReacher(4);
       const before = rolloutPgPolicies(task, envs, theta, options, K, rng);
       const after = rolloutPgPolicies(task, envs, theta, options, K, rng);
       const objective = (p: tf.Tensor[]) =>
@@ -92,14 +98,7 @@ describe('model-free ML3 (learned policy losses)', () => {
   }
 
   it('K = 2 inner steps: each step learns on episodes of the policy it updates, the outer loss on those of θ_2', () => {
-    const task: PgTask = { ...REACHER_PG_TASK, horizon: 6 };
-    const G = 2;
-    const K = 3;
-    const rng = new RNG(5);
-    const envs = makePgEnvs(task, G * K);
-    const theta = initPgPolicies(task, G, rng);
-    const phi = initLearnedLoss(pgLossSpec(task), rng, { biasInit: 0.1 });
-    const options = [task.sampleTask(rng), task.sampleTask(rng)];
+    const { task, K, envs, theta, phi, options } = smallReacher(5);
     const alpha = 0.1;
     const base = 'reinforce';
     const tensorsBefore = tf.memory().numTensors;
