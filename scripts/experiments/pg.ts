@@ -134,7 +134,7 @@ const SCHEMA: ConfigSchema<PgConfig> = {
   preset: {
     type: 'string',
     doc: 'hyperparameters to start from (flags given override them): cleanrl, zoo-reacher (RL Zoo PPO Reacher), zoo-car (RL Zoo PPO MountainCarContinuous, gSDE), car-gsde (zoo-car on 4 envs, 80k steps, no time-limit bootstrapping), car-mc (car-gsde with 1024-step rollouts, λ 1, gSDE held per episode, log-std −1.5, tanh-squashed actions, 295k steps, the best policy of evaluations every 4 updates on 10 episodes)',
-    choices: ['cleanrl', 'zoo-reacher', 'zoo-car', 'car-gsde', 'car-mc'],
+    choices: Object.keys(PG_PRESETS) as PgPresetName[],
   },
   algo: {
     type: 'string',
