@@ -95,6 +95,12 @@ export class PolicyGradientTrainer {
         `policy gradient needs Box observations and actions, ${envId} has ${String(obsSpace)} / ${String(actSpace)}`,
       );
     }
+    if (!(args.logStdDecayStart >= 0 && args.logStdDecayStart < 1)) {
+      this.envs.close();
+      throw new InvalidArgument(
+        `logStdDecayStart is the fraction of the updates before the log-std ceiling falls: it must be in [0, 1), got ${args.logStdDecayStart}`,
+      );
+    }
     this.rng = new RNG(RNG.deriveSeed(seed, 'pg'));
     this.agent = new ActorCritic(
       obsSpace.size,

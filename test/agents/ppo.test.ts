@@ -226,6 +226,10 @@ describe('policy gradient pieces', () => {
     assert.equal(logStdCeiling(late, 3, 5), -1);
     assert.equal(logStdCeiling(late, 4, 5), -2);
     assert.equal(logStdCeiling(late, 5, 5), -3);
+    assert.throws(
+      () => new PolicyGradientTrainer('test/Center-v0', { ...schedule, logStdDecayStart: 1 }, 0),
+      /logStdDecayStart .* must be in \[0, 1\), got 1/,
+    );
     // The default (and any end at or above the initial log-std) is no ceiling.
     assert.equal(logStdCeiling(PG_DEFAULTS, 1, 5), Number.POSITIVE_INFINITY);
     assert.equal(logStdCeiling({ ...schedule, logStdEnd: -1 }, 3, 5), Number.POSITIVE_INFINITY);
