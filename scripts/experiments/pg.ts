@@ -91,7 +91,7 @@ const SCHEMA: ConfigSchema<PgConfig> = {
   },
   logStdEnd: {
     type: 'number',
-    doc: 'a ceiling on the learned log-std falls linearly from --log-std-init to this value over the updates (20: no ceiling)',
+    doc: 'a ceiling on the learned log-std: --log-std-init until --log-std-decay-start, then falling linearly to this value at the last update (20: no ceiling)',
   },
   logStdDecayStart: {
     type: 'number',
