@@ -9,6 +9,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ActivationName } from './activations.js';
 import { gemm, transposeInto } from './cpuGemm.js';
+import { activeKernels, heap64, stage } from './kernelModule.js';
 import type { MlpSpec } from './mlp.js';
 
 /** An MLP's weights as plain arrays: per layer W [in × out] row-major and b [out]. */
@@ -205,11 +206,8 @@ export function cpuMlpForward(
     const fanOut = sizes[l + 1]!;
     if (reloadWeights) tape.w[l]!.set(net.weights[l]!);
     const h = tape.outputs[l]!;
-    gemm(h, input, tape.w[l]!, rows, fanOut, fanIn, false);
-    const b = net.biases[l];
     const act = l + 1 < layers ? activation : outputActivation;
-    if (b) addToRows(h, b, rows, fanOut);
-    activateInPlace(act, h, rows * fanOut);
+    denseForward(h, input, tape.w[l]!, net.biases[l], rows, fanOut, fanIn, act);
     input = h;
   }
   return tape.outputs[layers - 1]!;
@@ -273,30 +271,137 @@ export function cpuMlpBackward(
 ): void {
   const { sizes, activation, outputActivation } = net.spec;
   const layers = sizes.length - 1;
-  const rows = tape.rows;
-  const inputT = scratch[0]!;
   let delta = dOut; // dL/d(layer output), becomes dL/d(pre-activation) in place
   let spare = 1;
   for (let l = layers - 1; l >= 0; l--) {
-    const fanIn = sizes[l]!;
-    const fanOut = sizes[l + 1]!;
-    const y = tape.outputs[l]!;
     const act = l + 1 < layers ? activation : outputActivation;
-    scaleBySlope(act, delta, y, rows * fanOut);
-    const input = l === 0 ? tape.input : tape.outputs[l - 1]!;
+    const dIn = l > 0 ? scratch[spare]! : undefined;
+    const gw = grads.weights[l]!;
     const gb = grads.biases[l];
-    if (gb)
-      for (let r = 0; r < rows; r++)
-        for (let j = 0; j < fanOut; j++) gb[j] += delta[r * fanOut + j]!;
-    // dW += inputᵀ·δ.
-    transposeInto(inputT, input, rows, fanIn);
-    gemm(grads.weights[l]!, inputT, delta, fanIn, fanOut, rows, true);
-    if (l > 0) {
-      const dIn = scratch[spare]!;
-      transposeInto(tape.wT[l]!, tape.w[l]!, fanIn, fanOut);
-      gemm(dIn, delta, tape.wT[l]!, rows, fanIn, fanOut, false); // δ·Wᵀ
+    denseBackward(tape, l, sizes[l]!, sizes[l + 1]!, act, delta, gw, gb, dIn, scratch[0]!);
+    if (dIn) {
       delta = dIn;
       spare = 3 - spare;
     }
   }
+}
+
+/** Activation codes of the WebAssembly dense kernels (`kernels.wat`); others run in JS. */
+const KERNEL_ACTIVATION: Partial<Record<ActivationName, number>> = {
+  identity: 0,
+  tanh: 1,
+  relu: 2,
+};
+
+/**
+ * One dense layer's forward pass: h [rows × fanOut] = act(input·W + b), in the WebAssembly
+ * kernel when it is active (activations it lacks then run here, after it), else in JavaScript —
+ * the same operations either way, so the same bits.
+ */
+function denseForward(
+  h: Float64Array,
+  input: Float64Array,
+  w: Float64Array,
+  b: ArrayLike<number> | undefined,
+  rows: number,
+  fanOut: number,
+  fanIn: number,
+  act: ActivationName,
+): void {
+  const wasm = activeKernels();
+  if (!wasm) {
+    gemm(h, input, w, rows, fanOut, fanIn, false);
+    if (b) addToRows(h, b, rows, fanOut);
+    activateInPlace(act, h, rows * fanOut);
+    return;
+  }
+  const code = KERNEL_ACTIVATION[act];
+  const size = rows * fanOut;
+  const [xAt, wAt, bAt, hAt] = stage(rows * fanIn, fanIn * fanOut, fanOut, size) as number[];
+  const heap = heap64();
+  heap.set(input.subarray(0, rows * fanIn), xAt);
+  heap.set(w, wAt);
+  if (b) for (let j = 0; j < fanOut; j++) heap[bAt! + j] = b[j]!;
+  wasm.denseForward(
+    hAt! * 8,
+    xAt! * 8,
+    wAt! * 8,
+    bAt! * 8,
+    rows,
+    fanOut,
+    fanIn,
+    b ? 1 : 0,
+    code ?? 0,
+  );
+  h.set(heap.subarray(hAt, hAt! + size));
+  if (code === undefined) activateInPlace(act, h, size);
+}
+
+/**
+ * One dense layer's backward pass on the tape's layer `l`: δ ← δ ⊙ act′ (δ = dL/d(output),
+ * overwritten), gb += Σ_rows δ, gW += inputᵀ·δ and, when `dIn` is given, dIn = δ·Wᵀ. In the
+ * WebAssembly kernel when active (activations it lacks scale δ here first), else in JavaScript
+ * with `inputT` as scratch — the same operations either way.
+ */
+function denseBackward(
+  tape: MlpTape,
+  l: number,
+  fanIn: number,
+  fanOut: number,
+  act: ActivationName,
+  delta: Float64Array,
+  gw: Float64Array,
+  gb: Float64Array | undefined,
+  dIn: Float64Array | undefined,
+  inputT: Float64Array,
+): void {
+  const rows = tape.rows;
+  const y = tape.outputs[l]!;
+  const input = l === 0 ? tape.input : tape.outputs[l - 1]!;
+  const wasm = activeKernels();
+  const code = KERNEL_ACTIVATION[act];
+  if (!wasm || code === undefined) scaleBySlope(act, delta, y, rows * fanOut);
+  if (!wasm) {
+    if (gb)
+      for (let r = 0; r < rows; r++)
+        for (let j = 0; j < fanOut; j++) gb[j] += delta[r * fanOut + j]!;
+    transposeInto(inputT, input, rows, fanIn);
+    gemm(gw, inputT, delta, fanIn, fanOut, rows, true); // gW += inputᵀ·δ
+    if (dIn) {
+      transposeInto(tape.wT[l]!, tape.w[l]!, fanIn, fanOut);
+      gemm(dIn, delta, tape.wT[l]!, rows, fanIn, fanOut, false); // δ·Wᵀ
+    }
+    return;
+  }
+  const size = rows * fanOut;
+  const wSize = fanIn * fanOut;
+  const at = stage(size, size, rows * fanIn, wSize, wSize, wSize, fanOut, rows * fanIn);
+  const [dAt, yAt, xAt, wAt, wTAt, gwAt, gbAt, dInAt] = at as number[];
+  const heap = heap64();
+  heap.set(delta.subarray(0, size), dAt);
+  if (code !== 0) heap.set(y.subarray(0, size), yAt);
+  heap.set(input.subarray(0, rows * fanIn), xAt);
+  if (dIn) heap.set(tape.w[l]!, wAt);
+  heap.set(gw, gwAt);
+  if (gb) heap.set(gb, gbAt);
+  wasm.denseBackward(
+    dAt! * 8,
+    yAt! * 8,
+    xAt! * 8,
+    wAt! * 8,
+    wTAt! * 8,
+    gwAt! * 8,
+    gbAt! * 8,
+    dInAt! * 8,
+    rows,
+    fanIn,
+    fanOut,
+    code ?? 0,
+    gb ? 1 : 0,
+    dIn ? 1 : 0,
+  );
+  delta.set(heap.subarray(dAt, dAt! + size));
+  gw.set(heap.subarray(gwAt, gwAt! + wSize));
+  if (gb) gb.set(heap.subarray(gbAt, gbAt! + fanOut));
+  if (dIn) dIn.set(heap.subarray(dInAt, dInAt! + rows * fanIn));
 }

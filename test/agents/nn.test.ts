@@ -253,22 +253,109 @@ describe('the plain-JS MLP (cpuMlp)', () => {
           before.map((x, i) => x + sums[i]!),
           `${product.name} ${m}×${n}×${k} +=`,
         );
-        c.fill(7); // not accumulating: C's old contents do not count
+        c.fill(Number.NaN); // not accumulating: C's old contents are never read
         product(c, p, b, m, n, k, false);
-        assert.deepEqual(
-          c,
-          sums.map((x) => 0 * 7 + x),
-          `${product.name} ${m}×${n}×${k} =`,
-        );
+        assert.deepEqual(c, sums, `${product.name} ${m}×${n}×${k} =`);
       }
     }
   });
 
-  it('the embedded WebAssembly module is gemm.wat assembled (rebuild with npm run build:gemm)', async () => {
+  it("the WebAssembly tanh is V8's Math.tanh bit for bit (every exponent, ±0, ±Inf, NaN)", async () => {
+    const { heap64, stage, wasmKernels } = await import('../../agents/nn/kernelModule.js');
+    const rng = new RNG(11);
+    const xs: number[] = [0, -0, 1, -1, 22, -22, 21.999999, Infinity, -Infinity, NaN, 5e-324];
+    xs.push(
+      2 ** -28,
+      -(2 ** -28),
+      2 ** -28 * (1 - 2 ** -53),
+      0.3465735912322998,
+      1.0397205352783203,
+    );
+    // Both sides of every exponent, then the ranges activations live in.
+    for (let e = -1074; e < 1024; e++)
+      for (let j = 0; j < 6; j++) xs.push((j % 2 ? -1 : 1) * (1 + rng.uniform()) * 2 ** e);
+    for (let i = 0; i < 100_000; i++) xs.push(rng.normal() * 3, (rng.uniform() - 0.5) * 50);
+    // Dense around every case boundary: |x| = 2⁻²⁸, 1, 22; expm1's |a| = 2|x| thresholds; and
+    // each a = (k ± ½)·ln2 where the reduction's k changes (k = 20 and 56 switch formulas).
+    const edges = [2 ** -28, 1, 22, 0.3465735912322998 / 2, 1.0397205352783203 / 2];
+    for (let k = 0; k < 64; k++) edges.push(((k + 0.5) * Math.LN2) / 2);
+    for (const edge of edges)
+      for (let i = 0; i < 400; i++) {
+        const x = edge * (1 + (rng.uniform() - 0.5) * (i < 200 ? 2e-15 : 4e-7));
+        xs.push(x, -x);
+      }
+    xs.push(0.5); // an odd count: the last value takes the single-lane path
+    const [at] = stage(xs.length);
+    heap64().set(xs, at!);
+    wasmKernels!.tanhInPlace(at! * 8, xs.length);
+    const got = heap64().subarray(at!, at! + xs.length);
+    const wrong = xs.filter((x, i) => !Object.is(got[i], Math.tanh(x)));
+    assert.deepEqual(wrong.slice(0, 5), [], `${wrong.length} of ${xs.length} values differ`);
+  });
+
+  it("the dense layer kernels and Adam give the JavaScript twins' bits (forward, backward, step)", async () => {
+    const { backwardScratch, cpuMlpBackward, cpuMlpForward, mlpTape, readMlp, zeroGrads } =
+      await import('../../agents/nn/cpuMlp.js');
+    const { setGemmPath } = await import('../../agents/nn/kernelModule.js');
+    const { FlatClippedAdam } = await import('../../agents/nn/cpuAdam.js');
+    // Kernel activations (tanh, relu, identity) and one the kernel leaves to JS (softplus);
+    // odd widths and row counts for every block remainder; with and without biases.
+    const cases = [
+      { sizes: [5, 7, 3], activation: 'tanh', bias: true, rows: 9 },
+      { sizes: [11, 64, 64, 2], activation: 'tanh', bias: true, rows: 64 },
+      { sizes: [3, 6, 1], activation: 'relu', bias: false, rows: 1 },
+      { sizes: [4, 9, 5], activation: 'softplus', bias: true, rows: 6 },
+      { sizes: [2, 3], activation: 'identity', bias: true, rows: 3 },
+    ] as const;
+    const run = (path: 'wasm' | 'js', c: (typeof cases)[number]) => {
+      setGemmPath(path);
+      try {
+        const spec = {
+          sizes: [...c.sizes],
+          activation: c.activation,
+          outputActivation: 'tanh',
+          bias: c.bias,
+        } as const;
+        const params = initMlp(spec, new RNG(5), { scheme: 'torch' });
+        const net = readMlp(params, spec);
+        for (const t of params) t.dispose();
+        const rng = new RNG(6);
+        const x = Float64Array.from({ length: c.rows * c.sizes[0] }, () => rng.normal());
+        const dOut = Float64Array.from({ length: c.rows * c.sizes.at(-1)! }, () => rng.normal());
+        const tape = mlpTape(spec, c.rows);
+        const out = cpuMlpForward(net, x, c.rows, tape).slice();
+        const grads = zeroGrads(spec);
+        cpuMlpBackward(net, tape, dOut, grads, backwardScratch(c.rows, Math.max(...c.sizes)));
+        // Adam on the flattened weights, two steps (the second with clipping).
+        const theta = Float32Array.from(net.weights.flatMap((w) => [...w]));
+        const flat = Float64Array.from(grads.weights.flatMap((w) => [...w]));
+        const adam = new FlatClippedAdam(theta, [[theta.length]], 1e-2, 0.05, 0.9, 0.999, 1e-5);
+        adam.step(flat);
+        adam.step(flat.map((g) => g * 3));
+        return { out, grads, theta, state: adam.getState() };
+      } finally {
+        setGemmPath('wasm');
+      }
+    };
+    for (const c of cases) {
+      const wasm = run('wasm', c);
+      const js = run('js', c);
+      const what = `${c.sizes.join('-')} ${c.activation}`;
+      assert.deepEqual(wasm.out, js.out, `${what}: forward`);
+      assert.deepEqual(wasm.grads, js.grads, `${what}: backward`);
+      assert.deepEqual(wasm.theta, js.theta, `${what}: Adam's θ`);
+      assert.deepEqual(wasm.state, js.state, `${what}: Adam's moments`);
+    }
+  });
+
+  it('the embedded WebAssembly module is kernels.wat assembled (rebuild with npm run build:kernels)', async () => {
     const { readFileSync } = await import('node:fs');
-    const { assembleGemmWat } = await import('../../scripts/gemmWat.js');
-    const { GEMM_WASM_BASE64 } = await import('../../agents/nn/gemmWasm.js');
-    const source = readFileSync(new URL('../../agents/nn/gemm.wat', import.meta.url), 'utf8');
-    assert.equal(Buffer.from(await assembleGemmWat(source)).toString('base64'), GEMM_WASM_BASE64);
+    const { assembleKernelsWat } = await import('../../scripts/kernelsWat.js');
+    const { KERNELS_WASM_BASE64 } = await import('../../agents/nn/kernelsWasm.js');
+    const source = readFileSync(new URL('../../agents/nn/kernels.wat', import.meta.url), 'utf8');
+    assert.equal(
+      Buffer.from(await assembleKernelsWat(source)).toString('base64'),
+      KERNELS_WASM_BASE64,
+    );
   });
 });

@@ -1,10 +1,10 @@
-/** Assembles `agents/nn/gemm.wat` with wabt (a dev dependency: used by the build script and a test). */
+/** Assembles `agents/nn/kernels.wat` with wabt (a dev dependency: used by the build script and a test). */
 import wabtInit from 'wabt';
 
 /** The module's bytes: SIMD enabled, validated, no names section (deterministic output). */
-export async function assembleGemmWat(source: string): Promise<Uint8Array> {
+export async function assembleKernelsWat(source: string): Promise<Uint8Array> {
   const wabt = await wabtInit();
-  const module = wabt.parseWat('gemm.wat', source, { simd: true });
+  const module = wabt.parseWat('kernels.wat', source, { simd: true });
   try {
     module.validate();
     return new Uint8Array(module.toBinary({ write_debug_names: false }).buffer);
