@@ -17,10 +17,11 @@
   ;; p + a·pa + t·pt (bytes): pa = 8k, pt = 8 for a row-major P [m × k]; pa = 8, pt = 8m for
   ;; the transpose of a row-major [k × m] (Xᵀ·δ without a transposed copy).
   ;; Blocks: 4 rows × 4 columns (8 f64x2 accumulators), then 1 × 4 for the rows past the last
-  ;; multiple of 4, then one scalar dot product per element for the columns past it.
+  ;; multiple of 4; a column pair left over takes 4 × 2 and 1 × 2 blocks ($gemmPair); an odd
+  ;; last column one scalar dot product per element.
   (func $gemm (param $c i32) (param $p i32) (param $b i32) (param $m i32) (param $n i32) (param $k i32)
       (param $pa i32) (param $pt i32) (param $acc i32)
-    (local $a i32) (local $j i32) (local $t i32) (local $m4 i32) (local $n4 i32) (local $nBytes i32)
+    (local $a i32) (local $j i32) (local $t i32) (local $m4 i32) (local $n4 i32) (local $n2 i32) (local $nBytes i32)
     (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $bp i32) (local $cp i32)
     (local $x v128) (local $b0 v128) (local $b1 v128)
     (local $s00 v128) (local $s01 v128) (local $s10 v128) (local $s11 v128)
@@ -28,6 +29,7 @@
     (local $s f64)
     (local.set $m4 (i32.sub (local.get $m) (i32.rem_u (local.get $m) (i32.const 4))))
     (local.set $n4 (i32.sub (local.get $n) (i32.rem_u (local.get $n) (i32.const 4))))
+    (local.set $n2 (i32.sub (local.get $n) (i32.rem_u (local.get $n) (i32.const 2))))
     (local.set $nBytes (i32.shl (local.get $n) (i32.const 3)))
     ;; 4 × 4 blocks
     (local.set $a (i32.const 0))
@@ -107,11 +109,15 @@
         (br $lj1)))
       (local.set $a (i32.add (local.get $a) (i32.const 1)))
       (br $la1)))
-    ;; columns [n4, n) of every row: one sequential dot product per element
+    ;; a column pair at [n4, n2): 4 × 2 blocks, then 1 × 2
+    (if (i32.lt_u (local.get $n4) (local.get $n2))
+      (then (call $gemmPair (local.get $c) (local.get $p) (local.get $b) (local.get $m) (local.get $n) (local.get $k)
+        (local.get $pa) (local.get $pt) (local.get $acc) (local.get $n4))))
+    ;; the last column when n is odd: one sequential dot product per element
     (local.set $a (i32.const 0))
     (block $ea2 (loop $la2
       (br_if $ea2 (i32.ge_u (local.get $a) (local.get $m)))
-      (local.set $j (local.get $n4))
+      (local.set $j (local.get $n2))
       (block $ej2 (loop $lj2
         (br_if $ej2 (i32.ge_u (local.get $j) (local.get $n)))
         (local.set $s (f64.const 0))
@@ -133,6 +139,71 @@
         (br $lj2)))
       (local.set $a (i32.add (local.get $a) (i32.const 1)))
       (br $la2)))
+  )
+
+;; Columns j, j + 1 of C (+)= P·B, all rows: 4 × 2 blocks, then 1 × 2 (one f64x2 lane pair).
+  (func $gemmPair (param $c i32) (param $p i32) (param $b i32) (param $m i32) (param $n i32) (param $k i32)
+      (param $pa i32) (param $pt i32) (param $acc i32) (param $j i32)
+    (local $a i32) (local $t i32) (local $m4 i32) (local $nBytes i32)
+    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $bp i32) (local $cp i32)
+    (local $b0 v128) (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local.set $m4 (i32.sub (local.get $m) (i32.rem_u (local.get $m) (i32.const 4))))
+    (local.set $nBytes (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $a (i32.const 0))
+    (block $ea (loop $la
+      (br_if $ea (i32.ge_u (local.get $a) (local.get $m)))
+      (local.set $s0 (v128.const i64x2 0 0)) (local.set $s1 (v128.const i64x2 0 0))
+      (local.set $s2 (v128.const i64x2 0 0)) (local.set $s3 (v128.const i64x2 0 0))
+      (local.set $p0 (i32.add (local.get $p) (i32.mul (local.get $a) (local.get $pa))))
+      (local.set $bp (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))))
+      (local.set $t (local.get $k))
+      (if (i32.lt_u (local.get $a) (local.get $m4))
+        (then
+          (local.set $p1 (i32.add (local.get $p0) (local.get $pa)))
+          (local.set $p2 (i32.add (local.get $p1) (local.get $pa)))
+          (local.set $p3 (i32.add (local.get $p2) (local.get $pa)))
+          (block $et (loop $lt
+            (br_if $et (i32.eqz (local.get $t)))
+            (local.set $b0 (v128.load (local.get $bp)))
+            (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (f64x2.splat (f64.load (local.get $p0))) (local.get $b0))))
+            (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul (f64x2.splat (f64.load (local.get $p1))) (local.get $b0))))
+            (local.set $s2 (f64x2.add (local.get $s2) (f64x2.mul (f64x2.splat (f64.load (local.get $p2))) (local.get $b0))))
+            (local.set $s3 (f64x2.add (local.get $s3) (f64x2.mul (f64x2.splat (f64.load (local.get $p3))) (local.get $b0))))
+            (local.set $p0 (i32.add (local.get $p0) (local.get $pt)))
+            (local.set $p1 (i32.add (local.get $p1) (local.get $pt)))
+            (local.set $p2 (i32.add (local.get $p2) (local.get $pt)))
+            (local.set $p3 (i32.add (local.get $p3) (local.get $pt)))
+            (local.set $bp (i32.add (local.get $bp) (local.get $nBytes)))
+            (local.set $t (i32.sub (local.get $t) (i32.const 1)))
+            (br $lt)))
+          (local.set $cp (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $a) (local.get $n)) (local.get $j)) (i32.const 3))))
+          (call $store1 (local.get $cp) (local.get $s0) (local.get $acc))
+          (local.set $cp (i32.add (local.get $cp) (local.get $nBytes)))
+          (call $store1 (local.get $cp) (local.get $s1) (local.get $acc))
+          (local.set $cp (i32.add (local.get $cp) (local.get $nBytes)))
+          (call $store1 (local.get $cp) (local.get $s2) (local.get $acc))
+          (local.set $cp (i32.add (local.get $cp) (local.get $nBytes)))
+          (call $store1 (local.get $cp) (local.get $s3) (local.get $acc))
+          (local.set $a (i32.add (local.get $a) (i32.const 4))))
+        (else
+          (block $et1 (loop $lt1
+            (br_if $et1 (i32.eqz (local.get $t)))
+            (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (f64x2.splat (f64.load (local.get $p0))) (v128.load (local.get $bp)))))
+            (local.set $p0 (i32.add (local.get $p0) (local.get $pt)))
+            (local.set $bp (i32.add (local.get $bp) (local.get $nBytes)))
+            (local.set $t (i32.sub (local.get $t) (i32.const 1)))
+            (br $lt1)))
+          (call $store1 (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $a) (local.get $n)) (local.get $j)) (i32.const 3)))
+            (local.get $s0) (local.get $acc))
+          (local.set $a (i32.add (local.get $a) (i32.const 1)))))
+      (br $la)))
+  )
+
+  ;; Two adjacent C elements at cp: the sums, or C plus the sums.
+  (func $store1 (param $cp i32) (param $s v128) (param $acc i32)
+    (if (local.get $acc)
+      (then (v128.store (local.get $cp) (f64x2.add (v128.load (local.get $cp)) (local.get $s))))
+      (else (v128.store (local.get $cp) (local.get $s))))
   )
 
   ;; Four adjacent C elements at cp: the sums, or C plus the sums.

@@ -85,6 +85,8 @@ export class SineKernel {
   private readonly d1 = new Float64Array(N * HIDDEN);
   private readonly tT = new Float64Array(N * HIDDEN);
   private readonly v2T = new Float64Array(HIDDEN * HIDDEN);
+  /** V1[0, j]/scale: ŷ's weight into each first hidden unit, per unit of M's input. */
+  private readonly v1Scaled = new Float64Array(HIDDEN);
 
   constructor() {
     const { activation, outputActivation, bias, hidden } = SINE_LOSS;
@@ -119,18 +121,21 @@ export class SineKernel {
     const m = cpuMlpForward(phi, this.features, N, this.mTape);
     const [a1, a2] = this.mTape.outputs as [Float64Array, Float64Array];
     const [v1, v2, v3] = this.mTape.w as [Float64Array, Float64Array, Float64Array];
-    for (let i = 0; i < N * HIDDEN; i++) {
-      const j = i % HIDDEN;
-      this.t1[i] = a1[i]! > 0 ? v1[j]! / s0 : 0;
-      this.d2[i] = a2[i]! > 0 ? v3[j]! : 0;
-    }
-    gemm(this.t2, this.t1, v2, N, HIDDEN, HIDDEN, false);
-    for (let i = 0; i < N; i++) {
+    // Buffers as locals and V1[0]/scale once per unit: the same values as dividing per point,
+    // without a property load, a modulo and a division per element (this loop was 15% of sine).
+    const { t1, t2, d2, v1Scaled } = this;
+    for (let j = 0; j < HIDDEN; j++) v1Scaled[j] = v1[j]! / s0;
+    for (let i = 0, at = 0; i < N; i++)
+      for (let j = 0; j < HIDDEN; j++, at++) {
+        t1[at] = a1[at]! > 0 ? v1Scaled[j]! : 0;
+        d2[at] = a2[at]! > 0 ? v3[j]! : 0;
+      }
+    gemm(t2, t1, v2, N, HIDDEN, HIDDEN, false);
+    for (let i = 0, at = 0; i < N; i++) {
       let s = 0;
-      for (let k = 0; k < HIDDEN; k++) {
-        const at = i * HIDDEN + k;
-        if (!(a2[at]! > 0)) this.t2[at] = 0;
-        s += this.t2[at]! * v3[k]!;
+      for (let k = 0; k < HIDDEN; k++, at++) {
+        if (!(a2[at]! > 0)) t2[at] = 0;
+        s += t2[at]! * v3[k]!;
       }
       this.slope[i] = s;
       this.sigma[i] = -Math.expm1(-m[i]!); // σ(o) = 1 − e^(−softplus(o))
@@ -181,20 +186,20 @@ export class SineKernel {
     const [g1, g2, g3] = phiGrad.weights as [Float64Array, Float64Array, Float64Array];
     transposeInto(this.v2T, this.mTape.w[1]!, HIDDEN, HIDDEN);
     gemm(this.d1, this.d2, this.v2T, N, HIDDEN, HIDDEN, false);
-    for (let i = 0; i < N; i++) {
+    const { t1, t2, d1 } = this;
+    for (let i = 0, at = 0; i < N; i++) {
       const c = (-lr * u[i]!) / N;
       const sigma = this.sigma[i]!;
       const w = c * sigma * (1 - sigma) * this.slope[i]!;
       const r = c * sigma;
       const z0 = w * this.features[2 * i]! + r / s0;
       const z1 = w * this.features[2 * i + 1]!;
-      for (let k = 0; k < HIDDEN; k++) {
-        const at = i * HIDDEN + k;
-        g3[k] += w * a2[at]! + r * this.t2[at]!;
-        const d1 = a1[at]! > 0 ? this.d1[at]! : 0;
-        g1[k] += z0 * d1;
-        g1[HIDDEN + k] += z1 * d1;
-        this.t1[at] = w * a1[at]! + r * this.t1[at]!; // e_i, the left factor of ∇V2
+      for (let k = 0; k < HIDDEN; k++, at++) {
+        g3[k] += w * a2[at]! + r * t2[at]!;
+        const d1k = a1[at]! > 0 ? d1[at]! : 0;
+        g1[k] += z0 * d1k;
+        g1[HIDDEN + k] += z1 * d1k;
+        t1[at] = w * a1[at]! + r * t1[at]!; // e_i, the left factor of ∇V2
       }
     }
     transposeInto(this.tT, this.t1, N, HIDDEN);
