@@ -67,19 +67,26 @@ export function repeat(fn: () => number): number[] {
 
 /**
  * PPO with CleanRL's defaults on `rapier/Reacher-v1` for `updates` timed updates (after one
- * warm-up) with the given matrix product: env steps/s and the split of each update's time.
+ * warm-up) on the given kernels (WebAssembly, or their JavaScript twins): each update's env
+ * steps/s and the split of its time.
  */
 export function ppoTimings(path: GemmPath, updates: number) {
   setGemmPath(path);
   const sps: number[] = [];
   const split = { env: [] as number[], inference: [] as number[], update: [] as number[] };
+  let last = 0;
   trainPolicyGradient(
     'rapier/Reacher-v1',
     { ...PG_DEFAULTS, totalTimesteps: (updates + 1) * PG_DEFAULTS.numSteps },
     0,
     (update, m) => {
-      if (update === 1) return; // warm-up
-      sps.push(m['charts/SPS']!);
+      const now = performance.now();
+      const wall = now - last;
+      last = now;
+      if (update === 1) return; // warm-up (JIT, first allocations)
+      // Each update's own rate, wall clock from the previous update's end: the rate a long run
+      // settles at (charts/SPS averages over the run so far, warm-up included).
+      sps.push((PG_DEFAULTS.numSteps * 1000) / wall);
       split.env.push(m['perf/env_ms']!);
       split.inference.push(m['perf/inference_ms']!);
       split.update.push(m['perf/update_ms']!);
