@@ -38,7 +38,9 @@ export {
 export {
   type AdaptArgs,
   adapt,
+  clipPerMember,
   type MetaStepArgs,
   type MetaStepResult,
+  memberNorms,
   metaGradient,
 } from './metaStep.js';

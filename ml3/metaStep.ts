@@ -29,6 +29,11 @@ export interface MetaStepArgs {
   taskLoss: (theta: Params) => tf.Scalar;
   /** The outer objective is the mean of L_T(θ_k) over k = 1 … K instead of L_T(θ_K) alone. */
   taskLossAtEveryStep?: boolean;
+  /**
+   * Each inner step's gradient is scaled to a norm of at most this, per member of θ's leading
+   * batch dimension ({@link clipPerMember}; differentiated through). Absent or 0: plain SGD.
+   */
+  innerGradClip?: number;
 }
 
 /**
@@ -57,7 +62,8 @@ export function metaGradient(args: MetaStepArgs): MetaStepResult {
       for (let k = 0; k < args.innerSteps; k++) {
         // θ ← θ − α ∇θ M_φ(θ): the gradient is itself differentiated w.r.t. φ below.
         const g = tf.grads((...th: tf.Tensor[]) => args.innerLoss(th, phi))(theta);
-        theta = sgdStep(theta, g, args.innerLr);
+        const clip = args.innerGradClip ?? 0;
+        theta = sgdStep(theta, clip > 0 ? clipPerMember(g, clip) : g, args.innerLr);
         if (args.taskLossAtEveryStep && k < args.innerSteps - 1) {
           pathLoss = pathLoss.add(args.taskLoss(theta));
         }
@@ -74,6 +80,37 @@ export function metaGradient(args: MetaStepArgs): MetaStepResult {
     return { value: value.dataSync()[0]!, grads: grads.map((g) => tf.keep(g)) };
   });
   return { taskLoss: result.value, grads: result.grads, adapted };
+}
+
+/**
+ * The L2 norm of each member's gradient over all its tensors ([members]; every tensor carries
+ * the members along its leading dimension), as √(Σg² + 10⁻¹²) so that a zero gradient has a
+ * finite derivative.
+ */
+function memberNormTensor(grads: readonly tf.Tensor[]): tf.Tensor1D {
+  const members = grads[0]!.shape[0]!;
+  const squares = tf.addN(grads.map((g) => g.square().reshape([members, -1]).sum(1)));
+  return squares.add(1e-12).sqrt() as tf.Tensor1D;
+}
+
+/**
+ * Scales each member's gradient to a norm of at most `maxNorm` (a trust region per policy: one
+ * member's large step does not shrink another's). Built from differentiable ops, so a
+ * meta-gradient flows through it.
+ */
+export function clipPerMember(grads: readonly tf.Tensor[], maxNorm: number): tf.Tensor[] {
+  return tf.tidy(() => {
+    const scale = tf.minimum(
+      tf.scalar(1),
+      tf.scalar(maxNorm).div(memberNormTensor(grads).add(1e-6)),
+    );
+    return grads.map((g) => g.mul(scale.reshape([g.shape[0]!, ...g.shape.slice(1).map(() => 1)])));
+  });
+}
+
+/** Each member's gradient norm, as {@link clipPerMember} measures it. */
+export function memberNorms(grads: readonly tf.Tensor[]): number[] {
+  return tf.tidy(() => Array.from(memberNormTensor(grads).dataSync()));
 }
 
 /** Arguments of {@link adapt}. */

@@ -64,6 +64,11 @@ const SCHEMA: ConfigSchema<PgMl3Config> = {
     doc: 'inner SGD steps per meta-iteration, each on fresh episodes (the outer loss sees the policy after all of them)',
     min: 1,
   },
+  innerClip: {
+    type: 'number',
+    doc: "per-policy norm clip of each inner step's gradient of the learned loss, in meta-training and at test (0: none, the paper's plain SGD)",
+    min: 0,
+  },
   lifetime: { type: 'int', doc: "policy updates (inner steps) a slot's policy lives", min: 1 },
   testTasks: TEST_SCHEMA.tasks,
   testIterations: TEST_SCHEMA.iterations,
@@ -106,6 +111,7 @@ export async function evaluatePgMl3File(
         phi: file.phi,
         base: file.context.base,
         innerLr: file.context.innerLr,
+        innerClip: file.context.innerClip ?? 0,
         tasks: options.tasks,
         episodesPerTask: file.episodesPerTask,
         iterations: options.iterations,
@@ -189,7 +195,7 @@ async function summarize(trainer: PgMl3MetaTrainer, config: PgMl3Config, tools: 
     trainer.phi,
     { experiment: 'pg-ml3', config: { ...config }, seed: config.seed },
     packageVersion(),
-    trainer.lossContext(),
+    { ...trainer.lossContext() },
   );
   tools.log(`learned policy loss written to ${path}`);
   const result = await evaluatePgMl3File(

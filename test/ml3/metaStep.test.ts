@@ -4,15 +4,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { initMlp, type MlpSpec, mlp, type Params, selectBackend } from '../../agents/index.js';
+import {
+  initMlp,
+  type MlpSpec,
+  mlp,
+  type Params,
+  selectBackend,
+  sgdStep,
+} from '../../agents/index.js';
 import { RNG } from '../../envs/index.js';
 import {
   adapt,
+  clipPerMember,
   initLearnedLoss,
   LearnedLossFileError,
   type LearnedLossSpec,
   learnedLossValues,
   loadLearnedLoss,
+  memberNorms,
   metaGradient,
   saveLearnedLoss,
 } from '../../ml3/index.js';
@@ -62,6 +71,7 @@ function objective(
   innerSteps: number,
   innerLr: number,
   taskLossAtEveryStep = false,
+  innerGradClip = 0,
 ): number {
   const r = metaGradient({
     phi,
@@ -71,21 +81,28 @@ function objective(
     innerLoss: p.innerLoss,
     taskLoss: p.taskLoss,
     taskLossAtEveryStep,
+    innerGradClip,
   });
   for (const t of [...r.grads, ...r.adapted]) t.dispose();
   return r.taskLoss;
 }
 
 describe('metaGradient', () => {
-  for (const [innerSteps, everyStep] of [
-    [1, false],
-    [3, false],
-    [3, true],
+  for (const [innerSteps, everyStep, clipped] of [
+    [1, false, false],
+    [3, false, false],
+    [3, true, false],
+    [2, false, true],
   ] as const) {
     const objectiveName = everyStep ? 'mean task loss over the steps' : 'final task loss';
-    it(`matches central finite differences (K = ${innerSteps}, ${objectiveName}, tanh optimizee)`, () => {
+    const clipName = clipped ? ', each inner gradient clipped per member' : '';
+    it(`matches central finite differences (K = ${innerSteps}, ${objectiveName}, tanh optimizee${clipName})`, () => {
       const p = problem();
       const lr = 0.5;
+      // A clip at half the smallest member's first gradient norm binds for every member.
+      const g0 = tf.grads((...th: tf.Tensor[]) => p.innerLoss(th, p.phi))(p.theta0);
+      const clip = clipped ? 0.5 * Math.min(...memberNorms(g0)) : 0;
+      for (const g of g0) g.dispose();
       const r = metaGradient({
         phi: p.phi,
         theta0: p.theta0,
@@ -94,6 +111,7 @@ describe('metaGradient', () => {
         innerLoss: p.innerLoss,
         taskLoss: p.taskLoss,
         taskLossAtEveryStep: everyStep,
+        innerGradClip: clip,
       });
       // The value: L_T(θ_K), or the mean of L_T(θ_k) over k = 1 … K (θ_k from plain SGD).
       const taskAfter = (k: number) => {
@@ -102,6 +120,7 @@ describe('metaGradient', () => {
           steps: k,
           lr,
           loss: (th) => p.innerLoss(th, p.phi),
+          update: clip > 0 ? (th, g) => sgdStep(th, clipPerMember(g, clip), lr) : undefined,
         });
         const v = p.taskLoss(theta).dataSync()[0]!;
         for (const t of theta) t.dispose();
@@ -122,7 +141,7 @@ describe('metaGradient', () => {
             const v = Float32Array.from(values);
             v[i] = v[i]! + delta;
             const phi = p.phi.map((q, j) => (j === t ? tf.tensor(v, q.shape) : q));
-            return objective(p, phi, innerSteps, lr, everyStep);
+            return objective(p, phi, innerSteps, lr, everyStep, clip);
           };
           const fd = (shifted(eps) - shifted(-eps)) / (2 * eps);
           assert.ok(
@@ -139,6 +158,24 @@ describe('metaGradient', () => {
       );
     });
   }
+
+  it('clipPerMember scales each member to the norm bound on its own, and leaves smaller ones', () => {
+    // Member 0: norm 5 (3-4-0 across two tensors); member 1: norm 0.5.
+    const a = tf.tensor2d([
+      [3, 0],
+      [0.3, 0],
+    ]);
+    const b = tf.tensor2d([[4], [0.4]]);
+    const [ca, cb] = clipPerMember([a, b], 1);
+    assert.deepEqual(
+      memberNorms([a, b]).map((n) => +n.toFixed(5)),
+      [5, 0.5],
+    );
+    const got = [...ca!.dataSync(), ...cb!.dataSync()];
+    const want = [3 / (5 + 1e-6), 0, 0.3, 0, 4 / (5 + 1e-6), 0.4];
+    got.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) < 1e-6, `${i}: ${v} vs ${want[i]}`));
+    for (const t of [a, b, ca!, cb!]) t.dispose();
+  });
 
   it('one inner step on a fixed learned loss lowers it', () => {
     const p = problem();

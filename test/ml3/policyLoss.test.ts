@@ -61,6 +61,7 @@ describe('model-free ML3 (learned policy losses)', () => {
           phi: p,
           theta0: theta,
           innerSteps: 1,
+          innerGradClip: 0,
           innerLr: 0.1,
           innerLoss: (th, ph) => learnedPolicyLoss(task, th, ph, before, base),
           taskLoss: (th) => reinforceLoss(task, th, after),
@@ -111,6 +112,7 @@ describe('model-free ML3 (learned policy losses)', () => {
       episodesPerTask: K,
       innerSteps: 2,
       innerLr: alpha,
+      innerClip: 0,
       base,
       extra: false,
       rng: new RNG(11),
@@ -153,7 +155,7 @@ describe('model-free ML3 (learned policy losses)', () => {
         task,
         method:
           kind === 'learned'
-            ? { kind, phi, base: 'none', lr: 0.1 }
+            ? { kind, phi, base: 'none', lr: 0.1, clip: 0 }
             : { kind, lr: 1e-2, epochs: 2, clipCoef: 0.2 },
         taskOptions: options,
         episodesPerTask: 2,

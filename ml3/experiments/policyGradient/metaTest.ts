@@ -4,11 +4,11 @@
  * and PPO on the true reward, at equal env samples, over seeds.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Adam, type Params } from '../../../agents/index.js';
+import { Adam, type Params, sgdStep } from '../../../agents/index.js';
 import { mean, std } from '../../../envs/core/stats.js';
 import { RNG } from '../../../envs/index.js';
 import { LearnedLossFileError, loadLearnedLoss } from '../../lossFile.js';
-import { adapt } from '../../metaStep.js';
+import { adapt, clipPerMember } from '../../metaStep.js';
 import {
   learnedPolicyLoss,
   type PgLossBase,
@@ -28,7 +28,14 @@ import { pgTaskOf } from './train.js';
 
 /** How a fresh policy is trained at meta-test. */
 export type PgTestMethod =
-  | { kind: 'learned'; phi: readonly tf.Tensor[]; base: PgLossBase; lr: number }
+  | {
+      kind: 'learned';
+      phi: readonly tf.Tensor[];
+      base: PgLossBase;
+      lr: number;
+      /** Per-policy norm clip of ∇θ M_φ, as in meta-training (0: none). */
+      clip: number;
+    }
   | { kind: 'reinforce'; lr: number; optimizer: 'sgd' | 'adam' }
   | { kind: 'ppo'; lr: number; epochs: number; clipCoef: number };
 
@@ -75,6 +82,12 @@ export function trainPgPolicies(args: {
     method.kind === 'ppo' || (method.kind === 'reinforce' && method.optimizer === 'adam')
       ? new Adam(theta0, method.lr)
       : undefined;
+  const clip = method.kind === 'learned' ? method.clip : 0;
+  const update = adam
+    ? (th: Params, g: tf.Tensor[]) => adam.step(th, g)
+    : clip > 0
+      ? (th: Params, g: tf.Tensor[]) => sgdStep(th, clipPerMember(g, clip), method.lr)
+      : undefined;
   const epochs = method.kind === 'ppo' ? method.epochs : 1;
   const curve: PgTestCurve = { envSteps: [], meanReturn: [], terminatedFraction: [] };
   let envSteps = 0;
@@ -85,7 +98,7 @@ export function trainPgPolicies(args: {
       theta0,
       steps: args.iterations * epochs,
       lr: method.lr,
-      update: adam && ((th, g) => adam.step(th, g)),
+      update,
       // Each round starts with fresh episodes of the current policies (measured, then learned on).
       observe: (k, th) => {
         if (k % epochs !== 0) return;
@@ -119,6 +132,8 @@ export interface PgCompareArgs {
   phi: readonly tf.Tensor[];
   base: PgLossBase;
   innerLr: number;
+  /** Per-policy norm clip of ∇θ M_φ the learned loss was meta-trained with (0: none). */
+  innerClip: number;
   /** Held-out tasks per seed, episodes per task per iteration, training iterations. */
   tasks: number;
   episodesPerTask: number;
@@ -149,7 +164,16 @@ export interface PgMethodCurve {
 /** The methods compared: the learned loss (plain SGD, as in meta-training) and the baselines. */
 export function pgTestMethods(args: PgCompareArgs): { name: string; method: PgTestMethod }[] {
   return [
-    { name: 'ml3', method: { kind: 'learned', phi: args.phi, base: args.base, lr: args.innerLr } },
+    {
+      name: 'ml3',
+      method: {
+        kind: 'learned',
+        phi: args.phi,
+        base: args.base,
+        lr: args.innerLr,
+        clip: args.innerClip,
+      },
+    },
     { name: 'reinforce-sgd', method: { kind: 'reinforce', lr: args.innerLr, optimizer: 'sgd' } },
     {
       name: 'reinforce-adam',
@@ -224,6 +248,8 @@ function aggregate(method: string, curves: PgTestCurve[], target: number): PgMet
 export interface PgLossContext {
   task: string;
   innerLr: number;
+  /** Per-policy norm clip of ∇θ M_φ (absent in files saved before it existed: 0, none). */
+  innerClip?: number;
   base: PgLossBase;
   extra?: boolean;
 }

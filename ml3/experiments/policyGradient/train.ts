@@ -20,9 +20,10 @@ import {
 } from '../../../agents/index.js';
 import { mean } from '../../../envs/core/stats.js';
 import { type Env, InvalidArgument, RNG, type RNGState } from '../../../envs/index.js';
-import { type MetaStepResult, metaGradient } from '../../metaStep.js';
+import { clipPerMember, type MetaStepResult, memberNorms, metaGradient } from '../../metaStep.js';
 import type { MetaTrainConfig, MetaTrainer, Metrics } from '../metaTrainer.js';
 import { learnedPolicyLoss, type PgLossBase, reinforceLoss } from './losses.js';
+import type { PgLossContext } from './metaTest.js';
 import {
   CAR_PG_TASK,
   initPgLoss,
@@ -57,6 +58,11 @@ export interface PgMl3Config extends MetaTrainConfig {
    * after all K (1: the one-step improvement).
    */
   innerSteps: number;
+  /**
+   * Per-policy norm clip of each inner step's gradient ∇θ M_φ, in meta-training and at test (a
+   * trust region on the learned loss's steps); 0: none, the paper's plain SGD.
+   */
+  innerClip: number;
   /** Policy updates (inner steps) a slot's policy lives before it is re-initialised. */
   lifetime: number;
   /** Test: held-out tasks per seed, iterations, seeds. */
@@ -81,6 +87,7 @@ export const PG_ML3_DEFAULTS: Readonly<PgMl3Config> = Object.freeze({
   outerLr: 3e-3,
   maxGradNorm: 1,
   innerSteps: 1,
+  innerClip: 0,
   lifetime: 50,
   testTasks: 8,
   testIterations: 50,
@@ -102,6 +109,8 @@ export function pgTaskOf(name: string): PgTask {
 export interface PgMetaStepResult extends MetaStepResult {
   before: PgRollouts;
   after: PgRollouts;
+  /** Mean over the policies of ‖∇θ M_φ‖ at the first inner step (before any clip). */
+  innerGradNorm: number;
 }
 
 /**
@@ -118,6 +127,8 @@ export function pgMetaStep(args: {
   episodesPerTask: number;
   innerSteps: number;
   innerLr: number;
+  /** Per-policy norm clip of ∇θ M_φ (0: none). */
+  innerClip: number;
   base: PgLossBase;
   extra: boolean;
   rng: RNG;
@@ -129,12 +140,15 @@ export function pgMetaStep(args: {
   // steps differentiably on the same episodes (data, detached, as at test).
   const episodes = [rollout(theta)];
   let current = [...theta];
+  let innerGradNorm = 0;
   for (let k = 0; k < args.innerSteps; k++) {
     const data = episodes[k]!;
     const next = tf.tidy(() => {
-      const g = tf.grads((...th: tf.Tensor[]) => learnedPolicyLoss(task, th, phi, data, args.base))(
-        current,
-      );
+      const raw = tf.grads((...th: tf.Tensor[]) =>
+        learnedPolicyLoss(task, th, phi, data, args.base),
+      )(current);
+      if (k === 0) innerGradNorm = mean(memberNorms(raw));
+      const g = args.innerClip > 0 ? clipPerMember(raw, args.innerClip) : raw;
       return current.map((t, i) => t.sub(g[i]!.mul(innerLr)));
     });
     if (k > 0) for (const t of current) t.dispose();
@@ -149,10 +163,11 @@ export function pgMetaStep(args: {
     theta0: [...theta],
     innerSteps: args.innerSteps,
     innerLr,
+    innerGradClip: args.innerClip,
     innerLoss: (th, ph) => learnedPolicyLoss(task, th, ph, episodes[step++]!, args.base),
     taskLoss: (th) => reinforceLoss(task, th, after, args.extra),
   });
-  return { ...result, before: episodes[0]!, after };
+  return { ...result, before: episodes[0]!, after, innerGradNorm };
 }
 
 interface PgMl3TrainerJson {
@@ -265,6 +280,7 @@ export class PgMl3MetaTrainer implements MetaTrainer {
       episodesPerTask: config.episodes,
       innerSteps: config.innerSteps,
       innerLr: config.innerLr,
+      innerClip: config.innerClip,
       base: config.base,
       extra: config.extra,
       rng: this.rng,
@@ -288,13 +304,20 @@ export class PgMl3MetaTrainer implements MetaTrainer {
       'meta/terminated_after': mean(r.after.terminated),
       'meta/task_loss': r.taskLoss,
       'meta/grad_norm': gradNorm,
+      'meta/inner_grad_norm': r.innerGradNorm,
     };
   }
 
   /** The test context saved in the learned-loss file. */
-  lossContext(): { task: string; innerLr: number; base: PgLossBase; extra: boolean } {
+  lossContext(): PgLossContext {
     const { config } = this;
-    return { task: config.task, innerLr: config.innerLr, base: config.base, extra: config.extra };
+    return {
+      task: config.task,
+      innerLr: config.innerLr,
+      innerClip: config.innerClip,
+      base: config.base,
+      extra: config.extra,
+    };
   }
 
   toJSON(): PgMl3TrainerJson {
