@@ -171,4 +171,27 @@ describe('model-free ML3 (learned policy losses)', () => {
     assert.equal(tf.memory().numTensors, before);
     for (const t of phi) t.dispose();
   });
+
+  it("meta-test applies the learned loss's inner clip: a loose bound changes nothing, a tight one holds the policy still", () => {
+    const task: PgTask = { ...CAR_PG_TASK, horizon: 20 };
+    const phi = initLearnedLoss(pgLossSpec(task), new RNG(1));
+    const options = [task.sampleTask(new RNG(2))];
+    const run = (lr: number, clip: number) =>
+      trainPgPolicies({
+        task,
+        method: { kind: 'learned', phi, base: 'none', lr, clip },
+        taskOptions: options,
+        episodesPerTask: 2,
+        iterations: 3,
+        initRng: new RNG(3),
+        rng: new RNG(4),
+      }).meanReturn;
+    const plain = run(1, 0);
+    const still = run(0, 0); // lr 0: θ never moves
+    assert.notDeepEqual(plain, still, 'the learned loss moves the policy');
+    assert.deepEqual(run(1, 1e9), plain);
+    const tight = run(1, 1e-9);
+    tight.forEach((r, i) => assert.ok(Math.abs(r - still[i]!) < 1e-6, `${i}: ${r} vs ${still[i]}`));
+    for (const t of phi) t.dispose();
+  });
 });
