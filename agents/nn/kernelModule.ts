@@ -1,6 +1,6 @@
 /**
  * The WebAssembly module of the plain-JS networks' kernels (`kernels.wat`: the matrix product,
- * a dense layer's forward and backward pass with tanh, Adam) and the staging of operands in its
+ * a dense layer's forward and backward pass and forward-mode derivative, tanh, Adam) and the staging of operands in its
  * memory. Every kernel has a JavaScript twin that performs the same IEEE operations in the same
  * order, so both give the same bits (tests check each); the twins run where WebAssembly SIMD is
  * missing, or when `ML3_GEMM=js` or {@link setGemmPath} asks for them.
@@ -38,6 +38,21 @@ export interface KernelExports {
     act: number,
     hasBias: number,
     wantDIn: number,
+  ): void;
+  denseJvp(
+    dOut: number,
+    x: number,
+    dw: number,
+    dx: number,
+    w: number,
+    db: number,
+    y: number,
+    rows: number,
+    fanOut: number,
+    fanIn: number,
+    act: number,
+    hasDIn: number,
+    hasBias: number,
   ): void;
   sumSquares(g: number, n: number): number;
   adam(

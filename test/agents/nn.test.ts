@@ -294,8 +294,15 @@ describe('the plain-JS MLP (cpuMlp)', () => {
   });
 
   it("the dense layer kernels and Adam give the JavaScript twins' bits (forward, backward, step)", async () => {
-    const { backwardScratch, cpuMlpBackward, cpuMlpForward, mlpTape, readMlp, zeroGrads } =
-      await import('../../agents/nn/cpuMlp.js');
+    const {
+      backwardScratch,
+      cpuMlpBackward,
+      cpuMlpForward,
+      cpuMlpJvp,
+      mlpTape,
+      readMlp,
+      zeroGrads,
+    } = await import('../../agents/nn/cpuMlp.js');
     const { setGemmPath } = await import('../../agents/nn/kernelModule.js');
     const { FlatClippedAdam } = await import('../../agents/nn/cpuAdam.js');
     // Kernel activations (tanh, relu, identity) and one the kernel leaves to JS (softplus);
@@ -324,15 +331,22 @@ describe('the plain-JS MLP (cpuMlp)', () => {
         const dOut = Float64Array.from({ length: c.rows * c.sizes.at(-1)! }, () => rng.normal());
         const tape = mlpTape(spec, c.rows);
         const out = cpuMlpForward(net, x, c.rows, tape).slice();
+        // The forward-mode derivative along a random tangent (before the backward pass reuses
+        // the scratch).
+        const scratch = backwardScratch(c.rows, Math.max(...c.sizes));
+        const tangent = zeroGrads(spec);
+        for (const a of [...tangent.weights, ...tangent.biases])
+          a?.forEach((_, i) => (a[i] = rng.normal()));
+        const jvp = cpuMlpJvp(net, tape, tangent, scratch).slice(0, c.rows * c.sizes.at(-1)!);
         const grads = zeroGrads(spec);
-        cpuMlpBackward(net, tape, dOut, grads, backwardScratch(c.rows, Math.max(...c.sizes)));
+        cpuMlpBackward(net, tape, dOut, grads, scratch);
         // Adam on the flattened weights, two steps (the second with clipping).
         const theta = Float32Array.from(net.weights.flatMap((w) => [...w]));
         const flat = Float64Array.from(grads.weights.flatMap((w) => [...w]));
         const adam = new FlatClippedAdam(theta, [[theta.length]], 1e-2, 0.05, 0.9, 0.999, 1e-5);
         adam.step(flat);
         adam.step(flat.map((g) => g * 3));
-        return { out, grads, theta, state: adam.getState() };
+        return { out, jvp, grads, theta, state: adam.getState() };
       } finally {
         setGemmPath('wasm');
       }
@@ -342,6 +356,7 @@ describe('the plain-JS MLP (cpuMlp)', () => {
       const js = run('js', c);
       const what = `${c.sizes.join('-')} ${c.activation}`;
       assert.deepEqual(wasm.out, js.out, `${what}: forward`);
+      assert.deepEqual(wasm.jvp, js.jvp, `${what}: forward-mode derivative`);
       assert.deepEqual(wasm.grads, js.grads, `${what}: backward`);
       assert.deepEqual(wasm.theta, js.theta, `${what}: Adam's θ`);
       assert.deepEqual(wasm.state, js.state, `${what}: Adam's moments`);
