@@ -1,13 +1,13 @@
 /**
  * An MLP in plain JavaScript on Float32Array weights: a batched forward pass that keeps every
  * layer's output (the tape) and the matching backward pass, for small networks where a tfjs op
- * costs more than its arithmetic. Every product is one {@link gemm} on float64 operands. PPO's
+ * costs more than its arithmetic. Each layer is one call of `denseLayer.ts` (the WebAssembly
+ * kernels, or their JavaScript twins: the same bits), on float64 operands. PPO's
  * 64 × 64 actor-critic on a 64-row minibatch is ~0.6 M multiply-adds per pass: ~0.1–0.2 ms in
  * WebAssembly SIMD, against ~40 µs of bookkeeping for each of the ~150 tfjs ops of the same
  * forward, backward and Adam step on tfjs's WASM backend.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import type { ActivationName } from './activations.js';
 import { denseBackward, denseForward, denseJvp } from './denseLayer.js';
 import type { MlpSpec } from './mlp.js';
 

@@ -336,7 +336,7 @@ describe('the plain-JS MLP (cpuMlp)', () => {
         const scratch = backwardScratch(c.rows, Math.max(...c.sizes));
         const tangent = zeroGrads(spec);
         for (const a of [...tangent.weights, ...tangent.biases])
-          a?.forEach((_, i) => (a[i] = rng.normal()));
+          for (let i = 0; i < (a?.length ?? 0); i++) a![i] = rng.normal();
         const jvp = cpuMlpJvp(net, tape, tangent, scratch).slice(0, c.rows * c.sizes.at(-1)!);
         const grads = zeroGrads(spec);
         cpuMlpBackward(net, tape, dOut, grads, scratch);

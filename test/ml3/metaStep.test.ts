@@ -173,7 +173,8 @@ describe('metaGradient', () => {
     );
     const got = [...ca!.dataSync(), ...cb!.dataSync()];
     const want = [3 / (5 + 1e-6), 0, 0.3, 0, 4 / (5 + 1e-6), 0.4];
-    got.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) < 1e-6, `${i}: ${v} vs ${want[i]}`));
+    for (const [i, v] of got.entries())
+      assert.ok(Math.abs(v - want[i]!) < 1e-6, `${i}: ${v} vs ${want[i]}`);
     for (const t of [a, b, ca!, cb!]) t.dispose();
   });
 

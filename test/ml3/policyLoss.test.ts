@@ -191,7 +191,8 @@ describe('model-free ML3 (learned policy losses)', () => {
     assert.notDeepEqual(plain, still, 'the learned loss moves the policy');
     assert.deepEqual(run(1, 1e9), plain);
     const tight = run(1, 1e-9);
-    tight.forEach((r, i) => assert.ok(Math.abs(r - still[i]!) < 1e-6, `${i}: ${r} vs ${still[i]}`));
+    for (const [i, r] of tight.entries())
+      assert.ok(Math.abs(r - still[i]!) < 1e-6, `${i}: ${r} vs ${still[i]}`);
     for (const t of phi) t.dispose();
   });
 });
