@@ -1,6 +1,7 @@
 /**
  * Adam with global-norm gradient clipping (torch's clip_grad_norm_ then torch.optim.Adam) on a
- * flat Float32Array of parameters in plain JavaScript: the optimiser of the plain-JS PPO trainer.
+ * flat Float32Array of parameters without tfjs (the kernels' WebAssembly step, or its JavaScript
+ * twin): the optimiser of the plain-JS PPO trainer.
  * Same update as {@link ClippedAdam} (tfjs); its JSON state has {@link Adam}'s per-tensor layout.
  */
 import { activeKernels, heap32, heap64, stage } from './kernelModule.js';

@@ -1,7 +1,7 @@
 /**
  * The WebAssembly module of the plain-JS networks' kernels (`kernels.wat`: the matrix product,
- * a dense layer's forward and backward pass and forward-mode derivative, tanh, Adam) and the staging of operands in its
- * memory. Every kernel has a JavaScript twin that performs the same IEEE operations in the same
+ * a dense layer's forward pass, backward pass and forward-mode derivative, tanh, Adam) and the
+ * staging of operands in its memory. Every kernel has a JavaScript twin that performs the same IEEE operations in the same
  * order, so both give the same bits (tests check each); the twins run where WebAssembly SIMD is
  * missing, or when `ML3_GEMM=js` or {@link setGemmPath} asks for them.
  */

@@ -1,6 +1,7 @@
 ;; The plain-JS networks' kernels in WebAssembly (agents/nn/kernelModule.ts loads it): the matrix
-;; product, a dense layer's forward and backward pass, tanh, and Adam's update. All arrays are
-;; float64 (θ float32) at byte offsets into the one memory, staged there by the caller.
+;; product, a dense layer's forward pass, backward pass and forward-mode derivative, tanh, and
+;; Adam's update. All arrays are float64 (θ float32) at byte offsets into the one memory, staged
+;; there by the caller.
 ;;
 ;; Every kernel performs the same IEEE operations in the same order as its JavaScript twin (the
 ;; fallback, and what ML3_GEMM=js runs), so the two give the same bits; tests check each one.
@@ -147,7 +148,7 @@
       (br $la2)))
   )
 
-;; Columns j, j + 1 of C (+)= P·B, all rows: 4 × 2 blocks, then 1 × 2 (one f64x2 lane pair).
+  ;; Columns j, j + 1 of C (+)= P·B, all rows: 4 × 2 blocks, then 1 × 2 (one f64x2 lane pair).
   (func $gemmPair (param $c i32) (param $p i32) (param $b i32) (param $m i32) (param $n i32) (param $k i32)
       (param $pa i32) (param $pt i32) (param $acc i32) (param $j i32)
     (local $a i32) (local $t i32) (local $m4 i32) (local $nBytes i32)
@@ -206,7 +207,7 @@
       (br $la)))
   )
 
-;; All ones when accumulating, else zeros: a store adds (C AND mask) to the sums, which is C + s
+  ;; All ones when accumulating, else zeros: a store adds (C AND mask) to the sums, which is C + s
   ;; or exactly s (a sum started at +0 is never −0, so +0 + s = s; a NaN left in C is masked out).
   (func $accMask (param $acc i32) (result v128)
     (i64x2.splat (i64.extend_i32_s (i32.sub (i32.const 0) (local.get $acc))))
