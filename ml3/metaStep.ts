@@ -62,8 +62,7 @@ export function metaGradient(args: MetaStepArgs): MetaStepResult {
       for (let k = 0; k < args.innerSteps; k++) {
         // θ ← θ − α ∇θ M_φ(θ): the gradient is itself differentiated w.r.t. φ below.
         const g = tf.grads((...th: tf.Tensor[]) => args.innerLoss(th, phi))(theta);
-        const clip = args.innerGradClip ?? 0;
-        theta = sgdStep(theta, clip > 0 ? clipPerMember(g, clip) : g, args.innerLr);
+        theta = sgdStep(theta, clipPerMember(g, args.innerGradClip ?? 0), args.innerLr);
         if (args.taskLossAtEveryStep && k < args.innerSteps - 1) {
           pathLoss = pathLoss.add(args.taskLoss(theta));
         }
@@ -96,9 +95,10 @@ function memberNormTensor(grads: readonly tf.Tensor[]): tf.Tensor1D {
 /**
  * Scales each member's gradient to a norm of at most `maxNorm` (a trust region per policy: one
  * member's large step does not shrink another's). Built from differentiable ops, so a
- * meta-gradient flows through it.
+ * meta-gradient flows through it. `maxNorm` 0 (or less) means no clip: `grads` come back as given.
  */
 export function clipPerMember(grads: readonly tf.Tensor[], maxNorm: number): tf.Tensor[] {
+  if (!(maxNorm > 0)) return [...grads];
   return tf.tidy(() => {
     const scale = tf.minimum(
       tf.scalar(1),

@@ -4,7 +4,7 @@
  * twin): the optimiser of the plain-JS PPO trainer.
  * Same update as {@link ClippedAdam} (tfjs); its JSON state has {@link Adam}'s per-tensor layout.
  */
-import { activeKernels, heap32, heap64, stage } from './kernelModule.js';
+import { activeKernels, heap32, heap64, put, stage } from './kernelModule.js';
 import { type AdamState, checkAdamState } from './optim.js';
 
 export class FlatClippedAdam {
@@ -45,7 +45,7 @@ export class FlatClippedAdam {
     // θ is float32: its slot holds ⌈n/2⌉ doubles' worth of bytes.
     const at = wasm ? stage(n, n, n, Math.ceil(n / 2)) : undefined;
     const f64 = heap64();
-    if (at) f64.set(grad.subarray(0, n), at[0]);
+    if (at) put(grad, n, at[0]!);
     const sq = at ? wasm!.sumSquares(at[0]! * 8, n) : sumSquares(grad, n);
     const scale = Math.min(1, this.maxGradNorm / (Math.sqrt(sq) + 1e-6));
     const c1 = 1 - beta1 ** this.stepCount;

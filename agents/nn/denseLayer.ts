@@ -7,7 +7,7 @@
 import type { ActivationName } from './activations.js';
 import { gemm, transposeInto } from './cpuGemm.js';
 import type { MlpTape } from './cpuMlp.js';
-import { activeKernels, heap64, stage } from './kernelModule.js';
+import { activeKernels, heap64, put, stage } from './kernelModule.js';
 
 function activate(name: ActivationName, x: number): number {
   switch (name) {
@@ -91,11 +91,6 @@ function activationSlope(name: ActivationName, y: number): number {
   }
 }
 
-/** heap[at …] ← the first `count` values of `src` (no view object when it is exactly that long). */
-function put(heap: Float64Array, src: Float64Array, count: number, at: number): void {
-  heap.set(src.length === count ? src : src.subarray(0, count), at);
-}
-
 /** Activation codes of the WebAssembly dense kernels (`kernels.wat`); others run in JS. */
 const KERNEL_ACTIVATION: Partial<Record<ActivationName, number>> = {
   identity: 0,
@@ -129,7 +124,7 @@ export function denseForward(
   const size = rows * fanOut;
   const [xAt, wAt, bAt, hAt] = stage(rows * fanIn, fanIn * fanOut, fanOut, size) as number[];
   const heap = heap64();
-  put(heap, input, rows * fanIn, xAt!);
+  put(input, rows * fanIn, xAt!);
   heap.set(w, wAt);
   if (b) for (let j = 0; j < fanOut; j++) heap[bAt! + j] = b[j]!;
   wasm.denseForward(
@@ -188,9 +183,9 @@ export function denseBackward(
   const at = stage(size, size, rows * fanIn, wSize, wSize, wSize, fanOut, rows * fanIn);
   const [dAt, yAt, xAt, wAt, wTAt, gwAt, gbAt, dInAt] = at as number[];
   const heap = heap64();
-  put(heap, delta, size, dAt!);
-  if (code !== 0) put(heap, y, size, yAt!);
-  put(heap, input, rows * fanIn, xAt!);
+  put(delta, size, dAt!);
+  if (code !== 0) put(y, size, yAt!);
+  put(input, rows * fanIn, xAt!);
   if (dIn) heap.set(tape.w[l]!, wAt);
   heap.set(gw, gwAt);
   if (gb) heap.set(gb, gbAt);
@@ -250,14 +245,14 @@ export function denseJvp(
   const at = stage(rows * fanIn, wSize, rows * fanIn, wSize, fanOut, size, size);
   const [xAt, dwAt, dxAt, wAt, dbAt, yAt, outAt] = at as number[];
   const heap = heap64();
-  put(heap, input, rows * fanIn, xAt!);
+  put(input, rows * fanIn, xAt!);
   heap.set(dW, dwAt);
   if (dIn) {
-    put(heap, dIn, rows * fanIn, dxAt!);
+    put(dIn, rows * fanIn, dxAt!);
     heap.set(tape.w[l]!, wAt);
   }
   if (db) heap.set(db, dbAt);
-  if (code) put(heap, y, size, yAt!);
+  if (code) put(y, size, yAt!);
   wasm.denseJvp(
     outAt! * 8,
     xAt! * 8,

@@ -162,3 +162,11 @@ export function heap64(): Float64Array {
 export function heap32(): Float32Array {
   return f32;
 }
+
+/**
+ * The module's float64 memory at `at` ← the first `count` values of `src` (no view object when
+ * `src` is exactly that long).
+ */
+export function put(src: Float64Array, count: number, at: number): void {
+  f64.set(src.length === count ? src : src.subarray(0, count), at);
+}

@@ -85,9 +85,7 @@ export function trainPgPolicies(args: {
   const clip = method.kind === 'learned' ? method.clip : 0;
   const update = adam
     ? (th: Params, g: tf.Tensor[]) => adam.step(th, g)
-    : clip > 0
-      ? (th: Params, g: tf.Tensor[]) => sgdStep(th, clipPerMember(g, clip), method.lr)
-      : undefined;
+    : (th: Params, g: tf.Tensor[]) => sgdStep(th, clipPerMember(g, clip), method.lr);
   const epochs = method.kind === 'ppo' ? method.epochs : 1;
   const curve: PgTestCurve = { envSteps: [], meanReturn: [], terminatedFraction: [] };
   let envSteps = 0;

@@ -148,7 +148,7 @@ export function pgMetaStep(args: {
         learnedPolicyLoss(task, th, phi, data, args.base),
       )(current);
       if (k === 0) innerGradNorm = mean(memberNorms(raw));
-      const g = args.innerClip > 0 ? clipPerMember(raw, args.innerClip) : raw;
+      const g = clipPerMember(raw, args.innerClip);
       return current.map((t, i) => t.sub(g[i]!.mul(innerLr)));
     });
     if (k > 0) for (const t of current) t.dispose();
