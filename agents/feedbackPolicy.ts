@@ -5,6 +5,8 @@
  * loop and rollouts through a learned model.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgument } from '../envs/index.js';
+import { cpuMlpForward, mlpTape, readBatchedMlps } from './nn/cpuMlp.js';
 import { type MlpSpec, mlp, type Params } from './nn/mlp.js';
 import { clamp } from './nn/ops.js';
 
@@ -34,4 +36,39 @@ export function policyActions(
   const x = (perRow ? inputs.expandDims(1) : inputs).div(spec.inputScale);
   const a = clamp(mlp(theta as Params, x, spec.net), spec.actionLow, spec.actionHigh);
   return perRow ? a.squeeze([1]) : a;
+}
+
+/**
+ * B batched policies ([B, …] θ, one per row) as a plain-JavaScript actor for lockstep rollouts in
+ * a simulator: `act(states)` maps states [B × S] (row b for policy b) to actions [B × A], each
+ * policy reading its state and then its own goal ([B × goal width], if any), scaled and clamped as
+ * {@link policyActions}. A rollout step costs one small forward pass per policy instead of a
+ * handful of tfjs ops and a `dataSync`: the weights are read once, when the actor is made.
+ */
+export function policyActor(
+  theta: readonly tf.Tensor[],
+  spec: FeedbackPolicySpec,
+  goals?: ArrayLike<number>,
+): (states: ArrayLike<number>) => Float32Array {
+  const nets = readBatchedMlps(theta, spec.net);
+  const B = nets.length;
+  const In = spec.net.sizes[0]!;
+  const A = spec.net.sizes.at(-1)!;
+  const goalWidth = goals ? goals.length / B : 0;
+  const S = In - goalWidth;
+  const tape = mlpTape(spec.net, 1);
+  const input = new Float64Array(In);
+  return (states) => {
+    if (states.length !== B * S)
+      throw new InvalidArgument(`expected ${B} × ${S} states, got ${states.length} values`);
+    const actions = new Float32Array(B * A);
+    for (let b = 0; b < B; b++) {
+      for (let i = 0; i < S; i++) input[i] = states[b * S + i]! / spec.inputScale[i]!;
+      for (let i = S; i < In; i++) input[i] = goals![b * goalWidth + i - S]! / spec.inputScale[i]!;
+      const out = cpuMlpForward(nets[b]!, input, 1, tape);
+      for (let k = 0; k < A; k++)
+        actions[b * A + k] = Math.min(spec.actionHigh, Math.max(spec.actionLow, out[k]!));
+    }
+    return actions;
+  };
 }

@@ -32,7 +32,7 @@ export {
   type FitReport,
   type Transitions,
 } from './dynamics.js';
-export { type FeedbackPolicySpec, policyActions } from './feedbackPolicy.js';
+export { type FeedbackPolicySpec, policyActions, policyActor } from './feedbackPolicy.js';
 export { LinearPolicy } from './linearPolicy.js';
 export { type LockstepArgs, type LockstepRollouts, rolloutLockstep } from './lockstepRollouts.js';
 export { type ModelRolloutArgs, type Rollout, rolloutThroughModel } from './modelRollout.js';
@@ -84,5 +84,12 @@ export {
   policyLogStd,
 } from './ppoGradient.js';
 export { reacherRewardTensor } from './rewards.js';
+export {
+  type CpuDynamics,
+  type RolloutLossArgs,
+  rolloutLoss,
+  rolloutLossInJs,
+  twinDynamics,
+} from './rolloutGradient.js';
 export { mountainCarTwin, reacherTwin, type ScalarStep, SimulatorTwin } from './simulatorTwin.js';
 export { type SquashBounds, squashActions, squashBounds } from './squash.js';

@@ -51,6 +51,8 @@ export interface PgTrainerState {
   elapsedMs: number;
   /** gSDE's exploration matrices when they outlive a rollout (`sdeSampleFreq` 0). */
   exploration?: number[];
+  /** The update whose training return started the log-std ceiling's fall (`logStdDecayTrigger: 'return'`). */
+  logStdDecayFrom?: number;
 }
 
 /** PPO / REINFORCE on a registered env with Box observations and actions. */
@@ -69,6 +71,7 @@ export class PolicyGradientTrainer {
   private elapsedMs = 0;
   private nextObs: Float32Array;
   private nextDone: Float64Array;
+  private decayFrom?: number;
 
   /**
    * @param envId a registered env id (Box observations and actions)
@@ -99,6 +102,15 @@ export class PolicyGradientTrainer {
       this.envs.close();
       throw new InvalidArgument(
         `logStdDecayStart is the fraction of the updates before the log-std ceiling falls: it must be in [0, 1), got ${args.logStdDecayStart}`,
+      );
+    }
+    if (
+      !(['schedule', 'return'] as const).includes(args.logStdDecayTrigger) ||
+      !Number.isFinite(args.logStdDecayReturn)
+    ) {
+      this.envs.close();
+      throw new InvalidArgument(
+        `logStdDecayTrigger must be 'schedule' or 'return' and logStdDecayReturn a finite return, got ${String(args.logStdDecayTrigger)} and ${args.logStdDecayReturn}`,
       );
     }
     this.rng = new RNG(RNG.deriveSeed(seed, 'pg'));
@@ -148,6 +160,14 @@ export class PolicyGradientTrainer {
     return this.updateCount;
   }
 
+  /**
+   * The update whose training return started the log-std ceiling's fall
+   * (`logStdDecayTrigger: 'return'`); undefined until one has.
+   */
+  get logStdDecayFrom(): number | undefined {
+    return this.decayFrom;
+  }
+
   /** Env steps taken so far (summed over envs). */
   get envSteps(): number {
     return this.globalStep;
@@ -178,6 +198,13 @@ export class PolicyGradientTrainer {
     );
     this.nextObs = nextObs;
     this.globalStep += batch;
+    if (
+      args.logStdDecayTrigger === 'return' &&
+      this.decayFrom === undefined &&
+      episodeReturns.length > 0 &&
+      mean(episodeReturns) >= args.logStdDecayReturn
+    )
+      this.decayFrom = this.updateCount;
     const inferenceMs = performance.now() - tStart - envMs;
     const tUpdate = performance.now();
     const nextValue = rollout.values(this.nextObs);
@@ -217,6 +244,13 @@ export class PolicyGradientTrainer {
       metrics['charts/episodic_return'] = mean(episodeReturns);
       metrics['charts/episodic_length'] = mean(episodeLengths);
     }
+    if (args.logStdEnd < args.logStdInit)
+      metrics['charts/log_std_ceiling'] = logStdCeiling(
+        args,
+        this.updateCount,
+        this.numUpdates,
+        this.decayFrom,
+      );
     return metrics;
   }
 
@@ -234,7 +268,7 @@ export class PolicyGradientTrainer {
     const epochs = args.algo === 'ppo' ? args.updateEpochs : 1;
     const minibatches = args.algo === 'ppo' ? args.numMinibatches : 1;
     const mbSize = Math.floor(batch / minibatches);
-    const ceiling = logStdCeiling(args, this.updateCount, this.numUpdates);
+    const ceiling = logStdCeiling(args, this.updateCount, this.numUpdates, this.decayFrom);
     for (let epoch = 0; epoch < epochs; epoch++) {
       const order = this.rng.permutation(batch);
       for (let m = 0; m < minibatches; m++) {
@@ -284,6 +318,7 @@ export class PolicyGradientTrainer {
       ...(this.args.sde && this.args.sdeSampleFreq === 0
         ? { exploration: this.rollout.explorationState }
         : {}),
+      ...(this.decayFrom !== undefined ? { logStdDecayFrom: this.decayFrom } : {}),
     };
   }
 
@@ -344,6 +379,14 @@ export class PolicyGradientTrainer {
     this.updateCount = update;
     this.globalStep = globalStep;
     this.elapsedMs = typeof json.elapsedMs === 'number' ? json.elapsedMs : 0;
+    if (json.logStdDecayFrom !== undefined) {
+      const from = count(json.logStdDecayFrom, 'logStdDecayFrom');
+      if (from < 1 || from > update)
+        throw new RangeError(
+          `trainer state: logStdDecayFrom must be an update done (1…${update}), got ${from}`,
+        );
+      this.decayFrom = from;
+    }
   }
 
   /** The actor, its log-std and sub-env 0's observation statistics, for evaluation. */
@@ -404,12 +447,24 @@ export function trainPolicyGradient(
  * The log-std ceiling during update `update` (1-based) of `numUpdates`: `logStdInit` while the
  * training's progress (0 at the first update, 1 at the last) is at most `logStdDecayStart`, then
  * linear to `logStdEnd` at the last update; +∞ when `logStdEnd` is not below `logStdInit` (no
- * ceiling).
+ * ceiling). With `logStdDecayTrigger: 'return'` the fall also waits for `decayFrom`, the update
+ * whose training return reached `logStdDecayReturn` (undefined: not yet, so `logStdInit`), and
+ * runs from the later of the two to the last update.
  */
-export function logStdCeiling(args: Readonly<PgArgs>, update: number, numUpdates: number): number {
+export function logStdCeiling(
+  args: Readonly<PgArgs>,
+  update: number,
+  numUpdates: number,
+  decayFrom?: number,
+): number {
   if (args.logStdEnd >= args.logStdInit) return Number.POSITIVE_INFINITY;
-  const progress = numUpdates > 1 ? (update - 1) / (numUpdates - 1) : 1;
-  const start = args.logStdDecayStart;
+  const progressOf = (u: number) => (numUpdates > 1 ? (u - 1) / (numUpdates - 1) : 1);
+  let start = args.logStdDecayStart;
+  if (args.logStdDecayTrigger === 'return') {
+    if (decayFrom === undefined) return args.logStdInit;
+    start = Math.max(start, progressOf(decayFrom));
+  }
+  const progress = progressOf(update);
   const decay = progress <= start ? 0 : (progress - start) / (1 - start);
   return args.logStdInit + (args.logStdEnd - args.logStdInit) * decay;
 }

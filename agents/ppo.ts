@@ -85,6 +85,15 @@ export interface PgArgs {
   logStdEnd: number;
   /** Fraction of the updates (in [0, 1)) before the log-std ceiling starts to fall. */
   logStdDecayStart: number;
+  /**
+   * What else the ceiling's fall waits for: nothing (`schedule`), or (`return`) the first update
+   * whose mean training episodic return reaches `logStdDecayReturn`: the noise narrows once the
+   * stochastic policy solves the task in most episodes, not at a fixed time, so a seed that finds
+   * the goal late keeps its exploration until it does (and one that never does, all along).
+   */
+  logStdDecayTrigger: 'schedule' | 'return';
+  /** The training return that starts the fall with `logStdDecayTrigger: 'return'`. */
+  logStdDecayReturn: number;
   /** Orthogonal init (CleanRL) or PyTorch's default init (`ortho_init=False`). */
   orthoInit: boolean;
   /**
@@ -126,6 +135,8 @@ export const PG_DEFAULTS: Readonly<PgArgs> = Object.freeze({
   logStdMin: -20,
   logStdEnd: 20,
   logStdDecayStart: 0,
+  logStdDecayTrigger: 'schedule',
+  logStdDecayReturn: 0,
   orthoInit: true,
   bootstrapTruncation: false,
   clipActions: true,

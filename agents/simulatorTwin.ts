@@ -25,44 +25,31 @@ export class SimulatorTwin {
   readonly stateSize: number;
   readonly actionSize: number;
   private readonly op: (states: tf.Tensor, actions: tf.Tensor) => tf.Tensor;
+  private readonly x: number[];
 
   /**
    * @param step the env's step as plain equations.
    * @param eps central-difference step of the Jacobian.
    */
-  constructor(stateSize: number, actionSize: number, step: ScalarStep, eps = 1e-6) {
+  constructor(
+    stateSize: number,
+    actionSize: number,
+    readonly scalarStep: ScalarStep,
+    readonly eps = 1e-6,
+  ) {
     this.stateSize = stateSize;
     this.actionSize = actionSize;
     const S = stateSize;
     const A = actionSize;
+    this.x = new Array<number>(S + A);
     const op = (states: tf.Tensor, actions: tf.Tensor, save: tf.GradSaveFunc) => {
       const s = states.dataSync();
       const a = actions.dataSync();
       const G = s.length / S;
       const next = new Float32Array(G * S);
-      // Jacobians per row: ∂s′_j/∂s_i at [g, j, i] and ∂s′_j/∂a_k at [g, j, k].
       const js = new Float32Array(G * S * S);
       const ja = new Float32Array(G * S * A);
-      const x = new Array<number>(S + A);
-      for (let g = 0; g < G; g++) {
-        for (let i = 0; i < S; i++) x[i] = s[g * S + i]!;
-        for (let k = 0; k < A; k++) x[S + k] = a[g * A + k]!;
-        const y = step(x.slice(0, S), x.slice(S));
-        for (let j = 0; j < S; j++) next[g * S + j] = y[j]!;
-        for (let i = 0; i < S + A; i++) {
-          const xi = x[i]!;
-          x[i] = xi + eps;
-          const plus = step(x.slice(0, S), x.slice(S));
-          x[i] = xi - eps;
-          const minus = step(x.slice(0, S), x.slice(S));
-          x[i] = xi;
-          for (let j = 0; j < S; j++) {
-            const d = (plus[j]! - minus[j]!) / (2 * eps);
-            if (i < S) js[(g * S + j) * S + i] = d;
-            else ja[(g * S + j) * A + (i - S)] = d;
-          }
-        }
-      }
+      for (let g = 0; g < G; g++) this.stepRow(s, a, g, next, js, ja);
       save([tf.tensor3d(js, [G, S, S]), tf.tensor3d(ja, [G, S, A])]);
       return {
         value: tf.tensor2d(next, [G, S]),
@@ -79,6 +66,39 @@ export class SimulatorTwin {
       states: tf.Tensor,
       actions: tf.Tensor,
     ) => tf.Tensor;
+  }
+
+  /**
+   * Row g of a batch (states [G × S], actions [G × A], flat): writes the next state into
+   * `next[g·S …]` and the step's Jacobians by central differences, ∂s′_j/∂s_i at
+   * `js[(g·S + j)·S + i]` and ∂s′_j/∂a_k at `ja[(g·S + j)·A + k]`.
+   */
+  stepRow(
+    s: ArrayLike<number>,
+    a: ArrayLike<number>,
+    g: number,
+    next: Float32Array | Float64Array,
+    js: Float32Array | Float64Array,
+    ja: Float32Array | Float64Array,
+  ): void {
+    const { stateSize: S, actionSize: A, scalarStep: step, eps, x } = this;
+    for (let i = 0; i < S; i++) x[i] = s[g * S + i]!;
+    for (let k = 0; k < A; k++) x[S + k] = a[g * A + k]!;
+    const y = step(x.slice(0, S), x.slice(S));
+    for (let j = 0; j < S; j++) next[g * S + j] = y[j]!;
+    for (let i = 0; i < S + A; i++) {
+      const xi = x[i]!;
+      x[i] = xi + eps;
+      const plus = step(x.slice(0, S), x.slice(S));
+      x[i] = xi - eps;
+      const minus = step(x.slice(0, S), x.slice(S));
+      x[i] = xi;
+      for (let j = 0; j < S; j++) {
+        const d = (plus[j]! - minus[j]!) / (2 * eps);
+        if (i < S) js[(g * S + j) * S + i] = d;
+        else ja[(g * S + j) * A + (i - S)] = d;
+      }
+    }
   }
 
   /** One env step for states [G, S] and actions [G, A]: [G, S]. */

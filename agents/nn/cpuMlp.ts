@@ -169,7 +169,8 @@ export function cpuMlpJvp(
 
 /**
  * Back-propagates dL/d(output) (`dOut`, [rows × out]; overwritten) through the pass on `tape`,
- * adding dL/dW and dL/db to `grads`; `scratch` from {@link backwardScratch}.
+ * adding dL/dW and dL/db to `grads`; `scratch` from {@link backwardScratch}. With `dInput`
+ * ([rows × in]) it also writes dL/d(input) there.
  */
 export function cpuMlpBackward(
   net: CpuMlp<Float32Array | Float64Array>,
@@ -177,6 +178,7 @@ export function cpuMlpBackward(
   dOut: Float64Array,
   grads: MlpGrads,
   scratch: Float64Array[],
+  dInput?: Float64Array,
 ): void {
   const { sizes, activation, outputActivation } = net.spec;
   const layers = sizes.length - 1;
@@ -184,7 +186,7 @@ export function cpuMlpBackward(
   let spare = 1;
   for (let l = layers - 1; l >= 0; l--) {
     const act = l + 1 < layers ? activation : outputActivation;
-    const dIn = l > 0 ? scratch[spare]! : undefined;
+    const dIn = l > 0 ? scratch[spare]! : dInput;
     const gw = grads.weights[l]!;
     const gb = grads.biases[l];
     denseBackward(tape, l, sizes[l]!, sizes[l + 1]!, act, delta, gw, gb, dIn, scratch[0]!);

@@ -50,7 +50,7 @@ const SCHEMA: ConfigSchema<PgConfig> = {
   env: { type: 'string', doc: 'registered env id (Box observations and actions)' },
   preset: {
     type: 'string',
-    doc: 'hyperparameters to start from (flags given override them): cleanrl, zoo-reacher (RL Zoo PPO Reacher), zoo-car (RL Zoo PPO MountainCarContinuous, gSDE), car-gsde (zoo-car on 4 envs, 80k steps, no time-limit bootstrapping), car-mc (car-gsde with 1024-step rollouts, λ 1, gSDE held per episode, log-std −1.5, tanh-squashed actions, 295k steps, the best policy of evaluations every 4 updates on 10 episodes)',
+    doc: 'hyperparameters to start from (flags given override them): cleanrl, zoo-reacher (RL Zoo PPO Reacher), zoo-car (RL Zoo PPO MountainCarContinuous, gSDE), car-gsde (zoo-car on 4 envs, 80k steps, no time-limit bootstrapping), car-mc (car-gsde with 1024-step rollouts, λ 1, gSDE held per episode, tanh-squashed actions, 295k steps, log-std −1.2 narrowing to −4 once a training return reaches 70, the best policy of evaluations every 4 updates on 20 episodes)',
     choices: Object.keys(PG_PRESETS) as PgPresetName[],
   },
   algo: {
@@ -98,6 +98,15 @@ const SCHEMA: ConfigSchema<PgConfig> = {
     doc: 'fraction of the updates before the --log-std-end ceiling starts to fall (0: from the first)',
     min: 0,
     max: 0.99,
+  },
+  logStdDecayTrigger: {
+    type: 'string',
+    doc: "what the --log-std-end ceiling's fall also waits for: schedule (nothing else) or return (the first update whose mean training return reaches --log-std-decay-return)",
+    choices: ['schedule', 'return'],
+  },
+  logStdDecayReturn: {
+    type: 'number',
+    doc: 'the training return that starts the ceiling falling with --log-std-decay-trigger return',
   },
   orthoInit: { type: 'boolean', doc: "orthogonal init (CleanRL) or PyTorch's default" },
   clipActions: {

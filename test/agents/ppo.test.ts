@@ -254,6 +254,98 @@ describe('policy gradient pieces', () => {
     trainer.dispose();
   });
 
+  it('with the return trigger the ceiling waits for a training return of logStdDecayReturn, then falls over the updates left', () => {
+    const trigger = {
+      ...PG_DEFAULTS,
+      logStdInit: -1,
+      logStdEnd: -3,
+      logStdDecayTrigger: 'return' as const,
+    };
+    // Not triggered yet: the initial log-std, whatever the schedule says.
+    assert.equal(logStdCeiling(trigger, 5, 5), -1);
+    // Triggered by update 3 of 5: held through 3, then −2 at 4 and −3 at the last.
+    assert.equal(logStdCeiling(trigger, 3, 5, 3), -1);
+    assert.equal(logStdCeiling(trigger, 4, 5, 3), -2);
+    assert.equal(logStdCeiling(trigger, 5, 5, 3), -3);
+    // The later of the schedule's start and the trigger: 0.75 of the updates here.
+    const late = { ...trigger, logStdDecayStart: 0.75 };
+    assert.equal(logStdCeiling(late, 4, 5, 2), -1);
+    assert.equal(logStdCeiling(late, 5, 5, 2), -3);
+    assert.throws(
+      () =>
+        new PolicyGradientTrainer(
+          'test/Center-v0',
+          { ...trigger, logStdDecayTrigger: 'soon' as never },
+          0,
+        ),
+      /logStdDecayTrigger must be 'schedule' or 'return'/,
+    );
+
+    // In training: the entropy bonus pushes the log-std up to the ceiling after every update.
+    const args = { ...entropyDriven(1), logStdEnd: -0.6, logStdDecayTrigger: 'return' as const };
+    const run = (threshold: number) => {
+      const trainer = new PolicyGradientTrainer(
+        'test/Center-v0',
+        { ...args, logStdDecayReturn: threshold },
+        0,
+      );
+      const returns: number[] = [];
+      const logStd: number[] = [];
+      for (let u = 0; u < trainer.numUpdates; u++) {
+        returns.push(trainer.update()['charts/episodic_return']!);
+        logStd.push(trainer.agent.logStd[0]!);
+      }
+      const from = trainer.logStdDecayFrom;
+      trainer.dispose();
+      return { returns, logStd, from };
+    };
+    // Rewards are −x² ≤ 0: a return of 1 is never reached, so the noise never narrows.
+    const never = run(1);
+    assert.deepEqual(never.logStd, [0, 0, 0, 0]);
+    assert.equal(never.from, undefined);
+    // The threshold of update 3's return: the fall starts after the first update reaching it
+    // (the runs agree until then), and is −0.6 at the last update.
+    const threshold = never.returns[2]!;
+    const first = never.returns.findIndex((r) => r >= threshold) + 1;
+    const triggered = run(threshold);
+    assert.equal(triggered.from, first);
+    assert.deepEqual(triggered.returns.slice(0, first), never.returns.slice(0, first));
+    const p0 = (first - 1) / 3;
+    assert.deepEqual(
+      triggered.logStd,
+      [1, 2, 3, 4].map((u) => {
+        const p = (u - 1) / 3;
+        return Math.fround(p <= p0 ? 0 : (-0.6 * (p - p0)) / (1 - p0));
+      }),
+    );
+    assert.equal(triggered.logStd[3], Math.fround(-0.6));
+  });
+
+  it('the return trigger is in the trainer state: a run saved after it resumes bit-exactly', () => {
+    const args = {
+      ...SMALL_RUN,
+      logStdInit: -0.5,
+      logStdEnd: -2,
+      logStdDecayTrigger: 'return' as const,
+      logStdDecayReturn: -1e9,
+    };
+    const id = 'rapier/Reacher-v1';
+    const a = new PolicyGradientTrainer(id, args, 3);
+    a.update();
+    const saved = JSON.parse(JSON.stringify(a.toJSON()));
+    assert.equal(saved.logStdDecayFrom, 1);
+    const straight = [strip(a.update()), strip(a.update())];
+    const b = PolicyGradientTrainer.fromJSON(saved, id, args, 3);
+    assert.deepEqual([strip(b.update()), strip(b.update())], straight);
+    assert.ok(straight[1]!['charts/log_std_ceiling']! < -0.5);
+    assert.throws(
+      () => PolicyGradientTrainer.fromJSON({ ...saved, logStdDecayFrom: 5 }, id, args, 3),
+      /logStdDecayFrom must be an update done \(1…1\), got 5/,
+    );
+    a.dispose();
+    b.dispose();
+  });
+
   it('without observation normalisation the exported policy reads raw observations', () => {
     const args = {
       ...PG_DEFAULTS,

@@ -9,13 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type Params, type SimulatorTwin, tileParams } from '../../../agents/index.js';
 import { RapierMountainCarContinuousEnv } from '../../../envs/index.js';
 import { adapt } from '../../metaStep.js';
-import {
-  type CarGoals,
-  carLearnedLoss,
-  carRolloutPolicy,
-  carTaskLoss,
-  carTwinRollout,
-} from './task.js';
+import { type CarGoals, carLearnedLoss, carModelTaskLoss, carRolloutPolicy } from './task.js';
 
 /** Start positions of the test (velocity 0). */
 export const CAR_TEST_STARTS = [-0.6, -0.55, -0.5, -0.45, -0.4];
@@ -77,10 +71,14 @@ export function testCarLoss(
       if (k < options.steps) learnOn = carRolloutPolicy(envs, th, starts, H).states;
     },
     loss: (th) =>
-      (loss.kind === 'learned'
-        ? carLearnedLoss(loss.phi, th, tf.tensor3d(learnOn!, [G, H + 1, 2]), options.goals)
-        : carTaskLoss(carTwinRollout(loss.twin, th, startStates, H), options.goals, loss.shaped)
-      ).sum() as tf.Scalar,
+      loss.kind === 'learned'
+        ? (carLearnedLoss(
+            loss.phi,
+            th,
+            tf.tensor3d(learnOn!, [G, H + 1, 2]),
+            options.goals,
+          ).sum() as tf.Scalar)
+        : carModelTaskLoss(loss.twin, th, startStates, H, options.goals, loss.shaped),
   });
   const T = CAR_TEST_EPISODE_STEPS;
   const r = carRolloutPolicy(envs, theta, starts, T);

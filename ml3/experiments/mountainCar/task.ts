@@ -14,8 +14,12 @@ import {
   type LockstepRollouts,
   type Params,
   policyActions,
+  policyActor,
   rolloutLockstep,
+  rolloutLoss,
+  rolloutLossInJs,
   type SimulatorTwin,
+  twinDynamics,
 } from '../../../agents/index.js';
 import type { RapierMountainCarContinuousEnv } from '../../../envs/index.js';
 import { type LearnedLossSpec, learnedLossValues } from '../../learnedLoss.js';
@@ -112,6 +116,36 @@ export function carTwinRollout(
 }
 
 /**
+ * The task loss of θ's rollouts through the twin from starts [G, 2], summed over the G starts: a
+ * scalar op on θ whose gradient is computed in plain JavaScript (`rolloutLoss`; the same value and
+ * gradient as `carTaskLoss` of {@link carTwinRollout}, which `ML3_ROLLOUT=tfjs` runs instead,
+ * without a tfjs op per step). Differentiate it once, not twice.
+ */
+export function carModelTaskLoss(
+  twin: SimulatorTwin,
+  theta: Params,
+  start: tf.Tensor,
+  horizon: number,
+  goals: CarGoals,
+  shaped: boolean,
+): tf.Scalar {
+  if (!rolloutLossInJs())
+    return carTaskLoss(
+      carTwinRollout(twin, theta, start, horizon),
+      goals,
+      shaped,
+    ).sum() as tf.Scalar;
+  return rolloutLoss(theta, {
+    policy: CAR_POLICY,
+    dynamics: twinDynamics(twin),
+    start: start.dataSync(),
+    horizon,
+    detachPolicyInput: false,
+    loss: (states) => carTaskLoss(states, goals, shaped).sum() as tf.Scalar,
+  });
+}
+
+/**
  * M_φ per rollout (mean over steps): [G]. Features [x_t, ẋ_t, a_t, d] with d = ‖ŝ_H − ĝ‖; states
  * and d are detached (they come from the real env), so M_φ reaches θ through the actions
  * a_t = π_θ(s_t), recomputed here on the recorded states.
@@ -148,7 +182,6 @@ export function carRolloutPolicy(
     stateSize: 2,
     actionSize: 1,
     stateOf: (env) => env.getState(),
-    act: (now) =>
-      tf.tidy(() => carPolicyActions(theta, tf.tensor2d(now, [G, 2])).dataSync() as Float32Array),
+    act: policyActor(theta, CAR_POLICY),
   });
 }

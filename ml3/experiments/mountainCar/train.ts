@@ -42,9 +42,8 @@ import {
   CAR_LOSS,
   type CarGoals,
   carLearnedLoss,
+  carModelTaskLoss,
   carRolloutPolicy,
-  carTaskLoss,
-  carTwinRollout,
 } from './task.js';
 
 /** Config of a mountain-car meta-training run. */
@@ -174,11 +173,7 @@ export class MountainCarMetaTrainer implements MetaTrainer {
         innerLoss: (theta, phi) =>
           carLearnedLoss(phi, theta, states, this.goals).sum() as tf.Scalar,
         taskLoss: (theta) =>
-          carTaskLoss(
-            carTwinRollout(this.twin, theta, start, H),
-            this.goals,
-            v.extra,
-          ).mean() as tf.Scalar,
+          carModelTaskLoss(this.twin, theta, start, H, this.goals, v.extra).div(G) as tf.Scalar,
       });
       const next = v.adam.step(v.phi, grads);
       for (const t of [...v.phi, ...grads, ...adapted]) t.dispose();

@@ -64,16 +64,8 @@ export function optimisePoliciesThroughModel(args: {
   for (let k = 0; k < args.steps; k++) {
     const grads = tf.tidy(() =>
       tf
-        .grads(
-          (...th: tf.Tensor[]) =>
-            reacherModelTaskLoss(
-              args.dynamics,
-              th,
-              start,
-              goals,
-              args.horizon,
-              args.objective,
-            ).sum() as tf.Scalar,
+        .grads((...th: tf.Tensor[]) =>
+          reacherModelTaskLoss(args.dynamics, th, start, goals, args.horizon, args.objective),
         )(theta)
         .map((g) => tf.keep(g)),
     );

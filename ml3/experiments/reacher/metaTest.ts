@@ -82,14 +82,7 @@ export function adaptReacherPolicies(args: {
       const start = states
         .slice([0, 0, 0], [G, 1, REACHER_JOINT_STATE])
         .reshape([G, REACHER_JOINT_STATE]);
-      return reacherModelTaskLoss(
-        loss.dynamics,
-        th,
-        start,
-        goals,
-        H,
-        loss.objective,
-      ).sum() as tf.Scalar;
+      return reacherModelTaskLoss(loss.dynamics, th, start, goals, H, loss.objective);
     },
   });
   for (const t of [...tiled, goals]) t.dispose();

@@ -16,9 +16,13 @@ import {
   type LockstepRollouts,
   type Params,
   policyActions,
+  policyActor,
   rolloutLockstep,
+  rolloutLoss,
+  rolloutLossInJs,
   rolloutThroughModel,
   type SimulatorTwin,
+  twinDynamics,
 } from '../../../agents/index.js';
 import {
   REACHER_DEFAULTS,
@@ -278,7 +282,7 @@ export function fingertipDistances(
 
 /**
  * Real rollouts of a batched policy θ ([G, …]) for the episodes' goals, one Rapier env per goal
- * in lockstep (the policy runs once per step for all goals). `envs` grows as needed and is kept
+ * in lockstep (the policy runs once per step for all goals, in plain JavaScript: `policyActor`). `envs` grows as needed and is kept
  * for the next call; the caller closes them.
  */
 export function rolloutPolicy(
@@ -297,15 +301,7 @@ export function rolloutPolicy(
     stateSize: REACHER_JOINT_STATE,
     actionSize: 2,
     stateOf: (env) => env.getState(),
-    act: (now) =>
-      tf.tidy(
-        () =>
-          reacherPolicyActions(
-            theta,
-            tf.tensor2d(now, [G, REACHER_JOINT_STATE]),
-            goals,
-          ).dataSync() as Float32Array,
-      ),
+    act: policyActor(theta, REACHER_POLICY, goals.dataSync()),
   });
   const finalDistance = Float64Array.from(
     episodes,
@@ -333,9 +329,10 @@ export type ReacherDynamics =
   | { kind: 'twin'; twin: SimulatorTwin };
 
 /**
- * The task loss of θ's rollouts through the dynamics from the given start states [G, 4] (the
- * policy sees detached states, as in the authors' code): [G]. With an ensemble rolled out per
- * member, the loss is the members' mean.
+ * The task loss of θ's rollouts through the dynamics from the given start states [G, 4], summed
+ * over the G goals (the policy sees detached states, as in the authors' code): a scalar. With an
+ * ensemble rolled out per member, each goal's loss is the members' mean. One op on θ whose
+ * gradient is computed in plain JavaScript (`rolloutLoss`): differentiate it once, not twice.
  */
 export function reacherModelTaskLoss(
   dynamics: ReacherDynamics,
@@ -344,7 +341,47 @@ export function reacherModelTaskLoss(
   goals: tf.Tensor,
   horizon: number,
   objective: ReacherObjective = AUTHORS_OBJECTIVE,
-): tf.Tensor {
+): tf.Scalar {
+  if (!rolloutLossInJs())
+    return modelTaskLossTensors(dynamics, theta, start, goals, horizon, objective);
+  const model =
+    dynamics.kind === 'twin'
+      ? twinDynamics(dynamics.twin)
+      : dynamics.model.cpuDynamics(dynamics.perMember);
+  const copies = model.copies;
+  const G = goals.shape[0]!;
+  return rolloutLoss(theta, {
+    policy: REACHER_POLICY,
+    dynamics: model,
+    start: start.dataSync(),
+    goals: goals.dataSync(),
+    horizon,
+    detachPolicyInput: true,
+    loss: (states) => {
+      const perCopy =
+        copies === 1
+          ? goals
+          : goals
+              .expandDims(1)
+              .tile([1, copies, 1])
+              .reshape([G * copies, REACHER_JOINT_STATE]);
+      return reacherTaskLoss(states, perCopy, objective).sum().div(copies) as tf.Scalar;
+    },
+  });
+}
+
+/**
+ * {@link reacherModelTaskLoss} as tensor rollouts (`ML3_ROLLOUT=tfjs`): the same value and
+ * gradient, a few dozen tfjs ops per step.
+ */
+function modelTaskLossTensors(
+  dynamics: ReacherDynamics,
+  theta: Params,
+  start: tf.Tensor,
+  goals: tf.Tensor,
+  horizon: number,
+  objective: ReacherObjective,
+): tf.Scalar {
   if (dynamics.kind === 'twin') {
     const states = [start];
     let s = start;
@@ -352,7 +389,7 @@ export function reacherModelTaskLoss(
       s = dynamics.twin.step(s, reacherPolicyActions(theta, detach(s), goals));
       states.push(s);
     }
-    return reacherTaskLoss(tf.stack(states, 1), goals, objective);
+    return reacherTaskLoss(tf.stack(states, 1), goals, objective).sum() as tf.Scalar;
   }
   const { model, perMember } = dynamics;
   const rollout = rolloutThroughModel({
@@ -362,7 +399,7 @@ export function reacherModelTaskLoss(
     perMember,
     act: (s) => reacherPolicyActions(theta, detach(s), goals),
   });
-  if (!perMember) return reacherTaskLoss(rollout.states, goals, objective);
+  if (!perMember) return reacherTaskLoss(rollout.states, goals, objective).sum() as tf.Scalar;
   const [G, M, T] = rollout.states.shape as [number, number, number, number];
   const perRollout = reacherTaskLoss(
     rollout.states.reshape([G * M, T, REACHER_JOINT_STATE]),
@@ -372,7 +409,7 @@ export function reacherModelTaskLoss(
       .reshape([G * M, REACHER_JOINT_STATE]),
     objective,
   );
-  return perRollout.reshape([G, M]).mean(1);
+  return perRollout.sum().div(M) as tf.Scalar;
 }
 
 /** The start states [G, 4] of rollouts recorded as [G, H+1, 4] values. */

@@ -360,14 +360,9 @@ export class ReacherMetaTrainer implements MetaTrainer {
         return reacherPolicyLearnedLoss(phi, theta, states, goals, objective).sum() as tf.Scalar;
       },
       taskLoss: (theta) =>
-        reacherModelTaskLoss(
-          this.dynamics(),
-          theta,
-          start,
-          goals,
-          H,
-          objective,
-        ).mean() as tf.Scalar,
+        reacherModelTaskLoss(this.dynamics(), theta, start, goals, H, objective).div(
+          G,
+        ) as tf.Scalar,
     });
     this.adam.lr = outerLrAt(config, iteration);
     const next = this.adam.step(this.phi, grads);
