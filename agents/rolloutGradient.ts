@@ -51,9 +51,10 @@ export interface CpuDynamics {
 }
 
 /**
- * Whether rollout losses take their gradient in JavaScript ({@link rolloutLoss}): yes, unless
- * `ML3_ROLLOUT=tfjs` asks for the tensor rollouts they replace (read at each call: the benchmark
- * times both in one run, and the tests compare them).
+ * Whether rollout losses take their gradient in JavaScript ({@link rolloutLoss}) and simulator
+ * rollouts act through `policyActor`: yes, unless `ML3_ROLLOUT=tfjs` asks for the tensor versions
+ * they replace (read at each call: the benchmark times both in one run, and the tests compare
+ * them).
  */
 export function rolloutLossInJs(): boolean {
   return !(typeof process !== 'undefined' && process.env?.ML3_ROLLOUT === 'tfjs');

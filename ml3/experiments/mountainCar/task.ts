@@ -182,6 +182,12 @@ export function carRolloutPolicy(
     stateSize: 2,
     actionSize: 1,
     stateOf: (env) => env.getState(),
-    act: policyActor(theta, CAR_POLICY),
+    act: rolloutLossInJs()
+      ? policyActor(theta, CAR_POLICY)
+      : // The tensor path (`ML3_ROLLOUT=tfjs`, the benchmark's "before"): tfjs ops per step.
+        (now) =>
+          tf.tidy(
+            () => carPolicyActions(theta, tf.tensor2d(now, [G, 2])).dataSync() as Float32Array,
+          ),
   });
 }

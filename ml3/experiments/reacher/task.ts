@@ -301,7 +301,18 @@ export function rolloutPolicy(
     stateSize: REACHER_JOINT_STATE,
     actionSize: 2,
     stateOf: (env) => env.getState(),
-    act: policyActor(theta, REACHER_POLICY, goals.dataSync()),
+    act: rolloutLossInJs()
+      ? policyActor(theta, REACHER_POLICY, goals.dataSync())
+      : // The tensor path (`ML3_ROLLOUT=tfjs`, the benchmark's "before"): tfjs ops per step.
+        (now) =>
+          tf.tidy(
+            () =>
+              reacherPolicyActions(
+                theta,
+                tf.tensor2d(now, [G, REACHER_JOINT_STATE]),
+                goals,
+              ).dataSync() as Float32Array,
+          ),
   });
   const finalDistance = Float64Array.from(
     episodes,
