@@ -8,16 +8,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { RNG } from '../envs/index.js';
+import { ensembleCpuDynamics } from './ensembleDynamics.js';
 import { type ActivationName, softplus } from './nn/activations.js';
-import {
-  backwardScratch,
-  cpuMlpBackward,
-  cpuMlpForward,
-  type MlpTape,
-  mlpTape,
-  readBatchedMlps,
-  zeroGrads,
-} from './nn/cpuMlp.js';
+import { readBatchedMlps } from './nn/cpuMlp.js';
 import { initMlp, type MlpSpec, mlp, type Params } from './nn/mlp.js';
 import { Adam, tensorsFromJson, tensorsToJson } from './nn/optim.js';
 import type { CpuDynamics } from './rolloutGradient.js';
@@ -213,8 +206,8 @@ export class DynamicsEnsemble {
    * The ensemble's mean prediction as plain-JavaScript {@link CpuDynamics} (float64) for
    * `rolloutLoss`: s′ = s + mean over members of E[Δ] ({@link nextStateMean}), or with
    * `perMember` each member stepping its own copy of every rollout (as `rolloutThroughModel`'s
-   * `perMember`: copy m of a rollout is member m's). Reads the current weights and normalisation
-   * once; build a new one after a refit.
+   * `perMember`: copy m of a rollout is member m's; `ensembleDynamics.ts`). Reads the current
+   * weights and normalisation once, and is kept until a fit replaces them.
    */
   cpuDynamics(perMember: boolean): CpuDynamics {
     const cached = this.cpuCache;
@@ -222,116 +215,21 @@ export class DynamicsEnsemble {
       const hit = perMember ? cached.perMember : cached.mean;
       if (hit) return hit;
     } else this.cpuCache = { params: this.params, inMean: this.inMean };
-    const made = this.buildCpuDynamics(perMember);
+    const made = ensembleCpuDynamics(
+      {
+        stateSize: this.stateSize,
+        actionSize: this.actionSize,
+        spec: this.spec,
+        nets: readBatchedMlps(this.params, this.spec),
+        inMean: this.inMean.dataSync(),
+        inStd: this.inStd.dataSync(),
+        outStd: this.outStd.dataSync(),
+        angleIndices: this.args.angleIndices ?? [],
+      },
+      perMember,
+    );
     this.cpuCache![perMember ? 'perMember' : 'mean'] = made;
     return made;
-  }
-
-  /** Reads the weights into a fresh {@link CpuDynamics} (see {@link cpuDynamics}). */
-  private buildCpuDynamics(perMember: boolean): CpuDynamics {
-    const S = this.stateSize;
-    const A = this.actionSize;
-    const M = this.args.members;
-    const F = this.inputSize;
-    const spec = this.spec;
-    const nets = readBatchedMlps(this.params, spec);
-    const inMean = this.inMean.dataSync();
-    const inStd = this.inStd.dataSync();
-    const outStd = this.outStd.dataSync();
-    const angles = new Set(this.args.angleIndices ?? []);
-    const grads = zeroGrads(spec);
-    let rows = 0;
-    let n = 0; // rows per member
-    let tapes: MlpTape[][] = [];
-    let scratch: Float64Array[] = [];
-    let x = new Float64Array(0);
-    let dOut = new Float64Array(0);
-    let dX = new Float64Array(0);
-    /** The rollout row of member m's i-th row. */
-    const rowOf = (m: number, i: number) => (perMember ? i * M + m : i);
-    return {
-      stateSize: S,
-      actionSize: A,
-      copies: perMember ? M : 1,
-      prepare(r, horizon) {
-        const perNet = perMember ? r / M : r;
-        if (r !== rows || tapes.length < horizon) {
-          tapes = Array.from({ length: horizon }, () =>
-            Array.from({ length: M }, () => mlpTape(spec, perNet)),
-          );
-          scratch = backwardScratch(perNet, Math.max(...spec.sizes));
-          x = new Float64Array(perNet * F);
-          dOut = new Float64Array(perNet * 2 * S);
-          dX = new Float64Array(perNet * F);
-        }
-        rows = r;
-        n = perNet;
-      },
-      step(t, states, actions, next) {
-        if (perMember) next.set(states);
-        else for (let i = 0; i < rows * S; i++) next[i] = states[i]!;
-        const weight = perMember ? 1 : 1 / M;
-        for (let m = 0; m < M; m++) {
-          for (let i = 0; i < n; i++) {
-            const r = rowOf(m, i);
-            let f = 0;
-            for (let j = 0; j < S; j++) {
-              const v = states[r * S + j]!;
-              if (angles.has(j)) {
-                x[i * F + f] = (Math.cos(v) - inMean[f]!) / inStd[f]!;
-                x[i * F + f + 1] = (Math.sin(v) - inMean[f + 1]!) / inStd[f + 1]!;
-                f += 2;
-              } else {
-                x[i * F + f] = (v - inMean[f]!) / inStd[f]!;
-                f += 1;
-              }
-            }
-            for (let k = 0; k < A; k++, f++)
-              x[i * F + f] = (actions[r * A + k]! - inMean[f]!) / inStd[f]!;
-          }
-          const out = cpuMlpForward(nets[m]!, x, n, tapes[t]![m]!);
-          for (let i = 0; i < n; i++) {
-            const r = rowOf(m, i);
-            for (let j = 0; j < S; j++)
-              next[r * S + j] += weight * out[i * 2 * S + j]! * outStd[j]!;
-          }
-        }
-      },
-      vjp(t, dNext, dStates, dActions) {
-        for (let i = 0; i < rows * S; i++) dStates[i] += dNext[i]!;
-        const weight = perMember ? 1 : 1 / M;
-        for (let m = 0; m < M; m++) {
-          const tape = tapes[t]![m]!;
-          for (let i = 0; i < n; i++) {
-            const r = rowOf(m, i);
-            for (let j = 0; j < S; j++) {
-              dOut[i * 2 * S + j] = weight * dNext[r * S + j]! * outStd[j]!;
-              dOut[i * 2 * S + S + j] = 0;
-            }
-          }
-          cpuMlpBackward(nets[m]!, tape, dOut, grads, scratch, dX);
-          for (let i = 0; i < n; i++) {
-            const r = rowOf(m, i);
-            const input = tape.input;
-            let f = 0;
-            for (let j = 0; j < S; j++) {
-              if (angles.has(j)) {
-                // x_f = (cos q − μ)/σ, x_{f+1} = (sin q − μ)/σ; recover cos q and sin q from them.
-                const c = input[i * F + f]! * inStd[f]! + inMean[f]!;
-                const sn = input[i * F + f + 1]! * inStd[f + 1]! + inMean[f + 1]!;
-                dStates[r * S + j] +=
-                  (-sn * dX[i * F + f]!) / inStd[f]! + (c * dX[i * F + f + 1]!) / inStd[f + 1]!;
-                f += 2;
-              } else {
-                dStates[r * S + j] += dX[i * F + f]! / inStd[f]!;
-                f += 1;
-              }
-            }
-            for (let k = 0; k < A; k++, f++) dActions[r * A + k] += dX[i * F + f]! / inStd[f]!;
-          }
-        }
-      },
-    };
   }
 
   /** The trained ensemble as JSON (sizes, settings, weights and normalisation). */
