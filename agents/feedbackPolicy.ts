@@ -54,8 +54,7 @@ export function policyActor(
   const B = nets.length;
   const In = spec.net.sizes[0]!;
   const A = spec.net.sizes.at(-1)!;
-  const goalWidth = goals ? goals.length / B : 0;
-  const S = In - goalWidth;
+  const S = In - (goals ? goals.length / B : 0);
   const tape = mlpTape(spec.net, 1);
   const input = new Float64Array(In);
   return (states) => {
@@ -63,12 +62,37 @@ export function policyActor(
       throw new InvalidArgument(`expected ${B} × ${S} states, got ${states.length} values`);
     const actions = new Float32Array(B * A);
     for (let b = 0; b < B; b++) {
-      for (let i = 0; i < S; i++) input[i] = states[b * S + i]! / spec.inputScale[i]!;
-      for (let i = S; i < In; i++) input[i] = goals![b * goalWidth + i - S]! / spec.inputScale[i]!;
+      writePolicyInput(spec, S, states, b * S, goals, b, input, 0);
       const out = cpuMlpForward(nets[b]!, input, 1, tape);
-      for (let k = 0; k < A; k++)
-        actions[b * A + k] = Math.min(spec.actionHigh, Math.max(spec.actionLow, out[k]!));
+      for (let k = 0; k < A; k++) actions[b * A + k] = clampAction(spec, out[k]!);
     }
     return actions;
   };
+}
+
+/**
+ * One row of a feedback policy's input in plain JavaScript: the `stateSize` state entries at
+ * `states[stateAt …]`, then row g of `goals` (the rest of the input width), each divided by its
+ * scale, written to `out[outAt …]`.
+ */
+export function writePolicyInput(
+  spec: FeedbackPolicySpec,
+  stateSize: number,
+  states: ArrayLike<number>,
+  stateAt: number,
+  goals: ArrayLike<number> | undefined,
+  g: number,
+  out: Float64Array,
+  outAt: number,
+): void {
+  const In = spec.net.sizes[0]!;
+  const S = stateSize;
+  const scale = spec.inputScale;
+  for (let i = 0; i < S; i++) out[outAt + i] = states[stateAt + i]! / scale[i]!;
+  for (let i = S; i < In; i++) out[outAt + i] = goals![g * (In - S) + i - S]! / scale[i]!;
+}
+
+/** An action clamped to the policy's bounds ({@link policyActions}' clamp, in plain JavaScript). */
+export function clampAction(spec: FeedbackPolicySpec, a: number): number {
+  return Math.min(spec.actionHigh, Math.max(spec.actionLow, a));
 }

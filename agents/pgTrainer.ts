@@ -23,6 +23,7 @@ import {
   type Wrapper,
 } from '../envs/index.js';
 import { ActorCritic } from './actorCritic.js';
+import { logStdCeiling, logStdScheduleError } from './logStdCeiling.js';
 import { FlatClippedAdam } from './nn/cpuAdam.js';
 import type { AdamState } from './nn/optim.js';
 import type { PgPolicyFile } from './pgPolicy.js';
@@ -35,6 +36,8 @@ import {
   PpoGradient,
 } from './ppoGradient.js';
 import { squashBounds } from './squash.js';
+
+export { logStdCeiling } from './logStdCeiling.js';
 
 /** The JSON state of a {@link PolicyGradientTrainer} between updates. */
 export interface PgTrainerState {
@@ -98,20 +101,10 @@ export class PolicyGradientTrainer {
         `policy gradient needs Box observations and actions, ${envId} has ${String(obsSpace)} / ${String(actSpace)}`,
       );
     }
-    if (!(args.logStdDecayStart >= 0 && args.logStdDecayStart < 1)) {
+    const scheduleError = logStdScheduleError(args);
+    if (scheduleError) {
       this.envs.close();
-      throw new InvalidArgument(
-        `logStdDecayStart is the fraction of the updates before the log-std ceiling falls: it must be in [0, 1), got ${args.logStdDecayStart}`,
-      );
-    }
-    if (
-      !(['schedule', 'return'] as const).includes(args.logStdDecayTrigger) ||
-      !Number.isFinite(args.logStdDecayReturn)
-    ) {
-      this.envs.close();
-      throw new InvalidArgument(
-        `logStdDecayTrigger must be 'schedule' or 'return' and logStdDecayReturn a finite return, got ${String(args.logStdDecayTrigger)} and ${args.logStdDecayReturn}`,
-      );
+      throw new InvalidArgument(scheduleError);
     }
     this.rng = new RNG(RNG.deriveSeed(seed, 'pg'));
     this.agent = new ActorCritic(
@@ -441,30 +434,4 @@ export function trainPolicyGradient(
   } finally {
     trainer.dispose();
   }
-}
-
-/**
- * The log-std ceiling during update `update` (1-based) of `numUpdates`: `logStdInit` while the
- * training's progress (0 at the first update, 1 at the last) is at most `logStdDecayStart`, then
- * linear to `logStdEnd` at the last update; +∞ when `logStdEnd` is not below `logStdInit` (no
- * ceiling). With `logStdDecayTrigger: 'return'` the fall also waits for `decayFrom`, the update
- * whose training return reached `logStdDecayReturn` (undefined: not yet, so `logStdInit`), and
- * runs from the later of the two to the last update.
- */
-export function logStdCeiling(
-  args: Readonly<PgArgs>,
-  update: number,
-  numUpdates: number,
-  decayFrom?: number,
-): number {
-  if (args.logStdEnd >= args.logStdInit) return Number.POSITIVE_INFINITY;
-  const progressOf = (u: number) => (numUpdates > 1 ? (u - 1) / (numUpdates - 1) : 1);
-  let start = args.logStdDecayStart;
-  if (args.logStdDecayTrigger === 'return') {
-    if (decayFrom === undefined) return args.logStdInit;
-    start = Math.max(start, progressOf(decayFrom));
-  }
-  const progress = progressOf(update);
-  const decay = progress <= start ? 0 : (progress - start) / (1 - start);
-  return args.logStdInit + (args.logStdEnd - args.logStdInit) * decay;
 }

@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgument } from '../envs/index.js';
-import type { FeedbackPolicySpec } from './feedbackPolicy.js';
+import { clampAction, type FeedbackPolicySpec, writePolicyInput } from './feedbackPolicy.js';
 import {
   backwardScratch,
   type CpuMlp,
@@ -230,13 +230,17 @@ function policyInput(
   const S = args.dynamics.stateSize;
   const C = args.dynamics.copies;
   const In = args.policy.net.sizes[0]!;
-  const scale = args.policy.inputScale;
-  for (let c = 0; c < C; c++) {
-    const from = (t * R + g * C + c) * S;
-    for (let i = 0; i < S; i++) b.input[c * In + i] = b.states[from + i]! / scale[i]!;
-    for (let i = S; i < In; i++)
-      b.input[c * In + i] = args.goals![g * (In - S) + i - S]! / scale[i]!;
-  }
+  for (let c = 0; c < C; c++)
+    writePolicyInput(
+      args.policy,
+      S,
+      b.states,
+      (t * R + g * C + c) * S,
+      args.goals,
+      g,
+      b.input,
+      c * In,
+    );
   return b.input;
 }
 
@@ -265,7 +269,7 @@ function lossAndGradient(
       for (let k = 0; k < C * A; k++) {
         const at = (t * R + g * C) * A + k;
         b.raw[at] = out[k]!;
-        b.actions[at] = Math.min(hi, Math.max(lo, out[k]!));
+        b.actions[at] = clampAction(policy, out[k]!);
       }
     }
     dynamics.step(
