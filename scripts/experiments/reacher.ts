@@ -13,12 +13,13 @@ import {
 import {
   loadReacherLossFile,
   type MethodResult,
-  REACHER_LOSS,
+  REACHER_LOSS_OUTPUTS,
   REACHER_ML3_DEFAULTS,
   REACHER_TASK_LOSSES,
   type ReacherConfig,
   ReacherMetaTrainer,
   type ReacherRollouts,
+  reacherLossSpec,
   saveLearnedLoss,
   testReacherLoss,
 } from '../../ml3/index.js';
@@ -84,6 +85,11 @@ const SCHEMA: ConfigSchema<ReacherConfig> = {
   wrapAngles: {
     type: 'boolean',
     doc: "wrap joint 0's error to [−π, π) in the learned loss's inputs and the joint task loss (the arm turns freely)",
+  },
+  lossOutput: {
+    type: 'string',
+    doc: "the learned loss's output activation: softplus (the authors'; it can saturate, leaving no gradient for a step) or identity (unbounded below)",
+    choices: [...REACHER_LOSS_OUTPUTS],
   },
 };
 
@@ -210,7 +216,7 @@ async function summarize(trainer: ReacherMetaTrainer, config: ReacherConfig, too
   const path = lossFile(tools.run);
   saveLearnedLoss(
     path,
-    REACHER_LOSS,
+    reacherLossSpec(trainer.objective()),
     trainer.phi,
     { experiment: 'reacher', config: { ...config }, seed: config.seed },
     packageVersion(),

@@ -9,16 +9,19 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../agents/index.js';
-import { REACHER_DEFAULTS, reacherFingertip } from '../../envs/index.js';
+import { REACHER_DEFAULTS, RNG, reacherFingertip } from '../../envs/index.js';
 import {
   AUTHORS_OBJECTIVE,
   jointGoal,
   mirrorJointGoals,
   type ReacherObjective,
+  reacherLearnedLoss,
   reacherLossFeatures,
+  reacherLossSpec,
   reacherTaskLoss,
   readReacherObjective,
 } from '../../ml3/index.js';
+import { initLearnedLoss } from '../../ml3/learnedLoss.js';
 import { ml3 } from '../scripts/runCli.js';
 
 const FINGERTIP: ReacherObjective = { taskLoss: 'fingertip', wrapAngles: true };
@@ -149,15 +152,54 @@ describe('reacher objective', () => {
     assert.ok(last[0]! < 0 && last[1]! > 0, `gradient ${last}`);
   });
 
+  it('an identity output keeps the θ-gradient where a softplus output has saturated', async () => {
+    await selectBackend('cpu');
+    const { states, goals } = rollout(0);
+    const actions = tf.tensor3d([
+      [
+        [0.3, -0.5],
+        [0.1, 0.9],
+      ],
+    ]);
+    const gradients = (objective: ReacherObjective, outputBias: number) => {
+      const phi = initLearnedLoss(reacherLossSpec(objective), new RNG(3));
+      const last = phi[phi.length - 1]!;
+      phi[phi.length - 1] = last.add(outputBias);
+      const f = (a: tf.Tensor) => reacherLearnedLoss(phi, states, a, goals, objective).sum();
+      const { value, grad } = tf.valueAndGrad(f)(actions);
+      return { value: value.dataSync()[0]!, grad: Array.from(grad.dataSync()) };
+    };
+    const identity = { ...NEAREST, lossOutput: 'identity' } as const;
+    assert.equal(reacherLossSpec(NEAREST).outputActivation, 'softplus');
+    assert.equal(reacherLossSpec(identity).outputActivation, 'identity');
+    const live = gradients(identity, 0);
+    // A bias shift moves the identity loss's value and leaves its gradient as it was …
+    const shifted = gradients(identity, -40);
+    assert.ok(Math.abs(shifted.value - (live.value - 40)) < 1e-3, `${shifted.value}`);
+    assert.ok(live.grad.some((g) => Math.abs(g) > 1e-4));
+    for (let i = 0; i < live.grad.length; i++)
+      assert.ok(Math.abs(shifted.grad[i]! - live.grad[i]!) < 1e-6);
+    // … where it saturates the softplus: a value of ~0 and no gradient left.
+    const saturated = gradients(NEAREST, -40);
+    assert.ok(saturated.value >= 0 && saturated.value < 1e-12, `${saturated.value}`);
+    for (const g of saturated.grad) assert.ok(Math.abs(g) < 1e-15);
+  });
+
   it('is read from a learned-loss file: older files get the authors’, a bad one is a clear error', () => {
     assert.deepEqual(readReacherObjective(undefined), AUTHORS_OBJECTIVE);
     assert.deepEqual(readReacherObjective(FINGERTIP), FINGERTIP);
     assert.deepEqual(readReacherObjective(NEAREST), NEAREST);
     assert.throws(
       () => readReacherObjective({ taskLoss: 'cartesian', wrapAngles: true }),
-      /context\.objective must be \{ taskLoss: "joint" \| "fingertip" \| "joint-nearest", wrapAngles: boolean \}/,
+      /context\.objective must be \{ taskLoss: "joint" \| "fingertip" \| "joint-nearest", wrapAngles: boolean, lossOutput\?: "softplus" \| "identity" \}/,
     );
     assert.throws(() => readReacherObjective({ taskLoss: 'joint' }), /wrapAngles: boolean/);
+    const identity = { ...NEAREST, lossOutput: 'identity' } as const;
+    assert.deepEqual(readReacherObjective(identity), identity);
+    assert.throws(
+      () => readReacherObjective({ ...NEAREST, lossOutput: 'relu' }),
+      /lossOutput\?: "softplus" \| "identity" \}, got .*relu/,
+    );
 
     const out = mkdtempSync(join(tmpdir(), 'ml3-objective-'));
     const tiny = ['--iterations', '2', '--goals', '2', '--horizon', '6', '--random-episodes', '2'];
@@ -165,12 +207,15 @@ describe('reacher objective', () => {
       ...['reacher', 'train', ...tiny, '--test-goals', '1', '--eval-every', '2'],
       ...['--model-policy-steps', '0', '--planners', 'false', '--refit-every', '5'],
       ...['--task-loss', 'fingertip', '--wrap-angles', 'true', '--out', out, '--name', 'f'],
-      '--quiet',
+      ...['--loss-output', 'identity', '--quiet'],
     );
     assert.equal(train.code, 0, train.stderr);
     const path = join(out, 'reacher', 'f', 'learned-loss.json');
     const doc = JSON.parse(readFileSync(path, 'utf8'));
-    assert.deepEqual(doc.context.objective, FINGERTIP);
+    assert.deepEqual(doc.context.objective, { ...FINGERTIP, lossOutput: 'identity' });
+    assert.equal(doc.spec.outputActivation, 'identity');
+    const judged = ml3('eval', path, '--goals', '1', '--no-planners', '--model-policy-steps', '0');
+    assert.equal(judged.code, 0, judged.stderr);
     const bad = join(out, 'bad.json');
     writeFileSync(bad, JSON.stringify({ ...doc, context: { ...doc.context, objective: 'tip' } }));
     const broken = ml3('eval', bad, '--goals', '1', '--no-planners');

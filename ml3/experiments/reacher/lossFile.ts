@@ -21,6 +21,7 @@ import {
 } from '../../lossFile.js';
 import {
   AUTHORS_OBJECTIVE,
+  REACHER_LOSS_OUTPUTS,
   REACHER_POLICY,
   REACHER_TASK_LOSSES,
   type ReacherDynamics,
@@ -143,11 +144,18 @@ export function readReacherObjective(value: unknown): ReacherObjective {
     typeof o !== 'object' ||
     o === null ||
     !(REACHER_TASK_LOSSES as readonly unknown[]).includes(o.taskLoss) ||
-    typeof o.wrapAngles !== 'boolean'
+    typeof o.wrapAngles !== 'boolean' ||
+    (o.lossOutput !== undefined &&
+      !(REACHER_LOSS_OUTPUTS as readonly unknown[]).includes(o.lossOutput))
   ) {
     throw new RangeError(
-      `context.objective must be { taskLoss: "joint" | "fingertip" | "joint-nearest", wrapAngles: boolean }, got ${JSON.stringify(value)}`,
+      `context.objective must be { taskLoss: "joint" | "fingertip" | "joint-nearest", wrapAngles: boolean, lossOutput?: "softplus" | "identity" }, got ${JSON.stringify(value)}`,
     );
   }
-  return { taskLoss: o.taskLoss as ReacherObjective['taskLoss'], wrapAngles: o.wrapAngles };
+  const objective: ReacherObjective = {
+    taskLoss: o.taskLoss as ReacherObjective['taskLoss'],
+    wrapAngles: o.wrapAngles,
+  };
+  if (o.lossOutput !== undefined) objective.lossOutput = o.lossOutput;
+  return objective;
 }

@@ -55,6 +55,14 @@ export const REACHER_LOSS: LearnedLossSpec = {
   bias: true,
 };
 
+/** The learned loss's spec under an objective: {@link REACHER_LOSS} with its output activation. */
+export function reacherLossSpec(objective: ReacherObjective): LearnedLossSpec {
+  const output = objective.lossOutput ?? 'softplus';
+  return output === REACHER_LOSS.outputActivation
+    ? REACHER_LOSS
+    : { ...REACHER_LOSS, outputActivation: output };
+}
+
 /** Policy actions for joint states [G, S] or [G, N, S] and joint goals [G, 4]; θ batched per goal. */
 export function reacherPolicyActions(
   theta: Params,
@@ -85,7 +93,16 @@ export interface ReacherObjective {
   taskLoss: (typeof REACHER_TASK_LOSSES)[number];
   /** Wrap joint 0's error q0 − q0* to [−π, π) wherever the error state s − g is used. */
   wrapAngles: boolean;
+  /**
+   * M_φ's output activation (absent: the authors' `softplus`). `identity` leaves the learned loss
+   * unbounded below: a softplus output can saturate (its input far below 0), where M_φ has no
+   * gradient with respect to θ and a step on it moves the policy no more.
+   */
+  lossOutput?: (typeof REACHER_LOSS_OUTPUTS)[number];
 }
+
+/** The output activations a {@link ReacherObjective} can name (the CLI's choices, the file's check). */
+export const REACHER_LOSS_OUTPUTS = ['softplus', 'identity'] as const;
 
 /** The task losses a {@link ReacherObjective} can name (the CLI's choices, the loss file's check). */
 export const REACHER_TASK_LOSSES = ['joint', 'fingertip', 'joint-nearest'] as const;
@@ -224,7 +241,7 @@ export function reacherLearnedLoss(
 ): tf.Tensor {
   const features = reacherLossFeatures(states, actions, goals, objective);
   const [G, H, F] = features.shape as [number, number, number];
-  return learnedLossValues(phi, features.reshape([G * H, F]), REACHER_LOSS)
+  return learnedLossValues(phi, features.reshape([G * H, F]), reacherLossSpec(objective))
     .reshape([G, H])
     .mean(1);
 }

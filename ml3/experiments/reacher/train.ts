@@ -42,9 +42,9 @@ import { adaptReacherPolicies, heldOutReacherEpisodes, medianParameterShift } fr
 import {
   jointGoalsTensor,
   REACHER_JOINT_STATE,
-  REACHER_LOSS,
   type ReacherDynamics,
   type ReacherObjective,
+  reacherLossSpec,
   reacherModelTaskLoss,
   reacherPolicyLearnedLoss,
   rolloutPolicy,
@@ -107,6 +107,8 @@ export interface ReacherConfig extends MetaTrainConfig {
   taskLoss: ReacherObjective['taskLoss'];
   /** Wrap joint 0's error to [−π, π) in M_φ's features and the joint task loss. */
   wrapAngles: boolean;
+  /** M_φ's output activation (see {@link ReacherObjective}). */
+  lossOutput: NonNullable<ReacherObjective['lossOutput']>;
 }
 
 /** The defaults (300 iterations; the authors ran 3000). */
@@ -133,6 +135,7 @@ export const REACHER_ML3_DEFAULTS: Readonly<ReacherConfig> = Object.freeze({
   planners: true,
   taskLoss: 'joint',
   wrapAngles: false,
+  lossOutput: 'softplus',
   seed: 0,
   checkpointEvery: 50,
 });
@@ -199,7 +202,10 @@ export class ReacherMetaTrainer implements MetaTrainer {
 
   /** A fresh run; with an ensemble, `fitInitialModel` must run before the first step. */
   private constructor(readonly config: ReacherConfig) {
-    this.phi = initLearnedLoss(REACHER_LOSS, new RNG(RNG.deriveSeed(config.seed, 'reacher/phi')));
+    this.phi = initLearnedLoss(
+      reacherLossSpec(this.objective()),
+      new RNG(RNG.deriveSeed(config.seed, 'reacher/phi')),
+    );
     this.modelRng = new RNG(RNG.deriveSeed(config.seed, 'reacher/model'));
     this.adam = new Adam(this.phi, config.outerLr);
     this.theta0 = reacherInitialPolicy(config.seed);
@@ -293,7 +299,8 @@ export class ReacherMetaTrainer implements MetaTrainer {
 
   /** M_φ's features and the task loss of this run. */
   objective(): ReacherObjective {
-    return { taskLoss: this.config.taskLoss, wrapAngles: this.config.wrapAngles };
+    const { taskLoss, wrapAngles, lossOutput } = this.config;
+    return { taskLoss, wrapAngles, lossOutput };
   }
 
   /** What the task loss rolls out through in this run. */
