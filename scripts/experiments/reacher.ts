@@ -41,6 +41,10 @@ const SCHEMA: ConfigSchema<ReacherConfig> = {
     doc: "iterations over which the learned loss's Adam rate ramps linearly up to --outer-lr (0: none; keeps Adam's first full-size steps from saturating M_φ's softplus output)",
     min: 0,
   },
+  outerAnneal: {
+    type: 'boolean',
+    doc: "anneal the learned loss's Adam rate linearly to 0 over the run (as CleanRL's --anneal-lr), so that the final learned loss has settled",
+  },
   metaObjective: {
     type: 'string',
     doc: 'outer objective: the task loss after the last inner step (the paper) or its mean over every inner step (a loss that is good after any number of steps)',

@@ -227,15 +227,26 @@ describe('ml3 reacher / mountain-car / eval (smoke)', () => {
   });
 });
 
-describe('reacher outer warm-up', () => {
-  it('ramps the rate linearly to outerLr over outerWarmup iterations; 0, 1 and a run recorded without the field keep it constant', async () => {
+describe('reacher outer warm-up and annealing', () => {
+  it('ramps the rate linearly to outerLr over outerWarmup iterations, anneals it when asked; 0, 1 and a run recorded without the fields keep it constant', async () => {
     const { outerLrAt } = await import('../../ml3/index.js');
     const ramp = [0, 1, 2, 3, 4, 5, 99].map((i) =>
-      outerLrAt({ outerLr: 0.002, outerWarmup: 4 }, i),
+      outerLrAt({ outerLr: 0.002, outerWarmup: 4, iterations: 100 }, i),
     );
     assert.deepEqual(ramp, [0.0005, 0.001, 0.0015, 0.002, 0.002, 0.002, 0.002]);
+    // Annealed: (1 − i/N) times the ramp's rate, down to 1/N of it at the last iteration.
+    const annealed = [0, 1, 3, 4, 7].map((i) =>
+      outerLrAt({ outerLr: 0.002, outerWarmup: 2, iterations: 8, outerAnneal: true }, i),
+    );
+    const expected = [0.001, 0.002 * (7 / 8), 0.002 * (5 / 8), 0.002 * (4 / 8), 0.002 / 8];
+    for (let k = 0; k < expected.length; k++)
+      assert.ok(Math.abs(annealed[k]! - expected[k]!) < 1e-15, `${annealed}`);
     for (const outerWarmup of [0, 1, undefined]) {
-      const config = { outerLr: 0.002, outerWarmup } as { outerLr: number; outerWarmup: number };
+      const config = { outerLr: 0.002, outerWarmup, iterations: 10 } as {
+        outerLr: number;
+        outerWarmup: number;
+        iterations: number;
+      };
       assert.deepEqual(
         [0, 7].map((i) => outerLrAt(config, i)),
         [0.002, 0.002],
@@ -245,12 +256,13 @@ describe('reacher outer warm-up', () => {
 });
 
 describe('model-based ML3 runs resume exactly', () => {
-  it('reacher: stopped after 3 of 6 iterations (a model refit and the outer warm-up in between) and resumed equals a straight run', async () => {
+  it('reacher: stopped after 3 of 6 iterations (a model refit, the outer warm-up and annealing in between) and resumed equals a straight run', async () => {
     const { reacherExperiment } = await import('../../scripts/experiments/reacher.js');
     const config = {
       ...reacherExperiment.defaults,
       iterations: 6,
       outerWarmup: 5,
+      outerAnneal: true,
       goals: 2,
       horizon: 6,
       randomEpisodes: 2,

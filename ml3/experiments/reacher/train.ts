@@ -75,6 +75,12 @@ export interface ReacherConfig extends MetaTrainConfig {
    * where M_φ has no θ-gradient left and the meta-gradient cannot revive it (seed 8).
    */
   outerWarmup: number;
+  /**
+   * Anneal Adam's rate linearly to 0 over the run (iteration i of N at (1 − i/N) times the warm-up
+   * rate, as CleanRL's `--anneal-lr`): the last evaluations then see a φ that has settled instead
+   * of one still taking full-size steps on 32-goal meta-gradients.
+   */
+  outerAnneal: boolean;
   /** What the task loss rolls out through: the learned `ensemble` or the arm's exact `twin`. */
   dynamics: 'ensemble' | 'twin';
   /** Ensemble task-loss rollouts: each member on its own (`members`) or the members' mean. */
@@ -121,6 +127,7 @@ export const REACHER_ML3_DEFAULTS: Readonly<ReacherConfig> = Object.freeze({
   innerLr: 1e-3,
   outerLr: 1e-3,
   outerWarmup: 0,
+  outerAnneal: false,
   dynamics: 'ensemble',
   modelRollouts: 'members',
   modelAngles: false,
@@ -140,14 +147,20 @@ export const REACHER_ML3_DEFAULTS: Readonly<ReacherConfig> = Object.freeze({
   checkpointEvery: 50,
 });
 
-/** The learned loss's Adam rate at an iteration (0-based): `outerLr` after the warm-up ramp. */
+/**
+ * The learned loss's Adam rate at an iteration (0-based): `outerLr` after the warm-up ramp, times
+ * 1 − iteration/iterations when annealed.
+ */
 export function outerLrAt(
-  config: Pick<ReacherConfig, 'outerLr' | 'outerWarmup'>,
+  config: Pick<ReacherConfig, 'outerLr' | 'outerWarmup' | 'iterations'> &
+    Partial<Pick<ReacherConfig, 'outerAnneal'>>,
   iteration: number,
 ): number {
-  // Runs recorded before the ramp existed have no `outerWarmup`: no ramp.
+  // Runs recorded before the ramp or the annealing existed have neither field: constant.
   const warmup = config.outerWarmup ?? 0;
-  return warmup > 1 ? config.outerLr * Math.min(1, (iteration + 1) / warmup) : config.outerLr;
+  const ramp = warmup > 1 ? Math.min(1, (iteration + 1) / warmup) : 1;
+  const anneal = config.outerAnneal ? 1 - iteration / config.iterations : 1;
+  return config.outerLr * ramp * anneal;
 }
 
 /** Transitions for the model as growing plain arrays (joint states and actions). */
