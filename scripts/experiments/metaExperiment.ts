@@ -4,7 +4,7 @@
  * schema, checkpoint error wording, the summary (files, plots, GIFs) and the test command.
  */
 import type { MetaTrainConfig, MetaTrainer } from '../../ml3/index.js';
-import type { ConfigSchema, Experiment, RunTools, TestCommand } from '../run/experiment.js';
+import type { ConfigSchema, Experiment, Preset, RunTools, TestCommand } from '../run/experiment.js';
 import { CorruptFileError } from '../run/files.js';
 import type { PlotSpec } from '../run/plots.js';
 
@@ -18,6 +18,8 @@ export interface MetaExperimentSpec<
   description: string;
   schema: ConfigSchema<C>;
   defaults: Readonly<C>;
+  /** Named sets of config values (`--preset`); the config then needs a `preset` field. */
+  presets?: Readonly<Record<string, Preset<C>>>;
   progressMetric: string;
   plots: readonly PlotSpec[];
   /** A fresh trainer (may log, e.g. the first model fit). */
@@ -38,6 +40,7 @@ export function metaExperiment<C extends MetaTrainConfig, S extends MetaTrainer,
     description: spec.description,
     schema: spec.schema,
     defaults: spec.defaults,
+    presets: spec.presets,
     usesTensorflow: true,
     progressMetric: spec.progressMetric,
     plots: spec.plots,

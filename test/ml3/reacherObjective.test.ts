@@ -185,7 +185,7 @@ describe('reacher objective', () => {
     for (const g of saturated.grad) assert.ok(Math.abs(g) < 1e-15);
   });
 
-  it('is read from a learned-loss file: older files get the authors’, a bad one is a clear error', () => {
+  it('is read from a learned-loss file (a run of the reach preset): older files get the authors’, a bad one is a clear error', () => {
     assert.deepEqual(readReacherObjective(undefined), AUTHORS_OBJECTIVE);
     assert.deepEqual(readReacherObjective(FINGERTIP), FINGERTIP);
     assert.deepEqual(readReacherObjective(NEAREST), NEAREST);
@@ -207,9 +207,23 @@ describe('reacher objective', () => {
       ...['reacher', 'train', ...tiny, '--test-goals', '1', '--eval-every', '2'],
       ...['--model-policy-steps', '0', '--planners', 'false', '--refit-every', '5'],
       ...['--task-loss', 'fingertip', '--wrap-angles', 'true', '--out', out, '--name', 'f'],
-      ...['--loss-output', 'identity', '--quiet'],
+      ...['--preset', 'reach', '--quiet'],
     );
     assert.equal(train.code, 0, train.stderr);
+    // The preset's values are in the run's config, under the flags given (goals, task loss).
+    const config = JSON.parse(
+      readFileSync(join(out, 'reacher', 'f', 'config.json'), 'utf8'),
+    ).config;
+    assert.equal(config.preset, 'reach');
+    for (const [key, value] of Object.entries({
+      innerSteps: 5,
+      testSteps: 5,
+      metaObjective: 'every-step',
+      lossOutput: 'identity',
+      goals: 2,
+      taskLoss: 'fingertip',
+    }))
+      assert.equal(config[key], value, key);
     const path = join(out, 'reacher', 'f', 'learned-loss.json');
     const doc = JSON.parse(readFileSync(path, 'utf8'));
     assert.deepEqual(doc.context.objective, { ...FINGERTIP, lossOutput: 'identity' });
