@@ -18,9 +18,9 @@ import { carInitialPolicy } from '../../ml3/experiments/mountainCar/lossFile.js'
 import { carModelTaskLoss, carPolicyActions } from '../../ml3/experiments/mountainCar/task.js';
 import { carGoals } from '../../ml3/experiments/mountainCar/train.js';
 import { reacherInitialPolicy } from '../../ml3/experiments/reacher/lossFile.js';
+import type { ReacherObjective } from '../../ml3/experiments/reacher/objective.js';
 import {
   REACHER_POLICY,
-  type ReacherObjective,
   reacherModelTaskLoss,
   reacherPolicyActions,
 } from '../../ml3/experiments/reacher/task.js';

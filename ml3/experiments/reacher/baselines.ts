@@ -19,13 +19,12 @@ import {
 } from '../../../agents/index.js';
 import { Box, ReacherEnv, RNG } from '../../../envs/index.js';
 import { jointGoal } from './goals.js';
+import { AUTHORS_OBJECTIVE, type ReacherObjective } from './objective.js';
 import {
-  AUTHORS_OBJECTIVE,
   jointGoalsTensor,
   REACHER_JOINT_STATE,
   type ReacherDynamics,
   type ReacherEpisode,
-  type ReacherObjective,
   type ReacherRollouts,
   reacherLearnedLoss,
   reacherModelTaskLoss,

@@ -26,6 +26,14 @@ export {
   testReacherLoss,
 } from './metaTest.js';
 export {
+  AUTHORS_OBJECTIVE,
+  REACHER_LOSS,
+  REACHER_LOSS_OUTPUTS,
+  REACHER_TASK_LOSSES,
+  type ReacherObjective,
+  reacherLossSpec,
+} from './objective.js';
+export {
   lrGrid,
   reacherStepCurves,
   STEP_CURVE_DEFAULTS,
@@ -35,21 +43,15 @@ export {
   selectionReacherEpisodes,
 } from './stepCurve.js';
 export {
-  AUTHORS_OBJECTIVE,
   fingertipDistances,
   jointGoalsTensor,
   REACHER_JOINT_STATE,
-  REACHER_LOSS,
-  REACHER_LOSS_OUTPUTS,
   REACHER_POLICY,
-  REACHER_TASK_LOSSES,
   type ReacherDynamics,
   type ReacherEpisode,
-  type ReacherObjective,
   type ReacherRollouts,
   reacherLearnedLoss,
   reacherLossFeatures,
-  reacherLossSpec,
   reacherModelTaskLoss,
   reacherPolicyActions,
   reacherPolicyLearnedLoss,

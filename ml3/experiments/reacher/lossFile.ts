@@ -22,11 +22,10 @@ import {
 import {
   AUTHORS_OBJECTIVE,
   REACHER_LOSS_OUTPUTS,
-  REACHER_POLICY,
   REACHER_TASK_LOSSES,
-  type ReacherDynamics,
   type ReacherObjective,
-} from './task.js';
+} from './objective.js';
+import { REACHER_POLICY, type ReacherDynamics } from './task.js';
 
 /** What the test protocol needs besides φ, stored in the learned-loss file. */
 export interface ReacherLossContext {

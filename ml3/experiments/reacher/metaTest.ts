@@ -15,12 +15,12 @@ import {
   plannerBaselines,
   planReacherEpisodes,
 } from './baselines.js';
+import type { ReacherObjective } from './objective.js';
 import {
   jointGoalsTensor,
   REACHER_JOINT_STATE,
   type ReacherDynamics,
   type ReacherEpisode,
-  type ReacherObjective,
   type ReacherRollouts,
   reacherModelTaskLoss,
   reacherPolicyLearnedLoss,

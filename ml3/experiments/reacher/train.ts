@@ -39,12 +39,11 @@ import {
 } from '../metaTrainer.js';
 import { type ReacherLossContext, reacherInitialPolicy } from './lossFile.js';
 import { adaptReacherPolicies, heldOutReacherEpisodes, medianParameterShift } from './metaTest.js';
+import { type ReacherObjective, reacherLossSpec } from './objective.js';
 import {
   jointGoalsTensor,
   REACHER_JOINT_STATE,
   type ReacherDynamics,
-  type ReacherObjective,
-  reacherLossSpec,
   reacherModelTaskLoss,
   reacherPolicyLearnedLoss,
   rolloutPolicy,
