@@ -16,7 +16,7 @@ export interface ReacherObjective {
    * the same with the fingertip position p(q) and target p(q*) in place of q and q*. It also sets
    * M_φ's distance input d: ‖s_H − g‖ (joint) or ‖p_H − p*‖ in arm lengths (fingertip).
    * `joint-nearest`: the joint loss with q* at each step the nearer of the target's two
-   * inverse-kinematics solutions (elbow bent either way, {@link mirrorJointGoals}); M_φ's error
+   * inverse-kinematics solutions (elbow bent either way, `mirrorJointGoals` in goals.ts); M_φ's error
    * state and d are taken to that solution too. A target near the base has solutions with the
    * elbow at about +2.5 and −2.5 rad, and `joint` insists on one of them, so an arm whose elbow
    * is folded the other way must swing it through 5 rad to lower the loss.
