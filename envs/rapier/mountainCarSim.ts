@@ -19,7 +19,7 @@ import type {
   World,
 } from '@dimforge/rapier2d-deterministic-compat';
 import { InvalidArgument } from '../core/errors.js';
-import { RAPIER, restoreWorld } from './rapier.js';
+import { RAPIER, restoreWorld, stepWorld } from './rapier.js';
 
 /** A track y = h(x) with its first and second derivatives. */
 export interface Track {
@@ -232,7 +232,7 @@ export class MountainCarSim {
       this.force.x = p.mass * a;
       this.car.resetForces(false);
       this.car.addForce(this.force, true);
-      this.world.step();
+      stepWorld(this.world);
     }
   }
 

@@ -20,7 +20,7 @@
  */
 import type { RigidBody, World } from '@dimforge/rapier2d-deterministic-compat';
 import { InvalidArgument } from '../core/errors.js';
-import { RAPIER, restoreWorld } from './rapier.js';
+import { RAPIER, restoreWorld, stepWorld } from './rapier.js';
 import { type ReacherArmDynamics, reacherArmDynamics } from './reacherDynamics.js';
 import type { ReacherParams } from './reacherModel.js';
 
@@ -174,7 +174,7 @@ export class ReacherSim {
       this.joint1Position.y = l * Math.sin(q0);
       link1.setNextKinematicTranslation(this.joint1Position);
       link1.setNextKinematicRotation(q0 + joints[1]!);
-      this.world.step();
+      stepWorld(this.world);
     }
     joints[4] = dynamics.lastStageAngles[0]!;
     joints[5] = dynamics.lastStageAngles[1]!;

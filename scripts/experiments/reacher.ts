@@ -196,7 +196,7 @@ export async function evaluateReacherFile(
   const file = loadReacherLossFile(path);
   try {
     const steps = options.steps ?? file.context.testSteps;
-    const res = testReacherLoss(
+    const res = await testReacherLoss(
       file,
       {
         goals: options.goals,

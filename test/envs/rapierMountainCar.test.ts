@@ -174,6 +174,20 @@ describe('rapier/MountainCarContinuous-v0 and rapier/MountainCar-v0 API', () => 
     assert.deepEqual(run(), first);
   });
 
+  it("leaves performance.now the real clock around Rapier's steps", () => {
+    // Rapier's steps run with a constant clock lent to its profiler (envs/rapier/rapier.ts).
+    const env = new RapierMountainCarContinuousEnv();
+    env.reset({ seed: 0 });
+    const before = performance.now();
+    for (let t = 0; t < 200; t++) env.step([1]);
+    const after = performance.now();
+    assert.ok(after > before && before > 0, `the clock ran: ${before} → ${after}`);
+    // Against the wall clock: 200 steps do not freeze or rewind it.
+    const wall = Date.now();
+    while (Date.now() === wall);
+    assert.ok(performance.now() > after);
+  });
+
   it('rejects bad actions and arguments with clear errors', () => {
     const cont = new RapierMountainCarContinuousEnv();
     assert.throws(() => cont.step([0]), ResetNeeded);

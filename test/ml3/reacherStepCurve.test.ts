@@ -45,9 +45,9 @@ describe('reacher distance-vs-K protocol', () => {
     await selectBackend('wasm');
     const ctx = context();
     const options = { goals: 3, seed: 4, steps: 2, innerLr: 1e-3, horizon: 6 };
-    const run = (phi: typeof ctx.phi) => {
+    const run = async (phi: typeof ctx.phi) => {
       const lines: string[] = [];
-      const { methods } = testReacherLoss(
+      const { methods } = await testReacherLoss(
         { ...ctx, phi },
         { ...options, modelPolicySteps: 0, planners: false },
         (m) => lines.push(m),
@@ -57,18 +57,53 @@ describe('reacher distance-vs-K protocol', () => {
         warned: lines.some((l) => /flat at θ₀/.test(l)),
       };
     };
-    const live = run(ctx.phi);
+    const live = await run(ctx.phi);
     assert.equal(live.shifts[0], 0, 'no update: θ₀ itself');
     assert.ok(live.shifts[1]! > FLAT_LOSS_SHIFT, `learned loss moved θ by ${live.shifts[1]}`);
     assert.ok(live.shifts[2]! > FLAT_LOSS_SHIFT, `task loss moved θ by ${live.shifts[2]}`);
     assert.equal(live.warned, false);
     // A learned loss whose softplus output is saturated (output bias −200) has no gradient.
     const dead = ctx.phi.map((t, i) => (i === ctx.phi.length - 1 ? t.sub(200) : t.clone()));
-    const flat = run(dead);
+    const flat = await run(dead);
     assert.equal(flat.shifts[1], 0);
     assert.deepEqual(flat.shifts[2], live.shifts[2], 'the task loss does not depend on φ');
     assert.equal(flat.warned, true);
     for (const t of [...dead, ...ctx.phi, ...ctx.theta0]) t.dispose();
+  });
+
+  it('plans the true-reward planners on a worker thread with the numbers of planning in place', async () => {
+    await selectBackend('wasm');
+    const ctx = context();
+    const options = { goals: 2, seed: 5, steps: 1, innerLr: 1e-3, horizon: 4, modelPolicySteps: 0 };
+    const run = async (plannerThread: boolean) => {
+      const lines: string[] = [];
+      const { methods } = await testReacherLoss(
+        ctx,
+        { ...options, planners: true, plannerThread },
+        (m) => lines.push(m),
+      );
+      return { methods, lines };
+    };
+    const here = await run(false);
+    const threaded = await run(true);
+    assert.deepEqual(
+      threaded.methods.map((m) => m.method),
+      [
+        'initial policy (no update)',
+        'ML3 learned loss, 1 SGD steps',
+        'task loss through the twin, 1 SGD steps',
+        'CEM-MPC, true reward (simulator)',
+        'MPPI, true reward (simulator)',
+        'CEM-MPC, learned loss as reward (simulator)',
+      ],
+    );
+    assert.deepEqual(
+      threaded.methods.map((m) => m.finalDistance),
+      here.methods.map((m) => m.finalDistance),
+    );
+    const withoutTimes = (lines: string[]) => lines.map((l) => l.replace(/\(\d+\.\d s\)/, ''));
+    assert.deepEqual(withoutTimes(threaded.lines), withoutTimes(here.lines));
+    for (const t of [...ctx.phi, ...ctx.theta0]) t.dispose();
   });
 
   it('gives each method a curve at the chosen rates, consistent with adapting directly, and repeats exactly', async () => {

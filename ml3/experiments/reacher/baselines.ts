@@ -141,27 +141,44 @@ export interface PlannerBaseline {
   makeEvaluator: (env: ReacherEnv, episode: ReacherEpisode) => SequenceEvaluator;
 }
 
+/** The sampling planners that score sequences by the true reward: they do not depend on φ. */
+export const TRUE_REWARD_PLANNERS = ['cem', 'mppi'] as const;
+
+/** One of {@link TRUE_REWARD_PLANNERS}. */
+export type TrueRewardPlanner = (typeof TRUE_REWARD_PLANNERS)[number];
+
+/** CEM or MPPI scoring sequences by the true reward in the real simulator. */
+export function trueRewardBaseline(kind: TrueRewardPlanner): PlannerBaseline {
+  const space = REACHER_ACTION_SPACE;
+  return kind === 'cem'
+    ? {
+        method: 'CEM-MPC, true reward (simulator)',
+        makePlanner: () => new CemPlanner(space, PLANNER_DEFAULTS),
+        makeEvaluator: (env) => new SimulatorEvaluator(env, 2),
+      }
+    : {
+        method: 'MPPI, true reward (simulator)',
+        makePlanner: () => new MppiPlanner(space, MPPI_DEFAULTS),
+        makeEvaluator: (env) => new SimulatorEvaluator(env, 2),
+      };
+}
+
+/** CEM with the learned loss as its reward. */
+export function learnedRewardBaseline(
+  phi: readonly tf.Tensor[],
+  objective: ReacherObjective,
+): PlannerBaseline {
+  return {
+    method: 'CEM-MPC, learned loss as reward (simulator)',
+    makePlanner: () => new CemPlanner(REACHER_ACTION_SPACE, PLANNER_DEFAULTS),
+    makeEvaluator: (env, e) => learnedRewardEvaluator(env, phi, e.target, objective),
+  };
+}
+
 /** CEM and MPPI with the true reward, and CEM with the learned loss as its reward. */
 export function plannerBaselines(
   phi: readonly tf.Tensor[],
   objective: ReacherObjective,
 ): PlannerBaseline[] {
-  const space = REACHER_ACTION_SPACE;
-  return [
-    {
-      method: 'CEM-MPC, true reward (simulator)',
-      makePlanner: () => new CemPlanner(space, PLANNER_DEFAULTS),
-      makeEvaluator: (env) => new SimulatorEvaluator(env, 2),
-    },
-    {
-      method: 'MPPI, true reward (simulator)',
-      makePlanner: () => new MppiPlanner(space, MPPI_DEFAULTS),
-      makeEvaluator: (env) => new SimulatorEvaluator(env, 2),
-    },
-    {
-      method: 'CEM-MPC, learned loss as reward (simulator)',
-      makePlanner: () => new CemPlanner(space, PLANNER_DEFAULTS),
-      makeEvaluator: (env, e) => learnedRewardEvaluator(env, phi, e.target, objective),
-    },
-  ];
+  return [...TRUE_REWARD_PLANNERS.map(trueRewardBaseline), learnedRewardBaseline(phi, objective)];
 }

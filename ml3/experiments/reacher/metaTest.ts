@@ -11,9 +11,12 @@ import { mean, median } from '../../../envs/core/stats.js';
 import { type ReacherEnv, RNG } from '../../../envs/index.js';
 import { adapt } from '../../metaStep.js';
 import {
+  learnedRewardBaseline,
   optimisePoliciesThroughModel,
-  plannerBaselines,
+  type PlannerBaseline,
   planReacherEpisodes,
+  TRUE_REWARD_PLANNERS,
+  trueRewardBaseline,
 } from './baselines.js';
 import type { ReacherObjective } from './objective.js';
 import {
@@ -27,6 +30,7 @@ import {
   rolloutPolicy,
   sampleReacherEpisodes,
 } from './task.js';
+import { startTrueRewardPlanners } from './trueRewardPlanners.js';
 
 /** Held-out goals: a seeded stream of its own (training draws from another). */
 export function heldOutReacherEpisodes(count: number, seed: number): ReacherEpisode[] {
@@ -105,6 +109,11 @@ export interface ReacherTestOptions {
   modelPolicySteps: number;
   /** Include the sampling planners (CEM and MPPI in the real simulator). */
   planners: boolean;
+  /**
+   * Plan the true-reward planners on a worker thread, beside the rest of the test (default true;
+   * the same numbers either way; in place where there are no worker threads).
+   */
+  plannerThread?: boolean;
 }
 
 /** One method's results on the held-out goals. */
@@ -154,7 +163,15 @@ function timed(
 ): MethodResult {
   const t0 = performance.now();
   const { finalDistance, parameterShift } = run();
-  const seconds = (performance.now() - t0) / 1000;
+  return methodResult(method, finalDistance, (performance.now() - t0) / 1000, parameterShift);
+}
+
+function methodResult(
+  method: string,
+  finalDistance: ArrayLike<number>,
+  seconds: number,
+  parameterShift?: number,
+): MethodResult {
   const d = Array.from(finalDistance);
   return {
     method,
@@ -178,15 +195,22 @@ export interface ReacherLossUnderTest {
 }
 
 /**
- * Runs the test protocol and the baselines on held-out goals. Returns per-method results and the
- * real rollouts of the ML3-trained policies (for pictures).
+ * Runs the test protocol and the baselines on held-out goals. Resolves to per-method results and
+ * the real rollouts of the ML3-trained policies (for pictures). The true-reward planners run on a
+ * worker thread meanwhile (`options.plannerThread`).
  */
-export function testReacherLoss(
+export async function testReacherLoss(
   context: ReacherLossUnderTest,
   options: ReacherTestOptions,
   log: (message: string) => void = () => {},
-): { episodes: ReacherEpisode[]; methods: MethodResult[]; ml3Rollouts: ReacherRollouts } {
+): Promise<{ episodes: ReacherEpisode[]; methods: MethodResult[]; ml3Rollouts: ReacherRollouts }> {
   const episodes = heldOutReacherEpisodes(options.goals, options.seed);
+  const truePlanners = options.planners
+    ? startTrueRewardPlanners(
+        { kinds: TRUE_REWARD_PLANNERS, episodes, horizon: options.horizon, seed: options.seed },
+        options.plannerThread ?? true,
+      )
+    : undefined;
   const envs: ReacherEnv[] = [];
   const common = { theta0: context.theta0, episodes, envs, horizon: options.horizon };
   /** K SGD steps on `loss`; the final distances (and the rollouts, through `keep`). */
@@ -239,22 +263,27 @@ export function testReacherLoss(
         ),
       );
     }
-    if (options.planners) {
-      for (const b of plannerBaselines(context.phi, objective)) {
-        const result = timed(b.method, () => ({
-          finalDistance: planReacherEpisodes({
-            ...b,
-            episodes,
-            horizon: options.horizon,
-            seed: options.seed,
-          }),
-        }));
+    if (truePlanners) {
+      const plan = (b: PlannerBaseline) =>
+        planReacherEpisodes({ ...b, episodes, horizon: options.horizon, seed: options.seed });
+      const learnedBaseline = learnedRewardBaseline(context.phi, objective);
+      const learnedPlanner = timed(learnedBaseline.method, () => ({
+        finalDistance: plan(learnedBaseline),
+      }));
+      const planned = [
+        ...(await truePlanners.results).map((r) =>
+          methodResult(trueRewardBaseline(r.kind).method, r.finalDistance, r.seconds),
+        ),
+        learnedPlanner,
+      ];
+      for (const result of planned) {
         methods.push(result);
-        log(`  ${b.method}: median ${(100 * result.median).toFixed(2)} cm`);
+        log(`  ${result.method}: median ${(100 * result.median).toFixed(2)} cm`);
       }
     }
     return { episodes, methods, ml3Rollouts: ml3Rollouts! };
   } finally {
+    truePlanners?.cancel();
     for (const env of envs) env.close();
   }
 }
