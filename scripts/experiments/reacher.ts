@@ -138,6 +138,16 @@ const SCHEMA: ConfigSchema<ReacherRunConfig> = {
     doc: "the learned loss's output activation: softplus (the authors'; it can saturate, leaving no gradient for a step) or identity (unbounded below)",
     choices: [...REACHER_LOSS_OUTPUTS],
   },
+  selectPhi: {
+    type: 'string',
+    doc: 'the learned loss the run delivers (file and final test): the last (the paper) or the one with the lowest median distance on --validation-goals goals of their own stream at the evaluations (never the test goals)',
+    choices: ['last', 'validation'],
+  },
+  validationGoals: {
+    type: 'int',
+    doc: 'validation goals of --select-phi validation',
+    min: 1,
+  },
 };
 
 function lossFile(run: RunDir): string {
@@ -261,16 +271,21 @@ const test: TestCommand<Omit<ReacherEvalOptions, 'steps' | 'curve'> & { curve: b
 /** Saves the learned-loss file (with its test context) and runs the final test. */
 async function summarize(trainer: ReacherMetaTrainer, config: ReacherRunConfig, tools: RunTools) {
   const path = lossFile(tools.run);
+  const { selected } = trainer;
   saveLearnedLoss(
     path,
     reacherLossSpec(trainer.objective()),
-    trainer.phi,
+    trainer.deliveredPhi(),
     { experiment: 'reacher', config: { ...config }, seed: config.seed },
     packageVersion(),
     { ...trainer.lossContext() },
   );
-  tools.log(`learned loss written to ${path}`);
-  return evaluateReacherFile(
+  tools.log(
+    selected
+      ? `learned loss written to ${path}: the φ of iteration ${selected.iteration}, the best on the validation goals (median ${(100 * selected.validationMedian).toFixed(2)} cm)`
+      : `learned loss written to ${path}`,
+  );
+  const evaluation = await evaluateReacherFile(
     path,
     {
       goals: config.testGoals,
@@ -280,6 +295,13 @@ async function summarize(trainer: ReacherMetaTrainer, config: ReacherRunConfig, 
     },
     { dir: tools.run.file('media'), log: tools.log },
   );
+  return selected
+    ? {
+        ...evaluation,
+        selectedIteration: selected.iteration,
+        selectedValidationMedianCm: 100 * selected.validationMedian,
+      }
+    : evaluation;
 }
 
 /** The reacher experiment. */
@@ -301,7 +323,10 @@ export const reacherExperiment = metaExperiment({
       x: 'iteration',
       xTitle: 'meta-iteration',
       yTitle: 'distance (cm)',
-      series: [{ field: 'test/median_distance_cm', label: 'learned loss' }],
+      series: [
+        { field: 'test/median_distance_cm', label: 'learned loss' },
+        { field: 'validation/median_distance_cm', label: 'learned loss, validation goals' },
+      ],
     },
     {
       file: 'held_out_parameter_shift',

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ml3 } from '../scripts/runCli.js';
-import { straightAndResumed } from './resume.js';
+import { metricsWithoutTimes, straightAndResumed } from './resume.js';
 
 describe('ml3 reacher / mountain-car / eval (smoke)', () => {
   it('reacher train meta-trains, writes a self-contained learned loss, and eval compares it on held-out goals', () => {
@@ -256,7 +256,7 @@ describe('reacher outer warm-up and annealing', () => {
 });
 
 describe('model-based ML3 runs resume exactly', () => {
-  it('reacher: stopped after 3 of 6 iterations (a model refit, the outer warm-up and annealing in between) and resumed equals a straight run', async () => {
+  it('reacher: stopped after 3 of 6 iterations (a model refit, the outer warm-up, annealing and a validation-selected φ in between) and resumed equals a straight run', async () => {
     const { reacherExperiment } = await import('../../scripts/experiments/reacher.js');
     const config = {
       ...reacherExperiment.defaults,
@@ -270,7 +270,9 @@ describe('model-based ML3 runs resume exactly', () => {
       refitEvery: 2,
       refitEpochs: 2,
       testGoals: 2,
-      evalEvery: 3,
+      evalEvery: 2,
+      selectPhi: 'validation',
+      validationGoals: 2,
       modelPolicySteps: 0,
       planners: false,
       checkpointEvery: 1,
@@ -286,6 +288,8 @@ describe('model-based ML3 runs resume exactly', () => {
     const distances = (summary: Record<string, unknown> | undefined) =>
       ((summary?.methods ?? []) as { finalDistance: number[] }[]).map((m) => m.finalDistance);
     assert.deepEqual(distances(resumed.summary), distances(straight.summary));
+    assert.equal(resumed.summary?.selectedIteration, straight.summary?.selectedIteration);
+    assert.deepEqual(metricsWithoutTimes(resumed), metricsWithoutTimes(straight));
   });
 
   it('mountain car: stopped and resumed equals a straight run', async () => {

@@ -24,6 +24,7 @@ export {
   type ReacherLossUnderTest,
   type ReacherTestOptions,
   testReacherLoss,
+  validationReacherEpisodes,
 } from './metaTest.js';
 export {
   AUTHORS_OBJECTIVE,

@@ -37,6 +37,14 @@ export function heldOutReacherEpisodes(count: number, seed: number): ReacherEpis
   return sampleReacherEpisodes(new RNG(RNG.deriveSeed(seed, 'reacher/test-goals')), count);
 }
 
+/**
+ * `count` validation goals and episode seeds: a stream of their own, for choosing among learned
+ * losses during training without touching the held-out test goals.
+ */
+export function validationReacherEpisodes(count: number, seed: number): ReacherEpisode[] {
+  return sampleReacherEpisodes(new RNG(RNG.deriveSeed(seed, 'reacher/validation-goals')), count);
+}
+
 /** What adapts the policy: the learned loss on real rollouts, or the task loss through dynamics. */
 export type ReacherInnerLoss =
   | { kind: 'learned'; phi: readonly tf.Tensor[]; objective: ReacherObjective }

@@ -24,6 +24,7 @@ import {
   reacherTwin,
   rolloutLockstep,
   type SimulatorTwin,
+  tensorsFromJson,
   tensorsToJson,
   tileParams,
 } from '../../../agents/index.js';
@@ -38,12 +39,18 @@ import {
   restoreParams,
 } from '../metaTrainer.js';
 import { type ReacherLossContext, reacherInitialPolicy } from './lossFile.js';
-import { adaptReacherPolicies, heldOutReacherEpisodes, medianParameterShift } from './metaTest.js';
+import {
+  adaptReacherPolicies,
+  heldOutReacherEpisodes,
+  medianParameterShift,
+  validationReacherEpisodes,
+} from './metaTest.js';
 import { type ReacherObjective, reacherLossSpec } from './objective.js';
 import {
   jointGoalsTensor,
   REACHER_JOINT_STATE,
   type ReacherDynamics,
+  type ReacherEpisode,
   reacherModelTaskLoss,
   reacherPolicyLearnedLoss,
   rolloutPolicy,
@@ -114,6 +121,16 @@ export interface ReacherConfig extends MetaTrainConfig {
   wrapAngles: boolean;
   /** M_φ's output activation (see {@link ReacherObjective}). */
   lossOutput: NonNullable<ReacherObjective['lossOutput']>;
+  /**
+   * Which φ the run delivers (the learned-loss file and the final test): the last one (the
+   * paper), or the one with the lowest median distance on `validationGoals` goals of their own
+   * stream at the evaluations (every `evalEvery` iterations; never the test goals). Meta-training
+   * swings (a held-out median of 6 cm at one evaluation and 19 cm three later), so the last φ is
+   * partly luck. Runs saved before this setting existed read as `last`.
+   */
+  selectPhi: 'last' | 'validation';
+  /** Goals of the validation evaluations of `selectPhi: 'validation'`. */
+  validationGoals: number;
 }
 
 /** The defaults (300 iterations; the authors ran 3000). */
@@ -142,6 +159,8 @@ export const REACHER_ML3_DEFAULTS: Readonly<ReacherConfig> = Object.freeze({
   taskLoss: 'joint',
   wrapAngles: false,
   lossOutput: 'softplus',
+  selectPhi: 'last',
+  validationGoals: 10,
   seed: 0,
   checkpointEvery: 50,
 });
@@ -169,8 +188,18 @@ export interface ReacherModelData {
   nextStates: number[];
 }
 
+/** The φ a `selectPhi: 'validation'` run delivers so far, and where it came from. */
+export interface ReacherSelectedPhi {
+  phi: tf.Tensor[];
+  /** The iteration (1-based: after that many meta-updates) whose φ it is. */
+  iteration: number;
+  /** Its median final fingertip distance on the validation goals (m). */
+  validationMedian: number;
+}
+
 interface ReacherTrainerJson {
   phi: unknown;
+  selected?: { phi: unknown; iteration: number; validationMedian: number } | null;
   adam: AdamState;
   model: DynamicsEnsembleJson | null;
   data: ReacherModelData;
@@ -211,6 +240,8 @@ export class ReacherMetaTrainer implements MetaTrainer {
   readonly modelRng: RNG;
   /** One Rapier env per goal, reused. */
   envs: ReacherEnv[] = [];
+  /** With `selectPhi: 'validation'`: the best φ on the validation goals so far. */
+  selected: ReacherSelectedPhi | null = null;
 
   /** A fresh run; with an ensemble, `fitInitialModel` must run before the first step. */
   private constructor(readonly config: ReacherConfig) {
@@ -271,6 +302,21 @@ export class ReacherMetaTrainer implements MetaTrainer {
         throw new RangeError('model data must hold matching states, actions and next states');
       }
       trainer.data = d;
+      if (s.selected) {
+        const { iteration, validationMedian } = s.selected;
+        if (!Number.isInteger(iteration) || !(iteration >= 1) || !Number.isFinite(validationMedian))
+          throw new RangeError(
+            'the selected learned loss needs an iteration ≥ 1 and a finite median',
+          );
+        trainer.selected = {
+          phi: tensorsFromJson(
+            s.selected.phi,
+            trainer.phi.map((p) => p.shape),
+          ),
+          iteration,
+          validationMedian,
+        };
+      }
     } catch (err) {
       trainer.dispose();
       throw err;
@@ -334,10 +380,25 @@ export class ReacherMetaTrainer implements MetaTrainer {
    * `FLAT_LOSS_SHIFT` the learned loss is flat at θ₀ and the run cannot recover).
    */
   heldOutEvaluation(): { median: number; parameterShift: number } {
+    return this.evaluateOn(heldOutReacherEpisodes(this.config.testGoals, this.config.seed));
+  }
+
+  /** The same evaluation on the validation goals (a stream of their own, never the test's). */
+  validationEvaluation(): { median: number; parameterShift: number } {
+    const { config } = this;
+    return this.evaluateOn(
+      validationReacherEpisodes(
+        config.validationGoals ?? REACHER_ML3_DEFAULTS.validationGoals,
+        config.seed,
+      ),
+    );
+  }
+
+  private evaluateOn(episodes: ReacherEpisode[]): { median: number; parameterShift: number } {
     const { config } = this;
     const { theta, rollouts } = adaptReacherPolicies({
       theta0: this.theta0,
-      episodes: heldOutReacherEpisodes(config.testGoals, config.seed),
+      episodes,
       envs: this.envs,
       loss: { kind: 'learned', phi: this.phi, objective: this.objective() },
       steps: config.testSteps,
@@ -347,6 +408,25 @@ export class ReacherMetaTrainer implements MetaTrainer {
     const parameterShift = medianParameterShift(theta, this.theta0);
     for (const t of theta) t.dispose();
     return { median: median(rollouts.finalDistance), parameterShift };
+  }
+
+  /**
+   * With `selectPhi: 'validation'`, keeps φ when its validation median (m) is the lowest yet
+   * (`done`: the iteration, 1-based).
+   */
+  private select(done: number, validationMedian: number): void {
+    if (this.selected && !(validationMedian < this.selected.validationMedian)) return;
+    for (const t of this.selected?.phi ?? []) t.dispose();
+    this.selected = {
+      phi: this.phi.map((p) => tf.keep(p.clone())),
+      iteration: done,
+      validationMedian,
+    };
+  }
+
+  /** The φ the run delivers: the selected one (`selectPhi: 'validation'`), else the last. */
+  deliveredPhi(): tf.Tensor[] {
+    return this.selected?.phi ?? this.phi;
   }
 
   step(iteration: number): Metrics {
@@ -403,6 +483,12 @@ export class ReacherMetaTrainer implements MetaTrainer {
       const evaluation = this.heldOutEvaluation();
       metrics['test/median_distance_cm'] = 100 * evaluation.median;
       metrics['test/parameter_shift'] = evaluation.parameterShift;
+      if (config.selectPhi === 'validation') {
+        const validation = this.validationEvaluation();
+        this.select(done, validation.median);
+        metrics['validation/median_distance_cm'] = 100 * validation.median;
+        metrics['validation/selected_iteration'] = this.selected!.iteration;
+      }
     }
     return metrics;
   }
@@ -424,6 +510,11 @@ export class ReacherMetaTrainer implements MetaTrainer {
   toJSON(): ReacherTrainerJson {
     return {
       phi: tensorsToJson(this.phi),
+      selected: this.selected && {
+        phi: tensorsToJson(this.selected.phi),
+        iteration: this.selected.iteration,
+        validationMedian: this.selected.validationMedian,
+      },
       adam: this.adam.getState(),
       model: this.model?.toJSON() ?? null,
       data: this.data,
@@ -434,7 +525,8 @@ export class ReacherMetaTrainer implements MetaTrainer {
 
   dispose(): void {
     this.adam.dispose();
-    for (const t of [...this.phi, ...this.theta0]) t.dispose();
+    for (const t of [...this.phi, ...this.theta0, ...(this.selected?.phi ?? [])]) t.dispose();
+    this.selected = null;
     this.model?.dispose();
     for (const env of this.envs) env.close();
     this.envs = [];
