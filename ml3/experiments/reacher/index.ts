@@ -6,6 +6,7 @@ export {
   plannerBaselines,
   planReacherEpisodes,
 } from './baselines.js';
+export { outerLrAt, REACHER_ML3_DEFAULTS, type ReacherConfig } from './config.js';
 export { jointGoal, mirrorJointGoals, sampleFingertipGoal } from './goals.js';
 export {
   loadReacherLossFile,
@@ -62,9 +63,7 @@ export {
   sampleReacherEpisodes,
 } from './task.js';
 export {
-  outerLrAt,
-  REACHER_ML3_DEFAULTS,
-  type ReacherConfig,
   ReacherMetaTrainer,
   type ReacherModelData,
+  type ReacherSelectedPhi,
 } from './train.js';

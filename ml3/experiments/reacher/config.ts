@@ -1,0 +1,128 @@
+/**
+ * The settings of a reacher meta-training run (`ReacherConfig`), their defaults, and the learned
+ * loss's outer learning-rate schedule.
+ */
+import type { MetaTrainConfig } from '../metaTrainer.js';
+import type { ReacherObjective } from './objective.js';
+
+/** Config of a reacher meta-training run. */
+export interface ReacherConfig extends MetaTrainConfig {
+  /** Training goals per iteration (batched). */
+  goals: number;
+  /** Steps per episode (rollout horizon). */
+  horizon: number;
+  /** Inner SGD steps per meta-update. */
+  innerSteps: number;
+  /** The outer objective: the task loss after the last inner step, or its mean over every step. */
+  metaObjective: 'final' | 'every-step';
+  /** Inner SGD learning rate of the policy. */
+  innerLr: number;
+  /** Adam learning rate of the learned loss. */
+  outerLr: number;
+  /**
+   * Iterations over which Adam's rate ramps linearly up to `outerLr` (iteration i uses
+   * outerLr · min(1, (i + 1) / outerWarmup); 0: no ramp). Adam's first steps move every weight of
+   * the 400-wide M_φ by the full rate in one coherent direction: when the first meta-gradients say
+   * "take smaller steps", that drives the softplus output into saturation within a few iterations,
+   * where M_φ has no θ-gradient left and the meta-gradient cannot revive it (seed 8).
+   */
+  outerWarmup: number;
+  /**
+   * Anneal Adam's rate linearly to 0 over the run (iteration i of N at (1 − i/N) times the warm-up
+   * rate, as CleanRL's `--anneal-lr`): the last evaluations then see a φ that has settled instead
+   * of one still taking full-size steps on 32-goal meta-gradients.
+   */
+  outerAnneal: boolean;
+  /** What the task loss rolls out through: the learned `ensemble` or the arm's exact `twin`. */
+  dynamics: 'ensemble' | 'twin';
+  /** Ensemble task-loss rollouts: each member on its own (`members`) or the members' mean. */
+  modelRollouts: 'members' | 'mean';
+  /**
+   * The ensemble sees each joint angle as (cos, sin) (PETS's preprocessing): the arm's dynamics
+   * do not depend on how many turns joint 0 has made, and a raw angle would be extrapolated once
+   * a spinning policy leaves the range of the data.
+   */
+  modelAngles: boolean;
+  /** Random-action episodes for the first model fit. */
+  randomEpisodes: number;
+  /** Iterations between real rollouts of the adapted policies (added to the model's data). */
+  collectEvery: number;
+  /** Iterations between model refits. */
+  refitEvery: number;
+  /** Epoch limit of a refit (the first fit uses the model's own limit). */
+  refitEpochs: number;
+  /** Held-out goals of the evaluations during training and of the final test. */
+  testGoals: number;
+  /** SGD steps of the test (the paper: 2). */
+  testSteps: number;
+  /** Iterations between held-out evaluations. */
+  evalEvery: number;
+  /** Adam steps of the gradient planner baseline in the final test (0 skips it). */
+  modelPolicySteps: number;
+  /** Include the CEM/MPPI planners in the final test. */
+  planners: boolean;
+  /** The task loss's space and M_φ's distance input (see {@link ReacherObjective}). */
+  taskLoss: ReacherObjective['taskLoss'];
+  /** Wrap joint 0's error to [−π, π) in M_φ's features and the joint task loss. */
+  wrapAngles: boolean;
+  /** M_φ's output activation (see {@link ReacherObjective}). */
+  lossOutput: NonNullable<ReacherObjective['lossOutput']>;
+  /**
+   * Which φ the run delivers (the learned-loss file and the final test): the last one (the
+   * paper), or the one with the lowest median distance on `validationGoals` goals of their own
+   * stream at the evaluations (every `evalEvery` iterations; never the test goals). Meta-training
+   * swings (a held-out median of 6 cm at one evaluation and 19 cm three later), so the last φ is
+   * partly luck. Runs saved before this setting existed read as `last`.
+   */
+  selectPhi: 'last' | 'validation';
+  /** Goals of the validation evaluations of `selectPhi: 'validation'`. */
+  validationGoals: number;
+}
+
+/** The defaults (300 iterations; the authors ran 3000). */
+export const REACHER_ML3_DEFAULTS: Readonly<ReacherConfig> = Object.freeze({
+  iterations: 300,
+  goals: 8,
+  horizon: 50,
+  innerSteps: 2,
+  metaObjective: 'final',
+  innerLr: 1e-3,
+  outerLr: 1e-3,
+  outerWarmup: 0,
+  outerAnneal: false,
+  dynamics: 'ensemble',
+  modelRollouts: 'members',
+  modelAngles: false,
+  randomEpisodes: 10,
+  collectEvery: 10,
+  refitEvery: 100,
+  refitEpochs: 30,
+  testGoals: 10,
+  testSteps: 2,
+  evalEvery: 25,
+  modelPolicySteps: 100,
+  planners: true,
+  taskLoss: 'joint',
+  wrapAngles: false,
+  lossOutput: 'softplus',
+  selectPhi: 'last',
+  validationGoals: 10,
+  seed: 0,
+  checkpointEvery: 50,
+});
+
+/**
+ * The learned loss's Adam rate at an iteration (0-based): `outerLr` after the warm-up ramp, times
+ * 1 − iteration/iterations when annealed.
+ */
+export function outerLrAt(
+  config: Pick<ReacherConfig, 'outerLr' | 'outerWarmup' | 'iterations'> &
+    Partial<Pick<ReacherConfig, 'outerAnneal'>>,
+  iteration: number,
+): number {
+  // Runs recorded before the ramp or the annealing existed have neither field: constant.
+  const warmup = config.outerWarmup ?? 0;
+  const ramp = warmup > 1 ? Math.min(1, (iteration + 1) / warmup) : 1;
+  const anneal = config.outerAnneal ? 1 - iteration / config.iterations : 1;
+  return config.outerLr * ramp * anneal;
+}
