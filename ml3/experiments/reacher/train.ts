@@ -32,11 +32,7 @@ import { median } from '../../../envs/core/stats.js';
 import { REACHER_DEFAULTS, ReacherEnv, RNG, type RNGState } from '../../../envs/index.js';
 import { initLearnedLoss } from '../../learnedLoss.js';
 import { metaGradient } from '../../metaStep.js';
-import {
-  type MetaTrainer,
-  type Metrics,
-  restoreParams,
-} from '../metaTrainer.js';
+import { type MetaTrainer, type Metrics, restoreParams } from '../metaTrainer.js';
 import { outerLrAt, REACHER_ML3_DEFAULTS, type ReacherConfig } from './config.js';
 import { type ReacherLossContext, reacherInitialPolicy } from './lossFile.js';
 import {
