@@ -72,7 +72,9 @@ export interface ReacherConfig extends MetaTrainConfig {
    * paper), or the one with the lowest median distance on `validationGoals` goals of their own
    * stream at the evaluations (every `evalEvery` iterations; never the test goals). Meta-training
    * swings (a held-out median of 6 cm at one evaluation and 19 cm three later), so the last φ is
-   * partly luck. Runs saved before this setting existed read as `last`.
+   * partly luck; but a 10-goal validation median is noisy too, and on 5 fresh seeds the selected φ
+   * did worse than the last one on 20 held-out goals (docs/ml3.md). Runs saved before this
+   * setting existed read as `last`.
    */
   selectPhi: 'last' | 'validation';
   /** Goals of the validation evaluations of `selectPhi: 'validation'`. */
