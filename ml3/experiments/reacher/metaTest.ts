@@ -13,7 +13,6 @@ import { adapt } from '../../metaStep.js';
 import {
   learnedRewardBaseline,
   optimisePoliciesThroughModel,
-  type PlannerBaseline,
   planReacherEpisodes,
   TRUE_REWARD_PLANNERS,
   trueRewardBaseline,
@@ -272,11 +271,14 @@ export async function testReacherLoss(
       );
     }
     if (truePlanners) {
-      const plan = (b: PlannerBaseline) =>
-        planReacherEpisodes({ ...b, episodes, horizon: options.horizon, seed: options.seed });
       const learnedBaseline = learnedRewardBaseline(context.phi, objective);
       const learnedPlanner = timed(learnedBaseline.method, () => ({
-        finalDistance: plan(learnedBaseline),
+        finalDistance: planReacherEpisodes({
+          ...learnedBaseline,
+          episodes,
+          horizon: options.horizon,
+          seed: options.seed,
+        }),
       }));
       const planned = [
         ...(await truePlanners.results).map((r) =>

@@ -33,7 +33,7 @@ import { REACHER_DEFAULTS, ReacherEnv, RNG, type RNGState } from '../../../envs/
 import { initLearnedLoss } from '../../learnedLoss.js';
 import { metaGradient } from '../../metaStep.js';
 import { type MetaTrainer, type Metrics, restoreParams } from '../metaTrainer.js';
-import { outerLrAt, REACHER_ML3_DEFAULTS, type ReacherConfig } from './config.js';
+import { outerLrAt, type ReacherConfig } from './config.js';
 import { type ReacherLossContext, reacherInitialPolicy } from './lossFile.js';
 import {
   adaptReacherPolicies,
@@ -260,12 +260,7 @@ export class ReacherMetaTrainer implements MetaTrainer {
   /** The same evaluation on the validation goals (a stream of their own, never the test's). */
   validationEvaluation(): { median: number; parameterShift: number } {
     const { config } = this;
-    return this.evaluateOn(
-      validationReacherEpisodes(
-        config.validationGoals ?? REACHER_ML3_DEFAULTS.validationGoals,
-        config.seed,
-      ),
-    );
+    return this.evaluateOn(validationReacherEpisodes(config.validationGoals, config.seed));
   }
 
   private evaluateOn(episodes: ReacherEpisode[]): { median: number; parameterShift: number } {

@@ -65,7 +65,8 @@ export function startTrueRewardPlanners(
       }
       runs.push(m.run);
       if (runs.length === job.kinds.length) {
-        resolve(job.kinds.map((k) => runs.find((r) => r.kind === k)!));
+        // The worker plans the kinds one after the other, in the job's order.
+        resolve(runs);
         void worker.terminate();
       }
     });
