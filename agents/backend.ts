@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {} from '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+import { tfjsBaseline } from './nn/baseline.js';
 
 // After tfjs-core (whose engine they register into): every op's gradient and the chained ops.
 try {
@@ -22,6 +23,23 @@ try {
     `TensorFlow.js's gradient registrations are missing (agents/generated/tfjsRegistrations.js: ${(err as Error).message}); run \`npm run vendor:tfjs\` once (npm start, npm test and npm run ml3 do it for you)`,
   );
 }
+
+// tfjs-backend-wasm's Identity copies its input into a new buffer, and the engine clones (an
+// Identity) every tensor it saves for a gradient: ML3's meta-gradient copied ~50 [600, 400]
+// tensors per iteration. Tensors are immutable, so Identity shares the buffer and counts the
+// reference, as the wasm backend's own Reshape and the cpu backend's Identity do (the copying
+// kernel stays for `ML3_MATMUL=tfjs`, the benchmarks' "before").
+const copyingIdentity = tf.getKernel(tf.Identity, 'wasm')!;
+tf.unregisterKernel(tf.Identity, 'wasm');
+tf.registerKernel({
+  ...copyingIdentity,
+  kernelFunc: (args) => {
+    if (tfjsBaseline()) return copyingIdentity.kernelFunc(args);
+    const x = args.inputs.x as tf.TensorInfo;
+    (args.backend as unknown as { incRef(dataId: tf.DataId): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  },
+});
 
 /** Backends a user can ask for; `auto` picks the fastest installed one. */
 export const BACKEND_NAMES = ['auto', 'wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'] as const;

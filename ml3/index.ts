@@ -26,6 +26,12 @@ export {
   learnedLossValues,
 } from './learnedLoss.js';
 export {
+  gradientThroughActions,
+  type InputGradientOptions,
+  learnedLossInputGradient,
+  writtenOutInnerGradients,
+} from './learnedLossGradient.js';
+export {
   type LearnedLossDocument,
   LearnedLossFileError,
   learnedLossShapes,

@@ -25,6 +25,11 @@ export interface MetaStepArgs {
   innerLr: number;
   /** M_φ evaluated on the optimizee with parameters θ (a scalar: sum over the batch of means). */
   innerLoss: (theta: Params, phi: Params) => tf.Scalar;
+  /**
+   * ∇θ of `innerLoss`, written out (e.g. `learnedLossInputGradient`): the inner step uses it
+   * instead of tfjs's autodiff of `innerLoss`. It must be differentiable once (w.r.t. θ and φ).
+   */
+  innerGradient?: (theta: Params, phi: Params) => tf.Tensor[];
   /** The task loss L_T of the adapted optimizee (a scalar; may use extra information). */
   taskLoss: (theta: Params) => tf.Scalar;
   /** The outer objective is the mean of L_T(θ_k) over k = 1 … K instead of L_T(θ_K) alone. */
@@ -61,7 +66,9 @@ export function metaGradient(args: MetaStepArgs): MetaStepResult {
       let pathLoss: tf.Scalar = tf.scalar(0);
       for (let k = 0; k < args.innerSteps; k++) {
         // θ ← θ − α ∇θ M_φ(θ): the gradient is itself differentiated w.r.t. φ below.
-        const g = tf.grads((...th: tf.Tensor[]) => args.innerLoss(th, phi))(theta);
+        const g = args.innerGradient
+          ? args.innerGradient(theta, phi)
+          : tf.grads((...th: tf.Tensor[]) => args.innerLoss(th, phi))(theta);
         theta = sgdStep(theta, clipPerMember(g, args.innerGradClip ?? 0), args.innerLr);
         if (args.taskLossAtEveryStep && k < args.innerSteps - 1) {
           pathLoss = pathLoss.add(args.taskLoss(theta));
@@ -122,6 +129,8 @@ export interface AdaptArgs {
   lr: number;
   /** The loss to descend (a learned loss with φ fixed, or a hand-written one); scalar sum over the batch. */
   loss: (theta: Params) => tf.Scalar;
+  /** ∇θ of `loss`, written out: used instead of tfjs's autodiff of `loss` when given. */
+  gradient?: (theta: Params) => tf.Tensor[];
   /**
    * Called before each step and after the last with the current parameters: to record a metric,
    * or to collect the data the next step learns on (e.g. a real rollout of the current policy).
@@ -144,7 +153,9 @@ export function adapt(args: AdaptArgs): tf.Tensor[] {
   for (let k = 0; k < args.steps; k++) {
     args.observe?.(k, theta);
     const next = tf.tidy(() => {
-      const g = tf.grads((...th: tf.Tensor[]) => args.loss(th))(theta);
+      const g = args.gradient
+        ? args.gradient(theta)
+        : tf.grads((...th: tf.Tensor[]) => args.loss(th))(theta);
       return update(theta, g).map((t) => tf.keep(t));
     });
     for (const t of theta) t.dispose();

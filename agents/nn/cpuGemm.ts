@@ -41,6 +41,44 @@ export function gemm(
 }
 
 /**
+ * A batch of products of float32 matrices, out[i] = a[i]·b[i] for a [batch × n × k] and b
+ * [batch × k × m] (row-major, contiguous), each computed as {@link gemm} computes it (float64
+ * sums) and rounded once to float32. The operands go straight into the module's memory (converted
+ * on the way) and the results straight out of it.
+ */
+export function gemmBatch32(
+  out: Float32Array,
+  a: Float32Array,
+  b: Float32Array,
+  batch: number,
+  n: number,
+  m: number,
+  k: number,
+): void {
+  const wasm = activeKernels();
+  if (!wasm) {
+    const p = new Float64Array(n * k);
+    const q = new Float64Array(k * m);
+    const c = new Float64Array(n * m);
+    for (let i = 0; i < batch; i++) {
+      p.set(a.subarray(i * n * k, (i + 1) * n * k));
+      q.set(b.subarray(i * k * m, (i + 1) * k * m));
+      gemmJs(c, p, q, n, m, k, false);
+      out.set(c, i * n * m);
+    }
+    return;
+  }
+  const [pAt, bAt, cAt] = stage(n * k, k * m, n * m) as [number, number, number];
+  for (let i = 0; i < batch; i++) {
+    const heap = heap64();
+    heap.set(a.subarray(i * n * k, (i + 1) * n * k), pAt);
+    heap.set(b.subarray(i * k * m, (i + 1) * k * m), bAt);
+    wasm.gemm(cAt * 8, pAt * 8, bAt * 8, n, m, k, 0);
+    out.set(heap.subarray(cAt, cAt + n * m), i * n * m);
+  }
+}
+
+/**
  * {@link gemm} in JavaScript: the fallback, and the reference the WebAssembly module matches bit
  * for bit. Blocked 4 rows × 2 columns so that each load of P and B is used twice or four times.
  */

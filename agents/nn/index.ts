@@ -2,13 +2,16 @@
 export {
   ACTIVATIONS,
   type ActivationName,
+  activationWithSlope,
   elu,
   exp,
   relu,
   sigmoid,
   softplus,
   tanh,
+  type ValueAndSlope,
 } from './activations.js';
+export { tfjsBaseline } from './baseline.js';
 export { FlatClippedAdam } from './cpuAdam.js';
 export {
   type GemmPath,
@@ -32,12 +35,13 @@ export {
   readMlp,
   zeroGrads,
 } from './cpuMlp.js';
-export { BATCH_SPLIT_MAX, matmul, SMALL_PRODUCT_MACS } from './matmul.js';
+export { BATCH_SPLIT_MAX, matmul, matmulGradientA, SMALL_PRODUCT_MACS } from './matmul.js';
 export {
   type InitLayer,
   type InitScheme,
   initMlp,
   initMlpArrays,
+  linear,
   type MlpSpec,
   mlp,
   type Params,

@@ -98,11 +98,12 @@ export function initMlp(
 }
 
 /**
- * h·W for h [.., N, in] and W [in, out] or [B, in, out]. A one-wide side is an outer product or a
- * dot product: written as broadcast multiplies (and a sum), which tfjs's WASM backend runs several
- * times faster than a batched matMul with an inner or outer dimension of 1 (measured).
+ * h·W for h [.., N, in] and W [in, out] or [B, in, out] (an MLP layer's product, before its
+ * bias). A one-wide side is an outer product or a dot product: written as broadcast multiplies
+ * (and a sum), which tfjs's WASM backend runs several times faster than a batched matMul with an
+ * inner or outer dimension of 1 (measured).
  */
-function linear(h: tf.Tensor, w: tf.Tensor): tf.Tensor {
+export function linear(h: tf.Tensor, w: tf.Tensor): tf.Tensor {
   const [fanIn, fanOut] = w.shape.slice(-2) as [number, number];
   if (fanIn === 1) return h.mul(w); // [.., N, 1] · [(B,) 1, out]
   if (fanOut === 1) {

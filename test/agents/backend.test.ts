@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, selectBackend } from '../../agents/index.js';
 
 describe('selectBackend', () => {
@@ -49,5 +50,41 @@ describe('selectBackend', () => {
     assert.match(run.stderr, /Error: the user bug/);
     assert.ok(run.stderr.length < 2000, `stderr has ${run.stderr.length} characters`);
     assert.doesNotMatch(run.stderr, /WasmBackendModule/);
+  });
+});
+
+describe("the wasm backend's Identity", () => {
+  it('shares the buffer it clones (no copy), and the clone outlives the original', async () => {
+    await selectBackend('wasm');
+    const before = tf.memory();
+    const x = tf.tensor1d([1, 2, 3]);
+    const buffers = tf.memory().numDataBuffers;
+    const y = x.clone();
+    assert.equal(tf.memory().numDataBuffers, buffers);
+    x.dispose();
+    assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3]);
+    // Gradients through a clone (the engine saves clones for every gradient) are unchanged.
+    const g = tf.grad((z: tf.Tensor) => z.clone().square().sum())(y);
+    assert.deepEqual(Array.from(g.dataSync()), [2, 4, 6]);
+    y.dispose();
+    g.dispose();
+    assert.equal(tf.memory().numTensors, before.numTensors);
+    assert.equal(tf.memory().numDataBuffers, before.numDataBuffers);
+  });
+
+  it('copies under ML3_MATMUL=tfjs (the benchmarks\' "before")', async () => {
+    await selectBackend('wasm');
+    process.env.ML3_MATMUL = 'tfjs';
+    try {
+      const x = tf.tensor1d([1, 2, 3]);
+      const buffers = tf.memory().numDataBuffers;
+      const y = x.clone();
+      assert.equal(tf.memory().numDataBuffers, buffers + 1);
+      x.dispose();
+      assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3]);
+      y.dispose();
+    } finally {
+      delete process.env.ML3_MATMUL;
+    }
   });
 });

@@ -6,7 +6,13 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { BATCH_SPLIT_MAX, matmul, SMALL_PRODUCT_MACS, selectBackend } from '../../agents/index.js';
+import {
+  BATCH_SPLIT_MAX,
+  matmul,
+  matmulGradientA,
+  SMALL_PRODUCT_MACS,
+  selectBackend,
+} from '../../agents/index.js';
 
 before(async () => {
   await selectBackend('wasm');
@@ -21,7 +27,8 @@ const CASES: [string, number[], number[]][] = [
     [BATCH_SPLIT_MAX + 2, 80, 64],
     [BATCH_SPLIT_MAX + 2, 64, 64],
   ],
-  ['small, tf.matMul as is', [3, 5, 4], [3, 4, 6]],
+  ['small batch, the package kernels (float64 sums)', [3, 5, 4], [3, 4, 6]],
+  ['small 2-D, tf.matMul as is', [5, 4], [4, 6]],
 ];
 
 const rand = (shape: number[], seed: number) => tf.randomUniform(shape, -0.3, 0.3, 'float32', seed);
@@ -82,16 +89,56 @@ describe('matmul', () => {
     });
   }
 
-  it('does not leak tensors (forward, gradient, gradient of the gradient)', () => {
-    const a = rand([3, 256, 128], 1);
-    const b = rand([3, 128, 128], 2);
-    const c = rand([3, 256, 128], 3);
-    const v = rand([3, 128, 128], 4);
-    const run = () => tf.tidy(() => tf.grad((x: tf.Tensor) => secondOrder(x, b, c, v))(a));
-    run().dispose(); // first call: tfjs may cache constants once
-    const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) run().dispose();
-    assert.equal(tf.memory().numTensors, before);
-    for (const t of [a, b, c, v]) t.dispose();
+  for (const [name, sa, sb] of CASES) {
+    it(`${name}: matmulGradientA is the autodiff's dY·Bᵀ, bit for bit`, () => {
+      tf.tidy(() => {
+        const a = rand(sa, 11);
+        const b = rand(sb, 12);
+        const dy = rand([...sa.slice(0, -1), sb.at(-1)!], 13);
+        const auto = tf
+          .grad((x: tf.Tensor) => matmul(x, b).mul(dy).sum())(a)
+          .dataSync();
+        const mine = matmulGradientA(dy, b).dataSync();
+        assert.equal(mine.length, auto.length);
+        for (let i = 0; i < auto.length; i++) assert.ok(mine[i] === auto[i], `element ${i}`);
+      });
+    });
+  }
+
+  it('small batches on the package kernels agree with float64 products', () => {
+    tf.tidy(() => {
+      const a = rand([4, 7, 5], 21);
+      const b = rand([4, 5, 3], 22);
+      const av = a.dataSync();
+      const bv = b.dataSync();
+      const c = matmul(a, b).dataSync();
+      for (let i = 0; i < 4; i++)
+        for (let r = 0; r < 7; r++)
+          for (let j = 0; j < 3; j++) {
+            let exact = 0;
+            for (let t = 0; t < 5; t++)
+              exact += av[(i * 7 + r) * 5 + t]! * bv[(i * 5 + t) * 3 + j]!;
+            assert.equal(c[(i * 7 + r) * 3 + j], Math.fround(exact));
+          }
+    });
   });
+
+  for (const [n, k] of [
+    [256, 128],
+    [5, 4],
+  ]) {
+    it(`does not leak tensors (forward, gradient, gradient of the gradient; [3, ${n}, ${k}])`, () => {
+      const a = rand([3, n, k], 1);
+      const b = rand([3, k, k], 2);
+      const c = rand([3, n, k], 3);
+      const v = rand([3, k, k], 4);
+      const run = () => tf.tidy(() => tf.grad((x: tf.Tensor) => secondOrder(x, b, c, v))(a));
+      run().dispose(); // first call: tfjs may cache constants once
+      const before = tf.memory();
+      for (let i = 0; i < 3; i++) run().dispose();
+      assert.equal(tf.memory().numTensors, before.numTensors);
+      assert.equal(tf.memory().numBytes, before.numBytes);
+      for (const t of [a, b, c, v]) t.dispose();
+    });
+  }
 });

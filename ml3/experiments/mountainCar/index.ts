@@ -21,6 +21,7 @@ export {
   CAR_POLICY,
   type CarGoals,
   carLearnedLoss,
+  carLearnedLossGradient,
   carModelTaskLoss,
   carPolicyActions,
   carRolloutPolicy,

@@ -8,8 +8,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Params, type SimulatorTwin, tileParams } from '../../../agents/index.js';
 import { RapierMountainCarContinuousEnv } from '../../../envs/index.js';
+import { writtenOutInnerGradients } from '../../learnedLossGradient.js';
 import { adapt } from '../../metaStep.js';
-import { type CarGoals, carLearnedLoss, carModelTaskLoss, carRolloutPolicy } from './task.js';
+import {
+  type CarGoals,
+  carLearnedLoss,
+  carLearnedLossGradient,
+  carModelTaskLoss,
+  carRolloutPolicy,
+} from './task.js';
 
 /** Start positions of the test (velocity 0). */
 export const CAR_TEST_STARTS = [-0.6, -0.55, -0.5, -0.45, -0.4];
@@ -70,6 +77,16 @@ export function testCarLoss(
     observe: (k, th) => {
       if (k < options.steps) learnOn = carRolloutPolicy(envs, th, starts, H).states;
     },
+    gradient:
+      loss.kind === 'learned' && writtenOutInnerGradients()
+        ? (th) =>
+            carLearnedLossGradient(
+              loss.phi,
+              th,
+              tf.tensor3d(learnOn!, [G, H + 1, 2]),
+              options.goals,
+            )
+        : undefined,
     loss: (th) =>
       loss.kind === 'learned'
         ? (carLearnedLoss(

@@ -23,6 +23,7 @@ import {
 } from '../../../agents/index.js';
 import type { RapierMountainCarContinuousEnv } from '../../../envs/index.js';
 import { type LearnedLossSpec, learnedLossValues } from '../../learnedLoss.js';
+import { gradientThroughActions, learnedLossInputGradient } from '../../learnedLossGradient.js';
 
 /** Velocities are divided by this in the policy input and in distances (m/s). */
 export const VELOCITY_SCALE = 5;
@@ -158,13 +159,44 @@ export function carLearnedLoss(
 ): tf.Tensor {
   const [G, T] = states.shape as [number, number, number];
   const H = T - 1;
+  const a = carPolicyActions(theta, detach(states.slice([0, 0, 0], [G, H, 2])));
+  return learnedLossValues(phi, carLossFeatures(states, a, goals), CAR_LOSS)
+    .reshape([G, H])
+    .mean(1);
+}
+
+/** M_φ's features [x_t, ẋ_t, a_t, d] ([G·H, 4]) of states [G, H+1, 2] and actions [G, H, 1]. */
+function carLossFeatures(states: tf.Tensor, actions: tf.Tensor, goals: CarGoals): tf.Tensor {
+  const [G, T] = states.shape as [number, number, number];
+  const H = T - 1;
   const s = detach(states.slice([0, 0, 0], [G, H, 2]));
-  const a = carPolicyActions(theta, s);
   const d = detach(normalisedDistance(states.slice([0, H, 0], [G, 1, 2]), goals.goal))
     .expandDims(2)
     .tile([1, H, 1]);
-  const features = tf.concat([s, a, d], -1).reshape([G * H, 4]);
-  return learnedLossValues(phi, features, CAR_LOSS).reshape([G, H]).mean(1);
+  return tf.concat([s, actions, d], -1).reshape([G * H, 4]);
+}
+
+/**
+ * θ's gradient of Σ_g {@link carLearnedLoss}, written out (`learnedLossInputGradient`): the same
+ * values as tfjs's autodiff of it, cheaper to differentiate again (ML3's meta-gradient).
+ */
+export function carLearnedLossGradient(
+  phi: readonly tf.Tensor[],
+  theta: Params,
+  states: tf.Tensor,
+  goals: CarGoals,
+): tf.Tensor[] {
+  const [G, T] = states.shape as [number, number, number];
+  const H = T - 1;
+  const s = states.slice([0, 0, 0], [G, H, 2]);
+  const u = learnedLossInputGradient(
+    phi,
+    carLossFeatures(states, carPolicyActions(theta, s), goals),
+    CAR_LOSS,
+    // Features [x, ẋ, a, d]; each start's loss is the mean over its H steps.
+    { rowWeight: 1 / H, columns: [2, 1] },
+  );
+  return gradientThroughActions(theta, (th) => carPolicyActions(th, s), u.reshape([G, H, 1]));
 }
 
 /** Real rollouts of batched θ from the given start positions (velocity 0), one env per start. */

@@ -57,6 +57,7 @@ export {
   reacherModelTaskLoss,
   reacherPolicyActions,
   reacherPolicyLearnedLoss,
+  reacherPolicyLearnedLossGradient,
   reacherStartStates,
   reacherTaskLoss,
   rolloutPolicy,

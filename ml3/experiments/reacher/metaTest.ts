@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type Params, tileParams } from '../../../agents/index.js';
 import { mean, median } from '../../../envs/core/stats.js';
 import { type ReacherEnv, RNG } from '../../../envs/index.js';
+import { writtenOutInnerGradients } from '../../learnedLossGradient.js';
 import { adapt } from '../../metaStep.js';
 import {
   learnedRewardBaseline,
@@ -26,6 +27,7 @@ import {
   type ReacherRollouts,
   reacherModelTaskLoss,
   reacherPolicyLearnedLoss,
+  reacherPolicyLearnedLossGradient,
   rolloutPolicy,
   sampleReacherEpisodes,
 } from './task.js';
@@ -80,6 +82,17 @@ export function adaptReacherPolicies(args: {
       rollouts = rolloutPolicy(args.envs, th, args.episodes, goals, H);
       args.onRollouts?.(k, rollouts);
     },
+    gradient:
+      loss.kind === 'learned' && writtenOutInnerGradients()
+        ? (th) =>
+            reacherPolicyLearnedLossGradient(
+              loss.phi,
+              th,
+              tf.tensor3d(rollouts!.states, [G, H + 1, REACHER_JOINT_STATE]),
+              goals,
+              loss.objective,
+            )
+        : undefined,
     loss: (th) => {
       const states = tf.tensor3d(rollouts!.states, [G, H + 1, REACHER_JOINT_STATE]);
       if (loss.kind === 'learned')

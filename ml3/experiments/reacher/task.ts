@@ -32,6 +32,7 @@ import {
   reacherFingertip,
 } from '../../../envs/index.js';
 import { learnedLossValues } from '../../learnedLoss.js';
+import { gradientThroughActions, learnedLossInputGradient } from '../../learnedLossGradient.js';
 import { jointGoal, mirrorJointGoals, sampleFingertipGoal, wholeTurns } from './goals.js';
 import { AUTHORS_OBJECTIVE, type ReacherObjective, reacherLossSpec } from './objective.js';
 
@@ -205,6 +206,41 @@ export function reacherPolicyLearnedLoss(
   const visited = states.slice([0, 0, 0], [G, T - 1, REACHER_JOINT_STATE]);
   const actions = reacherPolicyActions(theta, visited, goals);
   return reacherLearnedLoss(phi, states, actions, goals, objective);
+}
+
+/**
+ * θ's gradient of Σ_g {@link reacherPolicyLearnedLoss}, written out (`learnedLossInputGradient`:
+ * M_φ's backward pass to the actions, then the policy's vector-Jacobian product): the same values
+ * as tfjs's autodiff of it, cheaper to differentiate again (ML3's meta-gradient).
+ */
+export function reacherPolicyLearnedLossGradient(
+  phi: readonly tf.Tensor[],
+  theta: Params,
+  states: tf.Tensor,
+  goals: tf.Tensor,
+  objective: ReacherObjective = AUTHORS_OBJECTIVE,
+): tf.Tensor[] {
+  const [G, T] = states.shape as [number, number, number];
+  const H = T - 1;
+  const visited = states.slice([0, 0, 0], [G, H, REACHER_JOINT_STATE]);
+  const features = reacherLossFeatures(
+    states,
+    reacherPolicyActions(theta, visited, goals),
+    goals,
+    objective,
+  );
+  const u = learnedLossInputGradient(
+    phi,
+    features.reshape([G * H, features.shape[2]!]),
+    reacherLossSpec(objective),
+    // Features [s − g (4), a (2), d (1)]; each goal's loss is the mean over its H steps.
+    { rowWeight: 1 / H, columns: [REACHER_JOINT_STATE, 2] },
+  );
+  return gradientThroughActions(
+    theta,
+    (th) => reacherPolicyActions(th, visited, goals),
+    u.reshape([G, H, 2]),
+  );
 }
 
 /** Real reacher rollouts: the lockstep record plus each goal's final fingertip distance (m). */

@@ -31,6 +31,7 @@ import {
 import { median } from '../../../envs/core/stats.js';
 import { REACHER_DEFAULTS, ReacherEnv, RNG, type RNGState } from '../../../envs/index.js';
 import { initLearnedLoss } from '../../learnedLoss.js';
+import { writtenOutInnerGradients } from '../../learnedLossGradient.js';
 import { metaGradient } from '../../metaStep.js';
 import { type MetaTrainer, type Metrics, restoreParams } from '../metaTrainer.js';
 import { outerLrAt, type ReacherConfig } from './config.js';
@@ -49,6 +50,7 @@ import {
   type ReacherEpisode,
   reacherModelTaskLoss,
   reacherPolicyLearnedLoss,
+  reacherPolicyLearnedLossGradient,
   rolloutPolicy,
   sampleReacherEpisodes,
 } from './task.js';
@@ -316,17 +318,26 @@ export class ReacherMetaTrainer implements MetaTrainer {
     const start = tf.tidy(() => first.slice([0, 0, 0], [G, 1, S]).reshape([G, S]));
     const objective = this.objective();
     let k = 0;
+    // Step k > 0 learns on a real rollout of θ_k (its values; the states are detached anyway).
+    const innerStates = (theta: readonly tf.Tensor[]) => (k++ === 0 ? first : realStates(theta));
     const { taskLoss, grads, adapted } = metaGradient({
       phi: this.phi,
       theta0,
       innerSteps: config.innerSteps,
       innerLr: config.innerLr,
       taskLossAtEveryStep: config.metaObjective === 'every-step',
-      innerLoss: (theta, phi) => {
-        // Step k > 0 learns on a real rollout of θ_k (its values; the states are detached anyway).
-        const states = k++ === 0 ? first : realStates(theta);
-        return reacherPolicyLearnedLoss(phi, theta, states, goals, objective).sum() as tf.Scalar;
-      },
+      innerLoss: (theta, phi) =>
+        reacherPolicyLearnedLoss(
+          phi,
+          theta,
+          innerStates(theta),
+          goals,
+          objective,
+        ).sum() as tf.Scalar,
+      innerGradient: writtenOutInnerGradients()
+        ? (theta, phi) =>
+            reacherPolicyLearnedLossGradient(phi, theta, innerStates(theta), goals, objective)
+        : undefined,
       taskLoss: (theta) =>
         reacherModelTaskLoss(this.dynamics(), theta, start, goals, H, objective).div(
           G,
