@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   activationWithSlope,
   linear,
-  matmulGradientA,
+  linearInputGradient,
   type Params,
   tfjsBaseline,
 } from '../agents/index.js';
@@ -76,14 +76,10 @@ export function learnedLossInputGradient(
   // The backward pass: δ_L = w · f′(z_L), then δ_l = (δ_{l+1} · W_{l+1}ᵀ) ⊙ f′(z_l).
   let delta = slopes[layers - 1]!.mul(tf.scalar(options.rowWeight));
   for (let l = layers - 1; l >= 1; l--) {
-    const w = phi[l * stride]!;
-    const [fanIn, fanOut] = w.shape as [number, number];
-    // A one-wide output is computed as h · wᵀ summed (`linear`): its input gradient is δ · wᵀ.
-    const dh = fanOut === 1 ? delta.mul(w.reshape([1, fanIn])) : matmulGradientA(delta, w);
-    delta = dh.mul(slopes[l - 1]!);
+    delta = linearInputGradient(delta, phi[l * stride]!).mul(slopes[l - 1]!);
   }
-  // The first layer's input gradient (on the product's own gradient kernel), then the columns.
-  const full = matmulGradientA(delta, phi[0]!);
+  // The first layer's input gradient, then the requested columns.
+  const full = linearInputGradient(delta, phi[0]!);
   const dx = full.slice([0, first], [full.shape[0]!, count]);
   const columnScale = scale.slice(first, first + count);
   return columnScale.every((s) => s === 1) ? dx : dx.div(columnScale);

@@ -42,6 +42,7 @@ export {
   initMlp,
   initMlpArrays,
   linear,
+  linearInputGradient,
   type MlpSpec,
   mlp,
   type Params,

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { RNG } from '../../envs/index.js';
 import { ACTIVATIONS, type ActivationName } from './activations.js';
-import { matmul } from './matmul.js';
+import { matmul, matmulGradientA } from './matmul.js';
 
 /** Architecture of an MLP. */
 export interface MlpSpec {
@@ -118,6 +118,17 @@ export function linear(h: tf.Tensor, w: tf.Tensor): tf.Tensor {
     return matmul(h.reshape([-1, fanIn]), w).reshape([...lead, fanOut]);
   }
   return matmul(h, w);
+}
+
+/**
+ * ∂/∂h of Σ dy ⊙ linear(h, w) for 2-D h and w: dy·wᵀ as the autodiff of {@link linear} computes
+ * it (the same ops and kernels, so the same bits), for backward passes written out by hand.
+ */
+export function linearInputGradient(dy: tf.Tensor, w: tf.Tensor): tf.Tensor {
+  const [fanIn, fanOut] = w.shape as [number, number];
+  if (fanIn === 1) return dy.mul(w).sum(-1, true);
+  if (fanOut === 1) return dy.mul(w.reshape([1, fanIn]));
+  return matmulGradientA(dy, w);
 }
 
 /**
