@@ -165,9 +165,9 @@ const noModelWork = {
 };
 /**
  * An ML3 timing measured twice in this one run: as the package was before its own compute
- * (`ML3_MATMUL=tfjs`: `tf.matMul` everywhere; `ML3_ROLLOUT=tfjs`: task-loss rollouts as tensor
- * ops) and as it is now (`matmul`, and `rolloutLoss`'s plain-JavaScript rollout gradient); the
- * second names the ratio.
+ * (`ML3_MATMUL=tfjs`, `tfjsBaseline`: `tf.matMul` everywhere, autodiff inner gradients, ELU from
+ * relu and exp, tfjs-wasm's copying Identity; `ML3_ROLLOUT=tfjs`: task-loss rollouts as tensor
+ * ops) and as it is now; the second names the ratio.
  */
 async function ml3Figures<C extends object, S>(
   name: string,
