@@ -23,8 +23,8 @@ import {
 import { type LearnedLossSpec, learnedLossMlp } from './learnedLoss.js';
 
 /**
- * Whether the tasks take their inner gradients from {@link learnedLossInputGradient}: yes,
- * unless `ML3_MATMUL=tfjs` asks for the package as it was before issue #14 (tfjs's autodiff).
+ * Whether `metaGradient` and `adapt` use the written-out gradient a task gives them: yes, unless
+ * `ML3_MATMUL=tfjs` asks for the package as it was before issue #14 (tfjs's autodiff).
  */
 export function writtenOutInnerGradients(): boolean {
   return !tfjsBaseline();

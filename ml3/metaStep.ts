@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Params, sgdStep } from '../agents/index.js';
+import { writtenOutInnerGradients } from './learnedLossGradient.js';
 
 /** Arguments of {@link metaGradient}. */
 export interface MetaStepArgs {
@@ -27,7 +28,8 @@ export interface MetaStepArgs {
   innerLoss: (theta: Params, phi: Params) => tf.Scalar;
   /**
    * ∇θ of `innerLoss`, written out (e.g. `learnedLossInputGradient`): the inner step uses it
-   * instead of tfjs's autodiff of `innerLoss`. It must be differentiable once (w.r.t. θ and φ).
+   * instead of tfjs's autodiff of `innerLoss` (except under `ML3_MATMUL=tfjs`, the benchmarks'
+   * "before"). It must be differentiable once (w.r.t. θ and φ).
    */
   innerGradient?: (theta: Params, phi: Params) => tf.Tensor[];
   /** The task loss L_T of the adapted optimizee (a scalar; may use extra information). */
@@ -51,6 +53,11 @@ export interface MetaStepResult {
   adapted: tf.Tensor[];
 }
 
+/** Whether a written-out gradient is given and used (not under `ML3_MATMUL=tfjs`). */
+function useWrittenOut<F>(gradient: F | undefined): gradient is F {
+  return gradient !== undefined && writtenOutInnerGradients();
+}
+
 /**
  * L_T after K differentiable inner steps on M_φ, and its gradient with respect to φ.
  * The returned tensors are kept; the caller disposes them.
@@ -66,7 +73,7 @@ export function metaGradient(args: MetaStepArgs): MetaStepResult {
       let pathLoss: tf.Scalar = tf.scalar(0);
       for (let k = 0; k < args.innerSteps; k++) {
         // θ ← θ − α ∇θ M_φ(θ): the gradient is itself differentiated w.r.t. φ below.
-        const g = args.innerGradient
+        const g = useWrittenOut(args.innerGradient)
           ? args.innerGradient(theta, phi)
           : tf.grads((...th: tf.Tensor[]) => args.innerLoss(th, phi))(theta);
         theta = sgdStep(theta, clipPerMember(g, args.innerGradClip ?? 0), args.innerLr);
@@ -129,7 +136,10 @@ export interface AdaptArgs {
   lr: number;
   /** The loss to descend (a learned loss with φ fixed, or a hand-written one); scalar sum over the batch. */
   loss: (theta: Params) => tf.Scalar;
-  /** ∇θ of `loss`, written out: used instead of tfjs's autodiff of `loss` when given. */
+  /**
+   * ∇θ of `loss`, written out: used instead of tfjs's autodiff of `loss` when given (except under
+   * `ML3_MATMUL=tfjs`).
+   */
   gradient?: (theta: Params) => tf.Tensor[];
   /**
    * Called before each step and after the last with the current parameters: to record a metric,
@@ -153,7 +163,7 @@ export function adapt(args: AdaptArgs): tf.Tensor[] {
   for (let k = 0; k < args.steps; k++) {
     args.observe?.(k, theta);
     const next = tf.tidy(() => {
-      const g = args.gradient
+      const g = useWrittenOut(args.gradient)
         ? args.gradient(theta)
         : tf.grads((...th: tf.Tensor[]) => args.loss(th))(theta);
       return update(theta, g).map((t) => tf.keep(t));

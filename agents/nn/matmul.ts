@@ -104,14 +104,16 @@ const fastMatmul = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSave
 /** Which kernel `matmul` runs a product of these operands on. */
 type Route = 'tfjs' | 'kernel' | 'fast';
 
-function route(a: tf.Tensor, b: tf.Tensor): Route {
+/** The route of A·B for A of shape `aShape` and type `aDtype` (its values are not needed). */
+function route(aShape: readonly number[], aDtype: tf.DataType, b: tf.Tensor): Route {
+  const rank = aShape.length;
   const sameBatch =
-    a.rank === 2 ? b.rank === 2 : a.rank === 3 && b.rank === 3 && a.shape[0] === b.shape[0];
+    rank === 2 ? b.rank === 2 : rank === 3 && b.rank === 3 && aShape[0] === b.shape[0];
   if (!sameBatch || !needsFastPath()) return 'tfjs';
-  const [n, k] = a.shape.slice(-2) as [number, number];
+  const [n, k] = aShape.slice(-2) as [number, number];
   if (n * k * b.shape.at(-1)! >= SMALL_PRODUCT_MACS) return 'fast';
-  const batched = a.rank === 3 && a.shape[0]! > 1;
-  return batched && a.dtype === 'float32' && b.dtype === 'float32' ? 'kernel' : 'tfjs';
+  const batched = rank === 3 && aShape[0]! > 1;
+  return batched && aDtype === 'float32' && b.dtype === 'float32' ? 'kernel' : 'tfjs';
 }
 
 /**
@@ -120,7 +122,7 @@ function route(a: tf.Tensor, b: tf.Tensor): Route {
  * ranks or mismatched batches go to `tf.matMul` unchanged.
  */
 export function matmul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  switch (route(a, b)) {
+  switch (route(a.shape, a.dtype, b)) {
     case 'fast':
       return fastMatmul(a, b);
     case 'kernel':
@@ -136,9 +138,9 @@ export function matmul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
  * `dy` has A·B's shape.
  */
 export function matmulGradientA(dy: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  // The forward product's route: A has dy's rows and B's inner size (shape only; values unused).
-  const a = { rank: dy.rank, shape: [...dy.shape.slice(0, -1), b.shape.at(-2)!], dtype: dy.dtype };
-  return route(a as tf.Tensor, b) === 'tfjs'
+  // The forward product's route: A has dy's rows and B's inner size.
+  const aShape = [...dy.shape.slice(0, -1), b.shape.at(-2)!];
+  return route(aShape, dy.dtype, b) === 'tfjs'
     ? tf.matMul(dy as tf.Tensor3D, b as tf.Tensor3D, false, true)
     : matmul(dy, transposeLast(b));
 }

@@ -8,7 +8,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Params, type SimulatorTwin, tileParams } from '../../../agents/index.js';
 import { RapierMountainCarContinuousEnv } from '../../../envs/index.js';
-import { writtenOutInnerGradients } from '../../learnedLossGradient.js';
 import { adapt } from '../../metaStep.js';
 import {
   type CarGoals,
@@ -69,6 +68,7 @@ export function testCarLoss(
   const tiled = tileParams(theta0, G);
   const startStates = tf.tensor2d(starts.map((x) => [x, 0]));
   let learnOn: Float32Array | undefined;
+  const learnedOn = () => tf.tensor3d(learnOn!, [G, H + 1, 2]);
   const theta = adapt({
     theta0: tiled,
     steps: options.steps,
@@ -78,23 +78,12 @@ export function testCarLoss(
       if (k < options.steps) learnOn = carRolloutPolicy(envs, th, starts, H).states;
     },
     gradient:
-      loss.kind === 'learned' && writtenOutInnerGradients()
-        ? (th) =>
-            carLearnedLossGradient(
-              loss.phi,
-              th,
-              tf.tensor3d(learnOn!, [G, H + 1, 2]),
-              options.goals,
-            )
+      loss.kind === 'learned'
+        ? (th) => carLearnedLossGradient(loss.phi, th, learnedOn(), options.goals)
         : undefined,
     loss: (th) =>
       loss.kind === 'learned'
-        ? (carLearnedLoss(
-            loss.phi,
-            th,
-            tf.tensor3d(learnOn!, [G, H + 1, 2]),
-            options.goals,
-          ).sum() as tf.Scalar)
+        ? (carLearnedLoss(loss.phi, th, learnedOn(), options.goals).sum() as tf.Scalar)
         : carModelTaskLoss(loss.twin, th, startStates, H, options.goals, loss.shaped),
   });
   const T = CAR_TEST_EPISODE_STEPS;

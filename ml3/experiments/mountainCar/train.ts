@@ -26,7 +26,6 @@ import {
 import { mean } from '../../../envs/core/stats.js';
 import { RapierMountainCarContinuousEnv, RNG, type RNGState } from '../../../envs/index.js';
 import { initLearnedLoss } from '../../learnedLoss.js';
-import { writtenOutInnerGradients } from '../../learnedLossGradient.js';
 import { metaGradient } from '../../metaStep.js';
 import {
   type ExtraInformation,
@@ -174,9 +173,7 @@ export class MountainCarMetaTrainer implements MetaTrainer {
         innerLr: config.innerLr,
         innerLoss: (theta, phi) =>
           carLearnedLoss(phi, theta, states, this.goals).sum() as tf.Scalar,
-        innerGradient: writtenOutInnerGradients()
-          ? (theta, phi) => carLearnedLossGradient(phi, theta, states, this.goals)
-          : undefined,
+        innerGradient: (theta, phi) => carLearnedLossGradient(phi, theta, states, this.goals),
         taskLoss: (theta) =>
           carModelTaskLoss(this.twin, theta, start, H, this.goals, v.extra).div(G) as tf.Scalar,
       });

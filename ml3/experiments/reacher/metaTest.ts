@@ -9,7 +9,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type Params, tileParams } from '../../../agents/index.js';
 import { mean, median } from '../../../envs/core/stats.js';
 import { type ReacherEnv, RNG } from '../../../envs/index.js';
-import { writtenOutInnerGradients } from '../../learnedLossGradient.js';
 import { adapt } from '../../metaStep.js';
 import {
   learnedRewardBaseline,
@@ -73,6 +72,8 @@ export function adaptReacherPolicies(args: {
   const goals = jointGoalsTensor(args.episodes);
   const tiled = tileParams(args.theta0, G);
   let rollouts: ReacherRollouts | undefined;
+  // The states of the latest real rollout, the data the next step learns on.
+  const learnOn = () => tf.tensor3d(rollouts!.states, [G, H + 1, REACHER_JOINT_STATE]);
   const theta = adapt({
     theta0: tiled,
     steps: args.steps,
@@ -83,18 +84,11 @@ export function adaptReacherPolicies(args: {
       args.onRollouts?.(k, rollouts);
     },
     gradient:
-      loss.kind === 'learned' && writtenOutInnerGradients()
-        ? (th) =>
-            reacherPolicyLearnedLossGradient(
-              loss.phi,
-              th,
-              tf.tensor3d(rollouts!.states, [G, H + 1, REACHER_JOINT_STATE]),
-              goals,
-              loss.objective,
-            )
+      loss.kind === 'learned'
+        ? (th) => reacherPolicyLearnedLossGradient(loss.phi, th, learnOn(), goals, loss.objective)
         : undefined,
     loss: (th) => {
-      const states = tf.tensor3d(rollouts!.states, [G, H + 1, REACHER_JOINT_STATE]);
+      const states = learnOn();
       if (loss.kind === 'learned')
         return reacherPolicyLearnedLoss(
           loss.phi,

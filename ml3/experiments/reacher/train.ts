@@ -31,7 +31,6 @@ import {
 import { median } from '../../../envs/core/stats.js';
 import { REACHER_DEFAULTS, ReacherEnv, RNG, type RNGState } from '../../../envs/index.js';
 import { initLearnedLoss } from '../../learnedLoss.js';
-import { writtenOutInnerGradients } from '../../learnedLossGradient.js';
 import { metaGradient } from '../../metaStep.js';
 import { type MetaTrainer, type Metrics, restoreParams } from '../metaTrainer.js';
 import { outerLrAt, type ReacherConfig } from './config.js';
@@ -334,10 +333,8 @@ export class ReacherMetaTrainer implements MetaTrainer {
           goals,
           objective,
         ).sum() as tf.Scalar,
-      innerGradient: writtenOutInnerGradients()
-        ? (theta, phi) =>
-            reacherPolicyLearnedLossGradient(phi, theta, innerStates(theta), goals, objective)
-        : undefined,
+      innerGradient: (theta, phi) =>
+        reacherPolicyLearnedLossGradient(phi, theta, innerStates(theta), goals, objective),
       taskLoss: (theta) =>
         reacherModelTaskLoss(this.dynamics(), theta, start, goals, H, objective).div(
           G,
