@@ -140,8 +140,14 @@ const SCHEMA: ConfigSchema<ReacherRunConfig> = {
   },
   selectPhi: {
     type: 'string',
-    doc: 'the learned loss the run delivers (file and final test): the last (the paper) or the one with the lowest median distance on --validation-goals goals of their own stream at the evaluations (never the test goals; on 5 fresh seeds it did worse than the last on 20 held-out goals, see docs/ml3.md)',
-    choices: ['last', 'validation'],
+    doc: 'the learned loss the run delivers (file and final test): the last (the paper), the one with the lowest median distance on --validation-goals goals of their own stream at the evaluations (never the test goals; on 5 fresh seeds it did worse than the last on 20 held-out goals, see docs/ml3.md), or a moving average of φ over the meta-updates (--phi-average-decay; training is unchanged)',
+    choices: ['last', 'validation', 'average'],
+  },
+  phiAverageDecay: {
+    type: 'number',
+    doc: 'decay β of --select-phi average: φ̄ ← β·φ̄ + (1 − β)·φ after every meta-update (it spans ~1/(1 − β) iterations)',
+    min: 0,
+    max: 0.9999,
   },
   validationGoals: {
     type: 'int',
@@ -283,7 +289,7 @@ async function summarize(trainer: ReacherMetaTrainer, config: ReacherRunConfig, 
   tools.log(
     selected
       ? `learned loss written to ${path}: the φ of iteration ${selected.iteration}, the best on the validation goals (median ${(100 * selected.validationMedian).toFixed(2)} cm)`
-      : `learned loss written to ${path}`,
+      : `learned loss written to ${path}${trainer.averaged ? ` (φ̄, the moving average of φ, β = ${config.phiAverageDecay})` : ''}`,
   );
   const evaluation = await evaluateReacherFile(
     path,
@@ -326,6 +332,7 @@ export const reacherExperiment = metaExperiment({
       series: [
         { field: 'test/median_distance_cm', label: 'learned loss' },
         { field: 'validation/median_distance_cm', label: 'learned loss, validation goals' },
+        { field: 'average/median_distance_cm', label: 'averaged learned loss φ̄' },
       ],
     },
     {
@@ -334,7 +341,10 @@ export const reacherExperiment = metaExperiment({
       x: 'iteration',
       xTitle: 'meta-iteration',
       yTitle: 'median ‖θ_K − θ₀‖',
-      series: [{ field: 'test/parameter_shift', label: 'learned loss' }],
+      series: [
+        { field: 'test/parameter_shift', label: 'learned loss' },
+        { field: 'average/parameter_shift', label: 'averaged learned loss φ̄' },
+      ],
     },
     {
       file: 'task_loss',

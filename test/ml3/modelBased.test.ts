@@ -292,6 +292,47 @@ describe('model-based ML3 runs resume exactly', () => {
     assert.deepEqual(metricsWithoutTimes(resumed), metricsWithoutTimes(straight));
   });
 
+  it('reacher with the averaged φ: stopped after 2 of 4 iterations and resumed equals a straight run', async () => {
+    const { reacherExperiment } = await import('../../scripts/experiments/reacher.js');
+    const config = {
+      ...reacherExperiment.defaults,
+      iterations: 4,
+      goals: 2,
+      horizon: 6,
+      randomEpisodes: 2,
+      collectEvery: 1,
+      testGoals: 2,
+      evalEvery: 2,
+      selectPhi: 'average',
+      phiAverageDecay: 0.5,
+      outerLr: 0.05,
+      modelPolicySteps: 0,
+      planners: false,
+      checkpointEvery: 1,
+    };
+    const { straight, part, resumed } = await straightAndResumed(
+      reacherExperiment as never,
+      config,
+      2,
+      'ml3-reacher-average-resume-',
+    );
+    assert.equal(part.status, 'interrupted');
+    const distances = (summary: Record<string, unknown> | undefined) =>
+      ((summary?.methods ?? []) as { finalDistance: number[] }[]).map((m) => m.finalDistance);
+    assert.deepEqual(distances(resumed.summary), distances(straight.summary));
+    assert.deepEqual(metricsWithoutTimes(resumed), metricsWithoutTimes(straight));
+    const { loadReacherLossFile } = await import('../../ml3/index.js');
+    const [a, b] = [straight, resumed].map((r) =>
+      loadReacherLossFile(r.run.file('learned-loss.json')),
+    );
+    try {
+      for (const [i, p] of a!.phi.entries()) assert.deepEqual(p.dataSync(), b!.phi[i]!.dataSync());
+    } finally {
+      a!.dispose();
+      b!.dispose();
+    }
+  });
+
   it('mountain car: stopped and resumed equals a straight run', async () => {
     const { mountainCarExperiment } = await import('../../scripts/experiments/mountainCar.js');
     const config = {
@@ -334,6 +375,7 @@ describe('model-based ML3 meta-steps', () => {
       testGoals: 1,
       evalEvery: 2,
       iterations: 100,
+      selectPhi: 'average', // the moving average φ̄ is replaced at every step
     };
     const car = {
       ...mountainCarExperiment.defaults,

@@ -3,12 +3,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { selectBackend } from '../../agents/index.js';
 import { median } from '../../envs/core/stats.js';
 import type { ReacherEnv } from '../../envs/index.js';
 import {
   adaptReacherPolicies,
   heldOutReacherEpisodes,
   loadReacherLossFile,
+  type ReacherConfig,
+  ReacherMetaTrainer,
   validationReacherEpisodes,
 } from '../../ml3/experiments/reacher/index.js';
 import { reacherExperiment } from '../../scripts/experiments/reacher.js';
@@ -44,7 +47,7 @@ async function train(config: Record<string, unknown>) {
   });
 }
 
-describe('reacher --select-phi validation', () => {
+describe('reacher --select-phi validation and average', () => {
   it('delivers the φ with the lowest validation median, on goals that are not the test goals', async () => {
     const validation = validationReacherEpisodes(4, 0);
     const test = heldOutReacherEpisodes(4, 0);
@@ -93,6 +96,72 @@ describe('reacher --select-phi validation', () => {
       for (const env of envs) env.close();
       file.dispose();
     }
+  });
+
+  it('--select-phi average: delivers φ̄ ← β·φ̄ + (1 − β)·φ over the meta-updates, and training is unchanged', async () => {
+    await selectBackend('wasm');
+    const beta = 0.6;
+    const config = { ...TINY, selectPhi: 'average', phiAverageDecay: beta } as ReacherConfig;
+    // The average by hand, in float64, from the φ after every meta-update.
+    const trainer = ReacherMetaTrainer.create(config);
+    let average: Float64Array[] = trainer.phi.map((p) => Float64Array.from(p.dataSync()));
+    try {
+      for (let i = 0; i < config.iterations; i++) {
+        trainer.step(i);
+        average = average.map((a, k) => {
+          const phi = trainer.phi[k]!.dataSync();
+          return a.map((v, j) => beta * v + (1 - beta) * phi[j]!);
+        });
+      }
+      trainer.averaged!.forEach((a, k) => {
+        const got = a.dataSync();
+        for (let j = 0; j < got.length; j++)
+          assert.ok(Math.abs(got[j]! - average[k]![j]!) < 1e-6, `φ̄[${k}][${j}]`);
+      });
+      assert.equal(trainer.deliveredPhi(), trainer.averaged);
+    } finally {
+      trainer.dispose();
+    }
+    const [last, averaged] = [await train(TINY), await train(config as never)];
+    const rows = (r: typeof last, field: string) => r.run.readMetrics().map((m) => m[field]);
+    // The last φ's evaluations and the meta-objective are the same: only the delivered φ differs.
+    for (const field of ['test/median_distance_cm', 'meta/task_loss'])
+      assert.deepEqual(rows(averaged, field), rows(last, field));
+    const averageMedians = rows(averaged, 'average/median_distance_cm');
+    assert.equal(averageMedians.length, 5);
+    assert.ok(averageMedians.every((m) => typeof m === 'number'));
+    assert.notDeepEqual(averageMedians, rows(last, 'test/median_distance_cm'));
+    // The file holds φ̄: its final test on the held-out goals repeats the last evaluation of φ̄.
+    const file = loadReacherLossFile(averaged.run.file('learned-loss.json'));
+    const envs: ReacherEnv[] = [];
+    try {
+      const { theta, rollouts } = adaptReacherPolicies({
+        theta0: file.theta0,
+        episodes: heldOutReacherEpisodes(TINY.testGoals, TINY.seed),
+        envs,
+        loss: { kind: 'learned', phi: file.phi, objective: file.objective },
+        steps: file.context.testSteps,
+        lr: file.context.innerLr,
+        horizon: file.context.horizon,
+      });
+      for (const t of theta) t.dispose();
+      assert.equal(100 * median(rollouts.finalDistance), averageMedians.at(-1));
+    } finally {
+      for (const env of envs) env.close();
+      file.dispose();
+    }
+  });
+
+  it('rejects a decay outside [0, 1)', () => {
+    assert.throws(
+      () =>
+        ReacherMetaTrainer.create({
+          ...TINY,
+          selectPhi: 'average',
+          phiAverageDecay: 1,
+        } as ReacherConfig),
+      /phiAverageDecay must be in \[0, 1\), got 1/,
+    );
   });
 
   it('keeps the last φ by default (the paper), with no validation evaluations', async () => {

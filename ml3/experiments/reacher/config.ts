@@ -74,11 +74,18 @@ export interface ReacherConfig extends MetaTrainConfig {
    * swings (a held-out median of 6 cm at one evaluation and 19 cm three later), so the last φ is
    * partly luck; but a 10-goal validation median is noisy too, and on 5 fresh seeds the selected φ
    * did worse than the last one on 20 held-out goals (docs/ml3.md). Runs saved before this
-   * setting existed read as `last`.
+   * setting existed read as `last`. `average` delivers an exponential moving average of φ over the
+   * meta-iterations (Polyak averaging, as in SWA): it leaves training unchanged and smooths over
+   * the swings instead of picking one evaluation.
    */
-  selectPhi: 'last' | 'validation';
+  selectPhi: 'last' | 'validation' | 'average';
   /** Goals of the validation evaluations of `selectPhi: 'validation'`. */
   validationGoals: number;
+  /**
+   * The decay β of `selectPhi: 'average'`: after every meta-update φ̄ ← β·φ̄ + (1 − β)·φ, from
+   * φ̄ = φ₀ (the average spans about 1/(1 − β) iterations).
+   */
+  phiAverageDecay: number;
 }
 
 /** The defaults (300 iterations; the authors ran 3000). */
@@ -109,6 +116,7 @@ export const REACHER_ML3_DEFAULTS: Readonly<ReacherConfig> = Object.freeze({
   lossOutput: 'softplus',
   selectPhi: 'last',
   validationGoals: 10,
+  phiAverageDecay: 0.98,
   seed: 0,
   checkpointEvery: 50,
 });

@@ -75,6 +75,8 @@ export interface ReacherSelectedPhi {
 interface ReacherTrainerJson {
   phi: unknown;
   selected?: { phi: unknown; iteration: number; validationMedian: number } | null;
+  /** With `selectPhi: 'average'`: the moving average of φ. */
+  averaged?: unknown;
   adam: AdamState;
   model: DynamicsEnsembleJson | null;
   data: ReacherModelData;
@@ -117,6 +119,8 @@ export class ReacherMetaTrainer implements MetaTrainer {
   envs: ReacherEnv[] = [];
   /** With `selectPhi: 'validation'`: the best φ on the validation goals so far. */
   selected: ReacherSelectedPhi | null = null;
+  /** With `selectPhi: 'average'`: the moving average φ̄ of φ over the meta-updates. */
+  averaged: tf.Tensor[] | null = null;
 
   /** A fresh run; with an ensemble, `fitInitialModel` must run before the first step. */
   private constructor(readonly config: ReacherConfig) {
@@ -135,6 +139,12 @@ export class ReacherMetaTrainer implements MetaTrainer {
           })
         : undefined;
     this.goalRng = new RNG(RNG.deriveSeed(config.seed, 'reacher/train-goals'));
+    if (config.selectPhi === 'average') {
+      const beta = config.phiAverageDecay;
+      if (!(beta >= 0 && beta < 1))
+        throw new RangeError(`phiAverageDecay must be in [0, 1), got ${beta}`);
+      this.averaged = this.phi.map((p) => tf.keep(p.clone()));
+    }
   }
 
   /** A fresh run: with an ensemble, random babbling and the first model fit (reported to `log`). */
@@ -191,6 +201,16 @@ export class ReacherMetaTrainer implements MetaTrainer {
           iteration,
           validationMedian,
         };
+      }
+      if (trainer.averaged) {
+        if (s.averaged == null)
+          throw new RangeError("the checkpoint has no averaged learned loss (selectPhi 'average')");
+        const averaged = tensorsFromJson(
+          s.averaged,
+          trainer.phi.map((p) => p.shape),
+        );
+        for (const t of trainer.averaged) t.dispose();
+        trainer.averaged = averaged;
       }
     } catch (err) {
       trainer.dispose();
@@ -254,8 +274,11 @@ export class ReacherMetaTrainer implements MetaTrainer {
    * learned loss, and how far those steps moved the policy (median ‖θ_K − θ₀‖; below
    * `FLAT_LOSS_SHIFT` the learned loss is flat at θ₀ and the run cannot recover).
    */
-  heldOutEvaluation(): { median: number; parameterShift: number } {
-    return this.evaluateOn(heldOutReacherEpisodes(this.config.testGoals, this.config.seed));
+  heldOutEvaluation(phi: readonly tf.Tensor[] = this.phi): {
+    median: number;
+    parameterShift: number;
+  } {
+    return this.evaluateOn(heldOutReacherEpisodes(this.config.testGoals, this.config.seed), phi);
   }
 
   /** The same evaluation on the validation goals (a stream of their own, never the test's). */
@@ -264,13 +287,16 @@ export class ReacherMetaTrainer implements MetaTrainer {
     return this.evaluateOn(validationReacherEpisodes(config.validationGoals, config.seed));
   }
 
-  private evaluateOn(episodes: ReacherEpisode[]): { median: number; parameterShift: number } {
+  private evaluateOn(
+    episodes: ReacherEpisode[],
+    phi: readonly tf.Tensor[] = this.phi,
+  ): { median: number; parameterShift: number } {
     const { config } = this;
     const { theta, rollouts } = adaptReacherPolicies({
       theta0: this.theta0,
       episodes,
       envs: this.envs,
-      loss: { kind: 'learned', phi: this.phi, objective: this.objective() },
+      loss: { kind: 'learned', phi: phi as tf.Tensor[], objective: this.objective() },
       steps: config.testSteps,
       lr: config.innerLr,
       horizon: config.horizon,
@@ -294,9 +320,23 @@ export class ReacherMetaTrainer implements MetaTrainer {
     };
   }
 
-  /** The φ the run delivers: the selected one (`selectPhi: 'validation'`), else the last. */
+  /** φ̄ ← β·φ̄ + (1 − β)·φ after a meta-update (`selectPhi: 'average'`). */
+  private updateAverage(): void {
+    if (!this.averaged) return;
+    const beta = this.config.phiAverageDecay;
+    const previous = this.averaged;
+    this.averaged = tf.tidy(() =>
+      previous.map((a, i) => tf.keep(a.mul(beta).add(this.phi[i]!.mul(1 - beta)))),
+    );
+    for (const t of previous) t.dispose();
+  }
+
+  /**
+   * The φ the run delivers: the selected one (`selectPhi: 'validation'`), the moving average
+   * (`'average'`), else the last.
+   */
   deliveredPhi(): tf.Tensor[] {
-    return this.selected?.phi ?? this.phi;
+    return this.selected?.phi ?? this.averaged ?? this.phi;
   }
 
   step(iteration: number): Metrics {
@@ -344,6 +384,7 @@ export class ReacherMetaTrainer implements MetaTrainer {
     const next = this.adam.step(this.phi, grads);
     for (const t of [...this.phi, ...grads, ...theta0, first, start]) t.dispose();
     this.phi = next;
+    this.updateAverage();
     const metrics: Metrics = { 'meta/task_loss': taskLoss };
     const done = iteration + 1;
     if (done % config.collectEvery === 0) {
@@ -360,6 +401,12 @@ export class ReacherMetaTrainer implements MetaTrainer {
       const evaluation = this.heldOutEvaluation();
       metrics['test/median_distance_cm'] = 100 * evaluation.median;
       metrics['test/parameter_shift'] = evaluation.parameterShift;
+      if (this.averaged) {
+        // The φ̄ the run delivers, on the same goals (the rows above keep measuring the last φ).
+        const average = this.heldOutEvaluation(this.averaged);
+        metrics['average/median_distance_cm'] = 100 * average.median;
+        metrics['average/parameter_shift'] = average.parameterShift;
+      }
       if (config.selectPhi === 'validation') {
         const validation = this.validationEvaluation();
         this.select(done, validation.median);
@@ -392,6 +439,7 @@ export class ReacherMetaTrainer implements MetaTrainer {
         iteration: this.selected.iteration,
         validationMedian: this.selected.validationMedian,
       },
+      ...(this.averaged ? { averaged: tensorsToJson(this.averaged) } : {}),
       adam: this.adam.getState(),
       model: this.model?.toJSON() ?? null,
       data: this.data,
@@ -402,8 +450,15 @@ export class ReacherMetaTrainer implements MetaTrainer {
 
   dispose(): void {
     this.adam.dispose();
-    for (const t of [...this.phi, ...this.theta0, ...(this.selected?.phi ?? [])]) t.dispose();
+    for (const t of [
+      ...this.phi,
+      ...this.theta0,
+      ...(this.selected?.phi ?? []),
+      ...(this.averaged ?? []),
+    ])
+      t.dispose();
     this.selected = null;
+    this.averaged = null;
     this.model?.dispose();
     for (const env of this.envs) env.close();
     this.envs = [];
