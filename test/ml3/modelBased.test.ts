@@ -256,31 +256,27 @@ describe('reacher outer warm-up and annealing', () => {
 });
 
 describe('model-based ML3 runs resume exactly', () => {
-  it('reacher: stopped after 3 of 6 iterations (a model refit, the outer warm-up, annealing and a validation-selected φ in between) and resumed equals a straight run', async () => {
+  /** Trains `changes` on a tiny reacher straight and stopped after `stopAt`; compares them. */
+  async function reacherResumes(changes: Record<string, unknown>, stopAt: number) {
     const { reacherExperiment } = await import('../../scripts/experiments/reacher.js');
+    const { loadReacherLossFile } = await import('../../ml3/index.js');
     const config = {
       ...reacherExperiment.defaults,
-      iterations: 6,
-      outerWarmup: 5,
-      outerAnneal: true,
       goals: 2,
       horizon: 6,
       randomEpisodes: 2,
       collectEvery: 1,
-      refitEvery: 2,
-      refitEpochs: 2,
       testGoals: 2,
       evalEvery: 2,
-      selectPhi: 'validation',
-      validationGoals: 2,
       modelPolicySteps: 0,
       planners: false,
       checkpointEvery: 1,
+      ...changes,
     };
     const { straight, part, resumed } = await straightAndResumed(
       reacherExperiment as never,
       config,
-      3,
+      stopAt,
       'ml3-reacher-resume-',
     );
     assert.equal(part.status, 'interrupted');
@@ -290,38 +286,6 @@ describe('model-based ML3 runs resume exactly', () => {
     assert.deepEqual(distances(resumed.summary), distances(straight.summary));
     assert.equal(resumed.summary?.selectedIteration, straight.summary?.selectedIteration);
     assert.deepEqual(metricsWithoutTimes(resumed), metricsWithoutTimes(straight));
-  });
-
-  it('reacher with the averaged φ: stopped after 2 of 4 iterations and resumed equals a straight run', async () => {
-    const { reacherExperiment } = await import('../../scripts/experiments/reacher.js');
-    const config = {
-      ...reacherExperiment.defaults,
-      iterations: 4,
-      goals: 2,
-      horizon: 6,
-      randomEpisodes: 2,
-      collectEvery: 1,
-      testGoals: 2,
-      evalEvery: 2,
-      selectPhi: 'average',
-      phiAverageDecay: 0.5,
-      outerLr: 0.05,
-      modelPolicySteps: 0,
-      planners: false,
-      checkpointEvery: 1,
-    };
-    const { straight, part, resumed } = await straightAndResumed(
-      reacherExperiment as never,
-      config,
-      2,
-      'ml3-reacher-average-resume-',
-    );
-    assert.equal(part.status, 'interrupted');
-    const distances = (summary: Record<string, unknown> | undefined) =>
-      ((summary?.methods ?? []) as { finalDistance: number[] }[]).map((m) => m.finalDistance);
-    assert.deepEqual(distances(resumed.summary), distances(straight.summary));
-    assert.deepEqual(metricsWithoutTimes(resumed), metricsWithoutTimes(straight));
-    const { loadReacherLossFile } = await import('../../ml3/index.js');
     const [a, b] = [straight, resumed].map((r) =>
       loadReacherLossFile(r.run.file('learned-loss.json')),
     );
@@ -331,6 +295,28 @@ describe('model-based ML3 runs resume exactly', () => {
       a!.dispose();
       b!.dispose();
     }
+  }
+
+  it('reacher: stopped after 3 of 6 iterations (a model refit, the outer warm-up, annealing and a validation-selected φ in between) and resumed equals a straight run', async () => {
+    await reacherResumes(
+      {
+        iterations: 6,
+        outerWarmup: 5,
+        outerAnneal: true,
+        refitEvery: 2,
+        refitEpochs: 2,
+        selectPhi: 'validation',
+        validationGoals: 2,
+      },
+      3,
+    );
+  });
+
+  it('reacher with the averaged φ: stopped after 2 of 4 iterations and resumed equals a straight run', async () => {
+    await reacherResumes(
+      { iterations: 4, selectPhi: 'average', phiAverageDecay: 0.5, outerLr: 0.05 },
+      2,
+    );
   });
 
   it('mountain car: stopped and resumed equals a straight run', async () => {

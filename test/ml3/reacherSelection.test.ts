@@ -11,6 +11,7 @@ import {
   heldOutReacherEpisodes,
   loadReacherLossFile,
   type ReacherConfig,
+  type ReacherEpisode,
   ReacherMetaTrainer,
   validationReacherEpisodes,
 } from '../../ml3/experiments/reacher/index.js';
@@ -47,6 +48,28 @@ async function train(config: Record<string, unknown>) {
   });
 }
 
+/** The test protocol of a learned-loss file on `episodes`: the median final distance (cm). */
+function fileMedianCm(path: string, episodes: ReacherEpisode[]): number {
+  const file = loadReacherLossFile(path);
+  const envs: ReacherEnv[] = [];
+  try {
+    const { theta, rollouts } = adaptReacherPolicies({
+      theta0: file.theta0,
+      episodes,
+      envs,
+      loss: { kind: 'learned', phi: file.phi, objective: file.objective },
+      steps: file.context.testSteps,
+      lr: file.context.innerLr,
+      horizon: file.context.horizon,
+    });
+    for (const t of theta) t.dispose();
+    return 100 * median(rollouts.finalDistance);
+  } finally {
+    for (const env of envs) env.close();
+    file.dispose();
+  }
+}
+
 describe('reacher --select-phi validation and average', () => {
   it('delivers the φ with the lowest validation median, on goals that are not the test goals', async () => {
     const validation = validationReacherEpisodes(4, 0);
@@ -77,25 +100,9 @@ describe('reacher --select-phi validation and average', () => {
     );
     assert.equal(result.summary?.selectedIteration, rows[best]!.iteration);
     // The file's φ is that iteration's: the same protocol on the validation goals gives its median.
-    const file = loadReacherLossFile(result.run.file('learned-loss.json'));
-    const envs: ReacherEnv[] = [];
-    try {
-      const { theta, rollouts } = adaptReacherPolicies({
-        theta0: file.theta0,
-        episodes: validationReacherEpisodes(TINY.validationGoals, TINY.seed),
-        envs,
-        loss: { kind: 'learned', phi: file.phi, objective: file.objective },
-        steps: file.context.testSteps,
-        lr: file.context.innerLr,
-        horizon: file.context.horizon,
-      });
-      for (const t of theta) t.dispose();
-      assert.equal(100 * median(rollouts.finalDistance), medians[best]);
-      assert.equal(result.summary?.selectedValidationMedianCm, medians[best]);
-    } finally {
-      for (const env of envs) env.close();
-      file.dispose();
-    }
+    const goals = validationReacherEpisodes(TINY.validationGoals, TINY.seed);
+    assert.equal(fileMedianCm(result.run.file('learned-loss.json'), goals), medians[best]);
+    assert.equal(result.summary?.selectedValidationMedianCm, medians[best]);
   });
 
   it('--select-phi average: delivers φ̄ ← β·φ̄ + (1 − β)·φ over the meta-updates, and training is unchanged', async () => {
@@ -132,24 +139,11 @@ describe('reacher --select-phi validation and average', () => {
     assert.ok(averageMedians.every((m) => typeof m === 'number'));
     assert.notDeepEqual(averageMedians, rows(last, 'test/median_distance_cm'));
     // The file holds φ̄: its final test on the held-out goals repeats the last evaluation of φ̄.
-    const file = loadReacherLossFile(averaged.run.file('learned-loss.json'));
-    const envs: ReacherEnv[] = [];
-    try {
-      const { theta, rollouts } = adaptReacherPolicies({
-        theta0: file.theta0,
-        episodes: heldOutReacherEpisodes(TINY.testGoals, TINY.seed),
-        envs,
-        loss: { kind: 'learned', phi: file.phi, objective: file.objective },
-        steps: file.context.testSteps,
-        lr: file.context.innerLr,
-        horizon: file.context.horizon,
-      });
-      for (const t of theta) t.dispose();
-      assert.equal(100 * median(rollouts.finalDistance), averageMedians.at(-1));
-    } finally {
-      for (const env of envs) env.close();
-      file.dispose();
-    }
+    const heldOut = heldOutReacherEpisodes(TINY.testGoals, TINY.seed);
+    assert.equal(
+      fileMedianCm(averaged.run.file('learned-loss.json'), heldOut),
+      averageMedians.at(-1),
+    );
   });
 
   it('rejects a decay outside [0, 1)', () => {
