@@ -33,6 +33,7 @@ interface EvalOptions {
   planners: boolean;
   modelPolicySteps: number;
   curve?: boolean;
+  selectionGoals?: number;
   out?: string;
   json?: boolean;
   backend: string;
@@ -60,6 +61,7 @@ export async function evaluateLearnedLoss(
           modelPolicySteps: options.modelPolicySteps,
           steps: options.steps,
           curve: options.curve,
+          selectionGoals: options.selectionGoals,
         },
         { dir: options.out, log },
       );
@@ -145,11 +147,18 @@ export function addEvalCommand(program: Command): void {
       '--curve',
       'reacher: also the distance after K = 1, 2, 5, 10, 20 SGD steps for the learned and the task loss, each at its best learning rate (a table, and step-curve.png with --out)',
     )
+    .option(
+      '--selection-goals <n>',
+      "reacher --curve: goals of the training distribution each method's learning rate per K is chosen on (default 10)",
+      (v) => parseNonNegativeInt(v, '--selection-goals'),
+    )
     .option('--out <dir>', 'write results.json and GIFs into this folder')
     .option('--json', 'print the results as JSON')
     .option('--backend <name>', `TensorFlow.js backend (${BACKEND_NAMES.join(', ')})`, 'auto')
     .action(async (path: string, opts: EvalOptions) => {
       if (opts.goals < 1) throw new UsageError('--goals must be at least 1');
+      if (opts.selectionGoals !== undefined && opts.selectionGoals < 1)
+        throw new UsageError('--selection-goals must be at least 1');
       await selectBackend(opts.backend as BackendName);
       const log = opts.json ? (m: string) => console.error(m) : (m: string) => console.log(m);
       const result = await evaluateLearnedLoss(path, opts, log);

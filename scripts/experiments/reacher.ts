@@ -20,6 +20,7 @@ import {
   ReacherMetaTrainer,
   type ReacherRollouts,
   reacherLossSpec,
+  STEP_CURVE_DEFAULTS,
   saveLearnedLoss,
   testReacherLoss,
 } from '../../ml3/index.js';
@@ -201,6 +202,8 @@ export interface ReacherEvalOptions {
   steps?: number;
   /** Also the distance-vs-K comparison (`reacherStepCurve.ts`). */
   curve?: boolean;
+  /** Goals the curve's learning rates are chosen on (default: `STEP_CURVE_DEFAULTS`'). */
+  selectionGoals?: number;
 }
 
 /** Runs the test protocol of a reacher learned-loss file and writes its table, JSON and GIF. */
@@ -233,6 +236,7 @@ export async function evaluateReacherFile(
           options,
           res.methods.filter((m) => /CEM|MPPI/.test(m.method) && !/learned/.test(m.method)),
           out,
+          options.selectionGoals === undefined ? {} : { selectionGoals: options.selectionGoals },
         )
       : undefined;
     const gifs: string[] = [];
@@ -254,7 +258,12 @@ export async function evaluateReacherFile(
   }
 }
 
-const test: TestCommand<Omit<ReacherEvalOptions, 'steps' | 'curve'> & { curve: boolean }> = {
+const test: TestCommand<
+  Omit<ReacherEvalOptions, 'steps' | 'curve' | 'selectionGoals'> & {
+    curve: boolean;
+    selectionGoals: number;
+  }
+> = {
   description:
     "evaluate a reacher run's learned loss on held-out goals against the task loss, a gradient planner and CEM/MPPI",
   schema: {
@@ -266,8 +275,20 @@ const test: TestCommand<Omit<ReacherEvalOptions, 'steps' | 'curve'> & { curve: b
       type: 'boolean',
       doc: 'also the distance after K = 1, 2, 5, 10, 20 SGD steps for the learned and the task loss, each at its best learning rate (chosen on other goals), as a table and media/step-curve.png',
     },
+    selectionGoals: {
+      type: 'int',
+      doc: "--curve: goals of the training distribution (a stream of their own) each method's learning rate per K is chosen on",
+      min: 1,
+    },
   },
-  defaults: { goals: 10, seed: 1, planners: true, modelPolicySteps: 100, curve: false },
+  defaults: {
+    goals: 10,
+    seed: 1,
+    planners: true,
+    modelPolicySteps: 100,
+    curve: false,
+    selectionGoals: STEP_CURVE_DEFAULTS.selectionGoals,
+  },
   async run(runPath, options, tools) {
     const { run } = openRunOf<ReacherConfig>(runPath, 'reacher');
     return evaluateReacherFile(lossFile(run), options, { dir: run.file('media'), log: tools.log });

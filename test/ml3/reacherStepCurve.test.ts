@@ -166,7 +166,7 @@ describe('reacher distance-vs-K protocol', () => {
     const run = join(out, 'reacher', 'tiny');
     const test = ml3(
       ...['reacher', 'test', run, '--goals', '3', '--planners', 'false'],
-      ...['--model-policy-steps', '0', '--curve', 'true'],
+      ...['--model-policy-steps', '0', '--curve', 'true', '--selection-goals', '3'],
     );
     assert.equal(test.code, 0, test.stderr);
     // Messages go to stderr (stdout keeps the JSON summary).
@@ -177,6 +177,10 @@ describe('reacher distance-vs-K protocol', () => {
     );
     for (const k of [1, 2, 5, 10, 20])
       assert.match(printed, new RegExp(`\\n\\s+${k}  \\d+\\.\\d\\d \\[`));
+    assert.match(printed, /chosen per K .* on 3 other goals of the training distribution/);
     assert.ok(existsSync(join(run, 'media', 'step-curve.png')));
+    const bad = ml3('eval', join(run, 'learned-loss.json'), '--curve', '--selection-goals', '0');
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--selection-goals must be at least 1/);
   });
 });
