@@ -27,6 +27,7 @@ export {
   testReacherLoss,
   validationReacherEpisodes,
 } from './metaTest.js';
+export type { ReacherModelData } from './modelData.js';
 export {
   AUTHORS_OBJECTIVE,
   REACHER_LOSS,
@@ -63,8 +64,4 @@ export {
   rolloutPolicy,
   sampleReacherEpisodes,
 } from './task.js';
-export {
-  ReacherMetaTrainer,
-  type ReacherModelData,
-  type ReacherSelectedPhi,
-} from './train.js';
+export { ReacherMetaTrainer, type ReacherSelectedPhi } from './train.js';

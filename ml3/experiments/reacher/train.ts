@@ -41,6 +41,7 @@ import {
   medianParameterShift,
   validationReacherEpisodes,
 } from './metaTest.js';
+import { addTransitions, modelDataFromJson, type ReacherModelData } from './modelData.js';
 import { type ReacherObjective, reacherLossSpec } from './objective.js';
 import {
   jointGoalsTensor,
@@ -55,13 +56,6 @@ import {
 } from './task.js';
 
 const S = REACHER_JOINT_STATE;
-
-/** Transitions for the model as growing plain arrays (joint states and actions). */
-export interface ReacherModelData {
-  states: number[];
-  actions: number[];
-  nextStates: number[];
-}
 
 /** The φ a `selectPhi: 'validation'` run delivers so far, and where it came from. */
 export interface ReacherSelectedPhi {
@@ -82,23 +76,6 @@ interface ReacherTrainerJson {
   data: ReacherModelData;
   goalRng: RNGState;
   modelRng: RNGState;
-}
-
-function addTransitions(
-  data: ReacherModelData,
-  r: { states: Float32Array; actions: Float32Array; envs: number; horizon: number },
-) {
-  for (let g = 0; g < r.envs; g++) {
-    for (let t = 0; t < r.horizon; t++) {
-      const i = (g * (r.horizon + 1) + t) * S;
-      for (let k = 0; k < S; k++) {
-        data.states.push(r.states[i + k]!);
-        data.nextStates.push(r.states[i + S + k]!);
-      }
-      const j = (g * r.horizon + t) * 2;
-      data.actions.push(r.actions[j]!, r.actions[j + 1]!);
-    }
-  }
 }
 
 /** A reacher meta-training run (see the file header). */
@@ -177,16 +154,7 @@ export class ReacherMetaTrainer implements MetaTrainer {
         trainer.model.dispose();
         trainer.model = model;
       }
-      const d = s.data;
-      const rows = d?.states?.length / S;
-      if (
-        !Number.isInteger(rows) ||
-        d.nextStates?.length !== rows * S ||
-        d.actions?.length !== rows * 2
-      ) {
-        throw new RangeError('model data must hold matching states, actions and next states');
-      }
-      trainer.data = d;
+      trainer.data = modelDataFromJson(s.data);
       if (s.selected) {
         const { iteration, validationMedian } = s.selected;
         if (!Number.isInteger(iteration) || !(iteration >= 1) || !Number.isFinite(validationMedian))
