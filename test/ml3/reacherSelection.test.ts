@@ -48,6 +48,13 @@ async function train(config: Record<string, unknown>) {
   });
 }
 
+/** The run with the defaults (the last φ), trained once for the tests that compare with it. */
+let lastRun: ReturnType<typeof train> | undefined;
+const trainLast = () => {
+  lastRun ??= train(TINY);
+  return lastRun;
+};
+
 /** The test protocol of a learned-loss file on `episodes`: the median final distance (cm). */
 function fileMedianCm(path: string, episodes: ReacherEpisode[]): number {
   const file = loadReacherLossFile(path);
@@ -129,7 +136,7 @@ describe('reacher --select-phi validation and average', () => {
     } finally {
       trainer.dispose();
     }
-    const [last, averaged] = [await train(TINY), await train(config as never)];
+    const [last, averaged] = [await trainLast(), await train(config as never)];
     const rows = (r: typeof last, field: string) => r.run.readMetrics().map((m) => m[field]);
     // The last φ's evaluations and the meta-objective are the same: only the delivered φ differs.
     for (const field of ['test/median_distance_cm', 'meta/task_loss'])
@@ -159,7 +166,7 @@ describe('reacher --select-phi validation and average', () => {
   });
 
   it('keeps the last φ by default (the paper), with no validation evaluations', async () => {
-    const result = await train(TINY);
+    const result = await trainLast();
     assert.equal(result.status, 'completed');
     assert.equal(result.summary?.selectedIteration, undefined);
     assert.ok(

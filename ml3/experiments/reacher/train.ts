@@ -242,7 +242,7 @@ export class ReacherMetaTrainer implements MetaTrainer {
    * learned loss, and how far those steps moved the policy (median ‖θ_K − θ₀‖; below
    * `FLAT_LOSS_SHIFT` the learned loss is flat at θ₀ and the run cannot recover).
    */
-  heldOutEvaluation(phi: readonly tf.Tensor[] = this.phi): {
+  heldOutEvaluation(phi: tf.Tensor[] = this.phi): {
     median: number;
     parameterShift: number;
   } {
@@ -257,14 +257,14 @@ export class ReacherMetaTrainer implements MetaTrainer {
 
   private evaluateOn(
     episodes: ReacherEpisode[],
-    phi: readonly tf.Tensor[] = this.phi,
+    phi: tf.Tensor[] = this.phi,
   ): { median: number; parameterShift: number } {
     const { config } = this;
     const { theta, rollouts } = adaptReacherPolicies({
       theta0: this.theta0,
       episodes,
       envs: this.envs,
-      loss: { kind: 'learned', phi: phi as tf.Tensor[], objective: this.objective() },
+      loss: { kind: 'learned', phi, objective: this.objective() },
       steps: config.testSteps,
       lr: config.innerLr,
       horizon: config.horizon,
