@@ -136,7 +136,22 @@ describe('ml3 pg-ml3 (model-free ML3 commands)', () => {
     );
     assert.equal(train.code, 0, train.stderr);
     const summary = JSON.parse(train.stdout);
-    assert.deepEqual(Object.keys(summary.test), ['ml3', 'reinforce-sgd', 'reinforce-adam', 'ppo']);
+    // PPO at 0.3, 1 and 3 times --baseline-lr (default 1e-2), and `ppo`: the best of them.
+    assert.deepEqual(Object.keys(summary.test), [
+      'ml3',
+      'reinforce-sgd',
+      'reinforce-adam',
+      'ppo-lr0.003',
+      'ppo-lr0.01',
+      'ppo-lr0.03',
+      'ppo',
+    ]);
+    const bestRate = `ppo-lr${summary.test.ppo.lr}`;
+    assert.deepEqual(
+      { ...summary.test.ppo, lr: undefined },
+      { ...summary.test[bestRate], lr: undefined },
+    );
+    assert.equal(summary.ml3VsPpo.ppoLr, summary.test.ppo.lr);
     const run = join(out, 'pg-ml3', 'c');
     for (const f of [
       'learned-loss.json',

@@ -4,17 +4,21 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../agents/index.js';
 import { RNG } from '../../envs/index.js';
 import {
+  bestPpoCurve,
   CAR_PG_TASK,
   initLearnedLoss,
   initPgPolicies,
   learnedPolicyLoss,
   makePgEnvs,
+  meanSamplesToTarget,
   metaGradient,
   normalisedAdvantages,
+  type PgMethodCurve,
   type PgRollouts,
   type PgTask,
   pgLossSpec,
   pgMetaStep,
+  pgTestMethods,
   REACHER_PG_TASK,
   reinforceLoss,
   rolloutPgPolicies,
@@ -194,5 +198,54 @@ describe('model-free ML3 (learned policy losses)', () => {
     for (const [i, r] of tight.entries())
       assert.ok(Math.abs(r - still[i]!) < 1e-6, `${i}: ${r} vs ${still[i]}`);
     for (const t of phi) t.dispose();
+  });
+});
+
+describe('model-free ML3 test: PPO at its best rate', () => {
+  /** A method's curve over 3 seeds of 4 iterations of 100 env steps. */
+  const curve = (
+    method: string,
+    samplesToTarget: (number | null)[],
+    finalReturn = [0, 0, 0],
+  ): PgMethodCurve => ({
+    method,
+    envSteps: [0, 100, 200, 300],
+    meanReturn: [0, 0, 0, 0],
+    stdReturn: [0, 0, 0, 0],
+    terminatedFraction: [0, 0, 0, 0],
+    samplesToTarget,
+    finalReturn,
+  });
+
+  it('PPO runs at 0.3, 1 and 3 times the baseline rate, named by rate', () => {
+    const names = pgTestMethods({ baselineLr: 1e-2, innerLr: 0.1, ppoEpochs: 4 } as never).map(
+      ({ name, method }) => `${name}:${method.lr}`,
+    );
+    assert.deepEqual(names, [
+      'ml3:0.1',
+      'reinforce-sgd:0.1',
+      'reinforce-adam:0.01',
+      'ppo-lr0.003:0.003',
+      'ppo-lr0.01:0.01',
+      'ppo-lr0.03:0.03',
+    ]);
+  });
+
+  it('a seed that never reaches the target costs one iteration past the budget', () => {
+    assert.equal(meanSamplesToTarget(curve('x', [100, 200, 300])), 200);
+    assert.equal(meanSamplesToTarget(curve('x', [100, null, 200])), (100 + 401 + 200) / 3);
+  });
+
+  it('the best PPO needs the fewest mean samples; a tie goes to the higher final return', () => {
+    const slow = curve('ppo-lr0.003', [300, 300, 300], [5, 5, 5]);
+    const lucky = curve('ppo-lr0.01', [100, null, null], [1, 1, 1]); // mean (100 + 401 + 401) / 3
+    const tie = curve('ppo-lr0.03', [300, 300, 300], [6, 6, 6]);
+    const ml3 = curve('ml3', [0, 0, 0]); // not a PPO run: never chosen
+    assert.equal(bestPpoCurve([ml3, slow, lucky, tie]).method, 'ppo-lr0.03');
+    assert.equal(
+      bestPpoCurve([ml3, slow, curve('ppo-lr0.01', [100, 100, 100])]).method,
+      'ppo-lr0.01',
+    );
+    assert.throws(() => bestPpoCurve([ml3]), /no PPO curve/);
   });
 });

@@ -9,16 +9,20 @@ export {
   rolloutTensors,
 } from './losses.js';
 export {
+  bestPpoCurve,
   comparePgMethods,
   heldOutPgTasks,
   loadPgLossFile,
+  meanSamplesToTarget,
   type PgCompareArgs,
   type PgLossContext,
   type PgLossFile,
   type PgMethodCurve,
   type PgTestCurve,
   type PgTestMethod,
+  PPO_LR_FACTORS,
   pgTestMethods,
+  ppoMethodName,
   trainPgPolicies,
 } from './metaTest.js';
 export {
