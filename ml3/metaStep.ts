@@ -3,7 +3,7 @@
  *
  *   θ_{k+1} = θ_k − α ∇θ M_φ(θ_k)      (K inner steps, kept differentiable w.r.t. φ)
  *   ∇φ L_T(θ_K)                          (the outer gradient, through the inner updates)
- *   or ∇φ (1/K) Σ_k L_T(θ_k)             (`taskLossAtEveryStep`: a loss good after every k ≤ K,
+ *   or ∇φ Σ_k c_k L_T(θ_k) / Σ_k c_k      (`taskLossWeights` c: a loss good after every k ≤ K,
  *                                         as learned optimisers are trained on their whole path)
  *
  * Batching: θ and φ may carry leading batch dimensions (tasks, seeds, goals); the inner and task
@@ -34,8 +34,12 @@ export interface MetaStepArgs {
   innerGradient?: (theta: Params, phi: Params) => tf.Tensor[];
   /** The task loss L_T of the adapted optimizee (a scalar; may use extra information). */
   taskLoss: (theta: Params) => tf.Scalar;
-  /** The outer objective is the mean of L_T(θ_k) over k = 1 … K instead of L_T(θ_K) alone. */
-  taskLossAtEveryStep?: boolean;
+  /**
+   * Relative weights c_1 … c_K of the task loss after each inner step: the outer objective is
+   * Σ_k c_k L_T(θ_k) / Σ_k c_k instead of L_T(θ_K) alone (all 1: the mean over the steps). Finite,
+   * ≥ 0, one per inner step, not all 0; a step of weight 0 costs no task-loss evaluation.
+   */
+  taskLossWeights?: readonly number[];
   /**
    * Each inner step's gradient is scaled to a norm of at most this, per member of θ's leading
    * batch dimension ({@link clipPerMember}; differentiated through). Absent or 0: plain SGD.
@@ -66,6 +70,10 @@ export function metaGradient(args: MetaStepArgs): MetaStepResult {
   if (!(Number.isInteger(args.innerSteps) && args.innerSteps >= 1)) {
     throw new RangeError(`innerSteps must be an integer >= 1, got ${args.innerSteps}`);
   }
+  const weights = args.taskLossWeights;
+  if (weights) checkTaskLossWeights(weights, args.innerSteps);
+  // c · L_T, without a product for c = 1 (so that all-1 weights give the plain mean, bit for bit).
+  const weighted = (loss: tf.Scalar, c: number) => (c === 1 ? loss : (loss.mul(c) as tf.Scalar));
   let adapted: tf.Tensor[] = [];
   const result = tf.tidy(() => {
     const objective = (...phi: tf.Tensor[]) => {
@@ -77,22 +85,37 @@ export function metaGradient(args: MetaStepArgs): MetaStepResult {
           ? args.innerGradient(theta, phi)
           : tf.grads((...th: tf.Tensor[]) => args.innerLoss(th, phi))(theta);
         theta = sgdStep(theta, clipPerMember(g, args.innerGradClip ?? 0), args.innerLr);
-        if (args.taskLossAtEveryStep && k < args.innerSteps - 1) {
-          pathLoss = pathLoss.add(args.taskLoss(theta));
+        const c = weights?.[k] ?? 0;
+        if (c > 0 && k < args.innerSteps - 1) {
+          pathLoss = pathLoss.add(weighted(args.taskLoss(theta), c));
         }
       }
       adapted = theta.map((t) => tf.keep(t.clone()));
       // Parameters that cannot change ∇θ M_φ (e.g. the output bias of M_φ) have a zero
       // meta-gradient; tfjs throws on unreachable inputs, so tie every φ in with weight 0.
       const tie = phi.reduce((acc, p) => acc.add(p.sum()), tf.scalar(0)).mul(0);
-      const final = args.taskLoss(theta);
-      const outer = args.taskLossAtEveryStep ? pathLoss.add(final).div(args.innerSteps) : final;
+      const last = weights ? weights[args.innerSteps - 1]! : 1;
+      const final = last > 0 ? weighted(args.taskLoss(theta), last) : tf.scalar(0);
+      const outer = weights ? pathLoss.add(final).div(weights.reduce((a, c) => a + c, 0)) : final;
       return outer.add(tie) as tf.Scalar;
     };
     const { value, grads } = tf.valueAndGrads(objective)(args.phi);
     return { value: value.dataSync()[0]!, grads: grads.map((g) => tf.keep(g)) };
   });
   return { taskLoss: result.value, grads: result.grads, adapted };
+}
+
+/** Throws unless `weights` are K finite numbers ≥ 0, not all 0 ({@link MetaStepArgs}). */
+function checkTaskLossWeights(weights: readonly number[], innerSteps: number): void {
+  if (
+    weights.length !== innerSteps ||
+    !weights.every((c) => Number.isFinite(c) && c >= 0) ||
+    !weights.some((c) => c > 0)
+  ) {
+    throw new RangeError(
+      `taskLossWeights must be ${innerSteps} finite weights >= 0 (one per inner step), not all 0; got [${weights.join(', ')}]`,
+    );
+  }
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   loadReacherLossFile,
   type MethodResult,
   REACHER_LOSS_OUTPUTS,
+  REACHER_META_OBJECTIVES,
   REACHER_ML3_DEFAULTS,
   REACHER_TASK_LOSSES,
   type ReacherConfig,
@@ -91,8 +92,8 @@ const SCHEMA: ConfigSchema<ReacherRunConfig> = {
   },
   metaObjective: {
     type: 'string',
-    doc: 'outer objective: the task loss after the last inner step (the paper) or its mean over every inner step (a loss that is good after any number of steps)',
-    choices: ['final', 'every-step'],
+    doc: 'outer objective: the task loss after the last inner step (the paper), its mean over every inner step (a loss that is good after any number of steps), or its mean weighted K, K − 1, …, 1 (early-weighted: the first steps count most)',
+    choices: [...REACHER_META_OBJECTIVES],
   },
   horizon: { type: 'int', doc: 'steps per episode', min: 1 },
   dynamics: {

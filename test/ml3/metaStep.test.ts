@@ -23,6 +23,7 @@ import {
   loadLearnedLoss,
   memberNorms,
   metaGradient,
+  metaObjectiveWeights,
   saveLearnedLoss,
 } from '../../ml3/index.js';
 import { sineExperiment } from '../../scripts/experiments/sine.js';
@@ -70,7 +71,7 @@ function objective(
   phi: Params,
   innerSteps: number,
   innerLr: number,
-  taskLossAtEveryStep = false,
+  taskLossWeights: readonly number[] | undefined = undefined,
   innerGradClip = 0,
 ): number {
   const r = metaGradient({
@@ -80,7 +81,7 @@ function objective(
     innerLr,
     innerLoss: p.innerLoss,
     taskLoss: p.taskLoss,
-    taskLossAtEveryStep,
+    taskLossWeights,
     innerGradClip,
   });
   for (const t of [...r.grads, ...r.adapted]) t.dispose();
@@ -88,13 +89,16 @@ function objective(
 }
 
 describe('metaGradient', () => {
-  for (const [innerSteps, everyStep, clipped] of [
-    [1, false, false],
-    [3, false, false],
-    [3, true, false],
-    [2, false, true],
+  for (const [innerSteps, weights, clipped] of [
+    [1, undefined, false],
+    [3, undefined, false],
+    [3, [1, 1, 1], false],
+    [3, [3, 2, 1], false],
+    [2, undefined, true],
   ] as const) {
-    const objectiveName = everyStep ? 'mean task loss over the steps' : 'final task loss';
+    const objectiveName = weights
+      ? `task loss over the steps weighted ${weights.join(':')}`
+      : 'final task loss';
     const clipName = clipped ? ', each inner gradient clipped per member' : '';
     it(`matches central finite differences (K = ${innerSteps}, ${objectiveName}, tanh optimizee${clipName})`, () => {
       const p = problem();
@@ -110,10 +114,10 @@ describe('metaGradient', () => {
         innerLr: lr,
         innerLoss: p.innerLoss,
         taskLoss: p.taskLoss,
-        taskLossAtEveryStep: everyStep,
+        taskLossWeights: weights,
         innerGradClip: clip,
       });
-      // The value: L_T(θ_K), or the mean of L_T(θ_k) over k = 1 … K (θ_k from plain SGD).
+      // The value: L_T(θ_K), or Σ c_k L_T(θ_k) / Σ c_k over k = 1 … K (θ_k from plain SGD).
       const taskAfter = (k: number) => {
         const theta = adapt({
           theta0: p.theta0,
@@ -126,8 +130,9 @@ describe('metaGradient', () => {
         for (const t of theta) t.dispose();
         return v;
       };
-      const ks = everyStep ? Array.from({ length: innerSteps }, (_, k) => k + 1) : [innerSteps];
-      const expected = ks.reduce((a, k) => a + taskAfter(k), 0) / ks.length;
+      const c = weights ?? Array.from({ length: innerSteps }, (_, k) => +(k === innerSteps - 1));
+      const expected =
+        c.reduce((a, ck, k) => a + ck * taskAfter(k + 1), 0) / c.reduce((a, ck) => a + ck, 0);
       assert.ok(Math.abs(r.taskLoss - expected) < 1e-5 * Math.max(1, expected));
       const rng = new RNG(innerSteps);
       let checked = 0;
@@ -141,7 +146,7 @@ describe('metaGradient', () => {
             const v = Float32Array.from(values);
             v[i] = v[i]! + delta;
             const phi = p.phi.map((q, j) => (j === t ? tf.tensor(v, q.shape) : q));
-            return objective(p, phi, innerSteps, lr, everyStep, clip);
+            return objective(p, phi, innerSteps, lr, weights, clip);
           };
           const fd = (shifted(eps) - shifted(-eps)) / (2 * eps);
           assert.ok(
@@ -158,6 +163,34 @@ describe('metaGradient', () => {
       );
     });
   }
+
+  it('task-loss weights are relative; the last step alone is the final objective; a bad list is an error naming what is allowed', () => {
+    const p = problem();
+    // The mean over the steps written out: (L_1 + L_2 + L_3) / 3 from the same SGD steps.
+    const mean = objective(p, p.phi, 3, 0.5, [1, 1, 1]);
+    const scaled = objective(p, p.phi, 3, 0.5, [2, 2, 2]);
+    assert.ok(Math.abs(mean - scaled) < 1e-6 * Math.abs(mean));
+    // Weight only on the last step equals the final objective.
+    assert.ok(
+      Math.abs(objective(p, p.phi, 3, 0.5, [0, 0, 1]) - objective(p, p.phi, 3, 0.5)) <
+        1e-6 * Math.abs(mean),
+    );
+    // The reacher's objectives as weights: uniform, and K, K − 1, …, 1.
+    assert.equal(metaObjectiveWeights('final', 3), undefined);
+    assert.deepEqual(metaObjectiveWeights('every-step', 3), [1, 1, 1]);
+    assert.deepEqual(metaObjectiveWeights('early-weighted', 5), [5, 4, 3, 2, 1]);
+    for (const bad of [
+      [1, 1],
+      [1, -1, 1],
+      [0, 0, 0],
+      [1, Number.NaN, 1],
+    ]) {
+      assert.throws(
+        () => objective(p, p.phi, 3, 0.5, bad),
+        /taskLossWeights must be 3 finite weights >= 0 \(one per inner step\), not all 0/,
+      );
+    }
+  });
 
   it('clipPerMember scales each member to the norm bound on its own, and leaves smaller ones', () => {
     // Member 0: norm 5 (3-4-0 across two tensors); member 1: norm 0.5.

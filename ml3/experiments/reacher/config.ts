@@ -13,8 +13,14 @@ export interface ReacherConfig extends MetaTrainConfig {
   horizon: number;
   /** Inner SGD steps per meta-update. */
   innerSteps: number;
-  /** The outer objective: the task loss after the last inner step, or its mean over every step. */
-  metaObjective: 'final' | 'every-step';
+  /**
+   * The outer objective: the task loss after the last inner step (`final`), its mean over every
+   * step (`every-step`), or its weighted mean with weights K, K − 1, …, 1 (`early-weighted`: step
+   * 1 counts K times as much as step K). With equal weights a loss whose first step costs a little
+   * but sets up the next four wins over one whose every step helps, and the learned loss loses to
+   * the task loss at K = 1–2 on held-out goals (docs/ml3.md).
+   */
+  metaObjective: ReacherMetaObjective;
   /** Inner SGD learning rate of the policy. */
   innerLr: number;
   /** Adam learning rate of the learned loss. */
@@ -86,6 +92,26 @@ export interface ReacherConfig extends MetaTrainConfig {
    * φ̄ = φ₀ (the average spans about 1/(1 − β) iterations).
    */
   phiAverageDecay: number;
+}
+
+/** The reacher's outer objectives ({@link ReacherConfig.metaObjective}; the CLI's choices). */
+export const REACHER_META_OBJECTIVES = ['final', 'every-step', 'early-weighted'] as const;
+
+/** One of {@link REACHER_META_OBJECTIVES}. */
+export type ReacherMetaObjective = (typeof REACHER_META_OBJECTIVES)[number];
+
+/**
+ * The relative weights of the task loss after inner steps 1 … K under an outer objective (the
+ * `taskLossWeights` of `metaGradient`; undefined: the last step's alone).
+ */
+export function metaObjectiveWeights(
+  objective: ReacherMetaObjective,
+  innerSteps: number,
+): number[] | undefined {
+  if (objective === 'final') return undefined;
+  return Array.from({ length: innerSteps }, (_, k) =>
+    objective === 'every-step' ? 1 : innerSteps - k,
+  );
 }
 
 /** The defaults (300 iterations; the authors ran 3000). */

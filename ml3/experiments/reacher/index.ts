@@ -6,7 +6,14 @@ export {
   plannerBaselines,
   planReacherEpisodes,
 } from './baselines.js';
-export { outerLrAt, REACHER_ML3_DEFAULTS, type ReacherConfig } from './config.js';
+export {
+  metaObjectiveWeights,
+  outerLrAt,
+  REACHER_META_OBJECTIVES,
+  REACHER_ML3_DEFAULTS,
+  type ReacherConfig,
+  type ReacherMetaObjective,
+} from './config.js';
 export { jointGoal, mirrorJointGoals, sampleFingertipGoal } from './goals.js';
 export {
   loadReacherLossFile,

@@ -33,7 +33,7 @@ import { REACHER_DEFAULTS, ReacherEnv, RNG, type RNGState } from '../../../envs/
 import { initLearnedLoss } from '../../learnedLoss.js';
 import { metaGradient } from '../../metaStep.js';
 import { type MetaTrainer, type Metrics, restoreParams } from '../metaTrainer.js';
-import { outerLrAt, type ReacherConfig } from './config.js';
+import { metaObjectiveWeights, outerLrAt, type ReacherConfig } from './config.js';
 import { type ReacherLossContext, reacherInitialPolicy } from './lossFile.js';
 import {
   adaptReacherPolicies,
@@ -332,7 +332,7 @@ export class ReacherMetaTrainer implements MetaTrainer {
       theta0,
       innerSteps: config.innerSteps,
       innerLr: config.innerLr,
-      taskLossAtEveryStep: config.metaObjective === 'every-step',
+      taskLossWeights: metaObjectiveWeights(config.metaObjective, config.innerSteps),
       innerLoss: (theta, phi) =>
         reacherPolicyLearnedLoss(
           phi,
