@@ -17,7 +17,6 @@ import {
   type PgMl3Config,
   PgMl3MetaTrainer,
   pgLossSpec,
-  pgTestMethods,
   saveLearnedLoss,
 } from '../../ml3/index.js';
 import { commandDescription } from '../commands/catalog.js';
@@ -133,25 +132,24 @@ export async function evaluatePgMl3File(
     // `ppo`: PPO at its best rate of the grid (a copy of that rate's curve).
     const best = bestPpoCurve(runs);
     const curves = [...runs, { ...best, method: 'ppo' }];
-    const rateOf = new Map(pgTestMethods(args).map(({ name, method }) => [name, method.lr]));
     const table: Record<string, ReturnType<typeof summariseCurve> & { lr?: number }> =
       Object.fromEntries(curves.map((c) => [c.method, summariseCurve(c)]));
-    table.ppo = { ...table.ppo!, lr: rateOf.get(best.method)! };
+    table.ppo = { ...table.ppo!, lr: best.lr };
     for (const c of curves) {
       const s = table[c.method]!;
       tools.log(
         `${c.method.padEnd(15)} final return ${s.finalReturnMean.toFixed(2)} ± ${s.finalReturnStd.toFixed(2)}; samples to ${options.targetReturn}: ${s.samplesToTarget.map((x) => x ?? 'never').join(', ')}`,
       );
     }
-    const ml3 = runs.find((c) => c.method === 'ml3')!;
+    // Mean samples to the target (a seed that never reaches it: one iteration past the budget).
+    const ml3MeanSamples = meanSamplesToTarget(runs.find((c) => c.method === 'ml3')!);
+    const ppoMeanSamples = meanSamplesToTarget(best);
     const ml3VsPpo = {
-      ppoLr: table.ppo.lr!,
-      // Mean samples to the target (a seed that never reaches it: one iteration past the budget).
-      ml3MeanSamples: meanSamplesToTarget(ml3),
-      ppoMeanSamples: meanSamplesToTarget(best),
+      ppoLr: best.lr,
+      ml3MeanSamples,
+      ppoMeanSamples,
       // null when PPO's policies start at the target: no ratio to speak of.
-      samplesRatio:
-        meanSamplesToTarget(best) > 0 ? meanSamplesToTarget(ml3) / meanSamplesToTarget(best) : null,
+      samplesRatio: ppoMeanSamples > 0 ? ml3MeanSamples / ppoMeanSamples : null,
     };
     tools.log(
       ml3VsPpo.samplesRatio === null

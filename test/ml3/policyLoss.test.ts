@@ -209,6 +209,7 @@ describe('model-free ML3 test: PPO at its best rate', () => {
     finalReturn = [0, 0, 0],
   ): PgMethodCurve => ({
     method,
+    lr: 0,
     envSteps: [0, 100, 200, 300],
     meanReturn: [0, 0, 0, 0],
     stdReturn: [0, 0, 0, 0],

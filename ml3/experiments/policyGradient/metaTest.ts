@@ -9,6 +9,7 @@ import { mean, std } from '../../../envs/core/stats.js';
 import { RNG } from '../../../envs/index.js';
 import { LearnedLossFileError, loadLearnedLoss } from '../../lossFile.js';
 import { adapt, clipPerMember } from '../../metaStep.js';
+import { lrGrid } from '../reacher/stepCurve.js';
 import {
   learnedPolicyLoss,
   type PgLossBase,
@@ -152,6 +153,8 @@ export interface PgCompareArgs {
 /** Mean ± std over seeds of one method's curve. */
 export interface PgMethodCurve {
   method: string;
+  /** The method's learning rate. */
+  lr: number;
   envSteps: number[];
   meanReturn: number[];
   stdReturn: number[];
@@ -169,9 +172,12 @@ export interface PgMethodCurve {
  */
 export const PPO_LR_FACTORS: readonly number[] = Object.freeze([0.3, 1, 3]);
 
+/** What the names of PPO's runs start with (one per rate of its grid). */
+const PPO_RUN = 'ppo-lr';
+
 /** The name of PPO's run at one rate of the grid (`ppo-lr0.003`). */
 export function ppoMethodName(lr: number): string {
-  return `ppo-lr${Number(lr.toPrecision(6))}`;
+  return `${PPO_RUN}${lr}`;
 }
 
 /**
@@ -195,13 +201,10 @@ export function pgTestMethods(args: PgCompareArgs): { name: string; method: PgTe
       name: 'reinforce-adam',
       method: { kind: 'reinforce', lr: args.baselineLr, optimizer: 'adam' },
     },
-    ...PPO_LR_FACTORS.map((f) => {
-      const lr = Number((args.baselineLr * f).toPrecision(6));
-      return {
-        name: ppoMethodName(lr),
-        method: { kind: 'ppo', lr, epochs: args.ppoEpochs, clipCoef: 0.2 } as const,
-      };
-    }),
+    ...lrGrid(args.baselineLr, PPO_LR_FACTORS).map((lr) => ({
+      name: ppoMethodName(lr),
+      method: { kind: 'ppo', lr, epochs: args.ppoEpochs, clipCoef: 0.2 } as const,
+    })),
   ];
 }
 
@@ -221,7 +224,7 @@ export function meanSamplesToTarget(curve: PgMethodCurve): number {
  * the grid.
  */
 export function bestPpoCurve(curves: readonly PgMethodCurve[]): PgMethodCurve {
-  const ppo = curves.filter((c) => c.method.startsWith('ppo-lr'));
+  const ppo = curves.filter((c) => c.method.startsWith(PPO_RUN));
   if (ppo.length === 0) throw new RangeError('no PPO curve among the methods');
   const score = (c: PgMethodCurve) => [meanSamplesToTarget(c), -mean(c.finalReturn)] as const;
   return ppo.reduce((best, c) => {
@@ -265,17 +268,23 @@ export function comparePgMethods(
       onProgress?.(++done, total);
       return curve;
     });
-    return aggregate(name, curves, args.targetReturn);
+    return aggregate(name, method.lr, curves, args.targetReturn);
   });
 }
 
-function aggregate(method: string, curves: PgTestCurve[], target: number): PgMethodCurve {
+function aggregate(
+  method: string,
+  lr: number,
+  curves: PgTestCurve[],
+  target: number,
+): PgMethodCurve {
   const n = curves[0]!.meanReturn.length;
   const at = (i: number, key: 'meanReturn' | 'terminatedFraction' | 'envSteps') =>
     curves.map((c) => c[key][i]!);
   const range = Array.from({ length: n }, (_, i) => i);
   return {
     method,
+    lr,
     envSteps: range.map((i) => mean(at(i, 'envSteps'))),
     meanReturn: range.map((i) => mean(at(i, 'meanReturn'))),
     stdReturn: range.map((i) => std(at(i, 'meanReturn'))),
