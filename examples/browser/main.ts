@@ -141,6 +141,7 @@ async function evaluateLearnedLoss(): Promise<void> {
       const envs = [new ReacherEnv()];
       const { theta, rollouts } = adaptReacherPolicies({
         theta0: file.theta0,
+        initialPolicy: file.initialPolicy,
         episodes: [episode!],
         envs,
         loss: { kind: 'learned', phi: file.phi, objective: file.objective },

@@ -17,7 +17,7 @@ import { RapierMountainCarContinuousEnv, REACHER_DEFAULTS, RNG } from '../../env
 import { carInitialPolicy } from '../../ml3/experiments/mountainCar/lossFile.js';
 import { carModelTaskLoss, carPolicyActions } from '../../ml3/experiments/mountainCar/task.js';
 import { carGoals } from '../../ml3/experiments/mountainCar/train.js';
-import { reacherInitialPolicy } from '../../ml3/experiments/reacher/lossFile.js';
+import { reacherInitialPolicy } from '../../ml3/experiments/reacher/initialPolicies.js';
 import type { ReacherObjective } from '../../ml3/experiments/reacher/objective.js';
 import {
   REACHER_POLICY,

@@ -220,6 +220,7 @@ describe('reacher objective', () => {
       testSteps: 5,
       metaObjective: 'every-step',
       lossOutput: 'identity',
+      initialPolicy: 'per-episode',
       goals: 2,
       taskLoss: 'fingertip',
     }))
@@ -227,6 +228,7 @@ describe('reacher objective', () => {
     const path = join(out, 'reacher', 'f', 'learned-loss.json');
     const doc = JSON.parse(readFileSync(path, 'utf8'));
     assert.deepEqual(doc.context.objective, { ...FINGERTIP, lossOutput: 'identity' });
+    assert.equal(doc.context.initialPolicy, 'per-episode');
     assert.equal(doc.spec.outputActivation, 'identity');
     const judged = ml3('eval', path, '--goals', '1', '--no-planners', '--model-policy-steps', '0');
     assert.equal(judged.code, 0, judged.stderr);

@@ -15,10 +15,10 @@ import {
   type Planner,
   type SequenceEvaluator,
   SimulatorEvaluator,
-  tileParams,
 } from '../../../agents/index.js';
 import { Box, ReacherEnv, RNG } from '../../../envs/index.js';
 import { jointGoal } from './goals.js';
+import { type ReacherInitialPolicy, startingPolicies } from './initialPolicies.js';
 import { AUTHORS_OBJECTIVE, type ReacherObjective } from './objective.js';
 import {
   jointGoalsTensor,
@@ -42,6 +42,8 @@ const REACHER_ACTION_SPACE = new Box(-1, 1, [2], 'float32');
  */
 export function optimisePoliciesThroughModel(args: {
   theta0: Params;
+  /** Where the episodes' policies start (default `fixed`: θ₀ for every episode). */
+  initialPolicy?: ReacherInitialPolicy;
   episodes: readonly ReacherEpisode[];
   envs: ReacherEnv[];
   dynamics: ReacherDynamics;
@@ -52,7 +54,7 @@ export function optimisePoliciesThroughModel(args: {
 }): ReacherRollouts {
   const G = args.episodes.length;
   const goals = jointGoalsTensor(args.episodes);
-  let theta = tileParams(args.theta0, G);
+  let theta = startingPolicies(args.theta0, args.episodes, args.initialPolicy);
   // The start states: a zero-step real rollout (the env's seeded reset).
   const start = reacherStartStates(
     rolloutPolicy(args.envs, theta, args.episodes, goals, 1).states,

@@ -3,6 +3,7 @@
  * loss's outer learning-rate schedule.
  */
 import type { MetaTrainConfig } from '../metaTrainer.js';
+import type { ReacherInitialPolicy } from './initialPolicies.js';
 import type { ReacherObjective } from './objective.js';
 
 /** Config of a reacher meta-training run. */
@@ -22,6 +23,12 @@ export interface ReacherConfig extends MetaTrainConfig {
    * K = 1 (docs/ml3.md, "Weighting the first inner steps").
    */
   metaObjective: ReacherMetaObjective;
+  /**
+   * Where the policies of the inner steps and of the test start: the run's θ₀ for every goal
+   * (`fixed`, the authors'), or a fresh θ₀ per episode (`per-episode`; see
+   * {@link ReacherInitialPolicy}). Runs saved before this setting existed read as `fixed`.
+   */
+  initialPolicy: ReacherInitialPolicy;
   /** Inner SGD learning rate of the policy. */
   innerLr: number;
   /** Adam learning rate of the learned loss. */
@@ -122,6 +129,7 @@ export const REACHER_ML3_DEFAULTS: Readonly<ReacherConfig> = Object.freeze({
   horizon: 50,
   innerSteps: 2,
   metaObjective: 'final',
+  initialPolicy: 'fixed',
   innerLr: 1e-3,
   outerLr: 1e-3,
   outerWarmup: 0,

@@ -16,11 +16,17 @@ export {
 } from './config.js';
 export { jointGoal, mirrorJointGoals, sampleFingertipGoal } from './goals.js';
 export {
+  episodeInitialPolicies,
+  REACHER_INITIAL_POLICIES,
+  type ReacherInitialPolicy,
+  reacherInitialPolicy,
+  startingPolicies,
+} from './initialPolicies.js';
+export {
   loadReacherLossFile,
   parseReacherLossFile,
   type ReacherLossContext,
   type ReacherLossFile,
-  reacherInitialPolicy,
   readReacherObjective,
 } from './lossFile.js';
 export {

@@ -7,7 +7,6 @@ import type * as tf from '@tensorflow/tfjs-core';
 import {
   DynamicsEnsemble,
   type DynamicsEnsembleJson,
-  initMlp,
   type Params,
   reacherTwin,
   tensorsFromJson,
@@ -20,12 +19,17 @@ import {
   parseLearnedLoss,
 } from '../../lossFile.js';
 import {
+  REACHER_INITIAL_POLICIES,
+  type ReacherInitialPolicy,
+  reacherInitialPolicy,
+} from './initialPolicies.js';
+import {
   AUTHORS_OBJECTIVE,
   REACHER_LOSS_OUTPUTS,
   REACHER_TASK_LOSSES,
   type ReacherObjective,
 } from './objective.js';
-import { REACHER_POLICY, type ReacherDynamics } from './task.js';
+import type { ReacherDynamics } from './task.js';
 
 /** What the test protocol needs besides φ, stored in the learned-loss file. */
 export interface ReacherLossContext {
@@ -39,13 +43,8 @@ export interface ReacherLossContext {
   testSteps: number;
   /** The objective φ was meta-trained with (files written before it existed: the authors'). */
   objective?: ReacherObjective;
-}
-
-/** The policy's initial parameters θ₀ of a run (seeded). */
-export function reacherInitialPolicy(seed: number): Params {
-  return initMlp(REACHER_POLICY.net, new RNG(RNG.deriveSeed(seed, 'reacher/theta0')), {
-    scheme: 'torch',
-  });
+  /** Where the test's policies start (files written before it existed: `fixed`, θ₀). */
+  initialPolicy?: ReacherInitialPolicy;
 }
 
 /** A loaded reacher learned loss with its context; `dispose()` frees φ, θ₀ and the model. */
@@ -55,6 +54,8 @@ export interface ReacherLossFile {
   dynamics: ReacherDynamics;
   /** M_φ's features and the task loss (the context's, or the authors' for older files). */
   objective: ReacherObjective;
+  /** Where the test's policies start (the context's; `fixed` for older files). */
+  initialPolicy: ReacherInitialPolicy;
   context: ReacherLossContext;
   dispose(): void;
 }
@@ -80,12 +81,13 @@ function reacherLossFile({ phi, document }: ParsedLearnedLoss, path: string): Re
         `${path} is not a learned loss of the reacher experiment (it has no reacher test context)`,
       );
     }
-    const { theta0, dynamics, objective } = readContext(c, path);
+    const { theta0, dynamics, objective, initialPolicy } = readContext(c, path);
     return {
       phi,
       theta0,
       dynamics,
       objective,
+      initialPolicy,
       context: c as ReacherLossContext,
       dispose() {
         for (const t of [...phi, ...theta0]) t.dispose();
@@ -101,10 +103,20 @@ function reacherLossFile({ phi, document }: ParsedLearnedLoss, path: string): Re
 function readContext(
   c: Partial<ReacherLossContext>,
   path: string,
-): { theta0: Params; dynamics: ReacherDynamics; objective: ReacherObjective } {
+): {
+  theta0: Params;
+  dynamics: ReacherDynamics;
+  objective: ReacherObjective;
+  initialPolicy: ReacherInitialPolicy;
+} {
   let theta0: Params = [];
   try {
     const objective = readReacherObjective(c.objective);
+    const initialPolicy = c.initialPolicy ?? 'fixed';
+    if (!REACHER_INITIAL_POLICIES.includes(initialPolicy))
+      throw new RangeError(
+        `context.initialPolicy must be one of ${REACHER_INITIAL_POLICIES.map((k) => `"${k}"`).join(', ')}, got ${JSON.stringify(c.initialPolicy)}`,
+      );
     for (const key of ['horizon', 'innerLr', 'testSteps'] as const) {
       if (typeof c[key] !== 'number' || !Number.isFinite(c[key]))
         throw new RangeError(`context.${key} must be a number`);
@@ -123,7 +135,7 @@ function readContext(
             model: DynamicsEnsemble.fromJSON(c.dynamics as DynamicsEnsembleJson, new RNG(0)),
             perMember: c.perMember === true,
           };
-    return { theta0, dynamics, objective };
+    return { theta0, dynamics, objective, initialPolicy };
   } catch (err) {
     for (const t of theta0) t.dispose(); // a bad dynamics model after a good θ₀
     throw new LearnedLossFileError(

@@ -6,7 +6,7 @@
  * distance.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type Params, tileParams } from '../../../agents/index.js';
+import type { Params } from '../../../agents/index.js';
 import { mean, median } from '../../../envs/core/stats.js';
 import { type ReacherEnv, RNG } from '../../../envs/index.js';
 import { adapt } from '../../metaStep.js';
@@ -17,6 +17,7 @@ import {
   TRUE_REWARD_PLANNERS,
   trueRewardBaseline,
 } from './baselines.js';
+import { type ReacherInitialPolicy, startingPolicies } from './initialPolicies.js';
 import type { ReacherObjective } from './objective.js';
 import {
   jointGoalsTensor,
@@ -51,12 +52,14 @@ export type ReacherInnerLoss =
   | { kind: 'task'; dynamics: ReacherDynamics; objective: ReacherObjective };
 
 /**
- * K plain SGD steps per goal from θ₀ (batched: one policy per episode), each on a fresh real
- * rollout of the current policy. Returns the adapted θ (kept) and the real rollouts of the final
- * policy.
+ * K plain SGD steps per goal from its initial policy (batched: one policy per episode), each on
+ * a fresh real rollout of the current policy. Returns the adapted θ (kept), the real rollouts of
+ * the final policy and the median ‖θ_K − θ_start‖ over the episodes.
  */
 export function adaptReacherPolicies(args: {
   theta0: Params;
+  /** Where the episodes' policies start (default `fixed`: θ₀ for every episode). */
+  initialPolicy?: ReacherInitialPolicy;
   episodes: readonly ReacherEpisode[];
   envs: ReacherEnv[];
   loss: ReacherInnerLoss;
@@ -65,17 +68,17 @@ export function adaptReacherPolicies(args: {
   horizon: number;
   /** Sees the real rollouts after each number of steps k = 0 … steps (k = steps last). */
   onRollouts?: (k: number, rollouts: ReacherRollouts) => void;
-}): { theta: tf.Tensor[]; rollouts: ReacherRollouts } {
+}): { theta: tf.Tensor[]; rollouts: ReacherRollouts; parameterShift: number } {
   const G = args.episodes.length;
   const H = args.horizon;
   const { loss } = args;
   const goals = jointGoalsTensor(args.episodes);
-  const tiled = tileParams(args.theta0, G);
+  const start = startingPolicies(args.theta0, args.episodes, args.initialPolicy);
   let rollouts: ReacherRollouts | undefined;
   // The states of the latest real rollout, the data the next step learns on.
   const learnOn = () => tf.tensor3d(rollouts!.states, [G, H + 1, REACHER_JOINT_STATE]);
   const theta = adapt({
-    theta0: tiled,
+    theta0: start,
     steps: args.steps,
     lr: args.lr,
     // Before each step (and after the last): a real rollout of the current policy to learn on.
@@ -103,8 +106,9 @@ export function adaptReacherPolicies(args: {
       return reacherModelTaskLoss(loss.dynamics, th, start, goals, H, loss.objective);
     },
   });
-  for (const t of [...tiled, goals]) t.dispose();
-  return { theta, rollouts: rollouts! };
+  const parameterShift = medianParameterShift(theta, start);
+  for (const t of [...start, goals]) t.dispose();
+  return { theta, rollouts: rollouts!, parameterShift };
 }
 
 /** Options of {@link testReacherLoss}. */
@@ -152,7 +156,10 @@ export interface MethodResult {
  */
 export const FLAT_LOSS_SHIFT = 1e-6;
 
-/** Median over goals of ‖θ − θ₀‖₂ for policies batched per goal ([G, …] per parameter). */
+/**
+ * Median over goals of ‖θ − θ₀‖₂ for policies batched per goal ([G, …] per parameter), from one
+ * θ₀ or from θ₀ batched the same way.
+ */
 export function medianParameterShift(theta: readonly tf.Tensor[], theta0: Params): number {
   const squares = tf.tidy(() =>
     tf.addN(
@@ -204,6 +211,8 @@ function methodResult(
 export interface ReacherLossUnderTest {
   phi: readonly tf.Tensor[];
   theta0: Params;
+  /** Where the test's policies start (default `fixed`: θ₀ for every goal). */
+  initialPolicy?: ReacherInitialPolicy;
   dynamics: ReacherDynamics;
   objective: ReacherObjective;
 }
@@ -226,7 +235,13 @@ export async function testReacherLoss(
       )
     : undefined;
   const envs: ReacherEnv[] = [];
-  const common = { theta0: context.theta0, episodes, envs, horizon: options.horizon };
+  const common = {
+    theta0: context.theta0,
+    initialPolicy: context.initialPolicy,
+    episodes,
+    envs,
+    horizon: options.horizon,
+  };
   /** K SGD steps on `loss`; the final distances (and the rollouts, through `keep`). */
   const sgd = (
     loss: ReacherInnerLoss,
@@ -234,8 +249,12 @@ export async function testReacherLoss(
     lr: number,
     keep?: (r: ReacherRollouts) => void,
   ) => {
-    const { theta, rollouts } = adaptReacherPolicies({ ...common, loss, steps, lr });
-    const parameterShift = medianParameterShift(theta, context.theta0);
+    const { theta, rollouts, parameterShift } = adaptReacherPolicies({
+      ...common,
+      loss,
+      steps,
+      lr,
+    });
     for (const t of theta) t.dispose();
     keep?.(rollouts);
     return { finalDistance: rollouts.finalDistance, parameterShift };

@@ -88,6 +88,7 @@ function distancesByStep(
   try {
     const { theta } = adaptReacherPolicies({
       theta0: context.theta0,
+      initialPolicy: context.initialPolicy,
       episodes,
       envs,
       loss,

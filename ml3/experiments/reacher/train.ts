@@ -26,7 +26,6 @@ import {
   type SimulatorTwin,
   tensorsFromJson,
   tensorsToJson,
-  tileParams,
 } from '../../../agents/index.js';
 import { median } from '../../../envs/core/stats.js';
 import { REACHER_DEFAULTS, ReacherEnv, RNG, type RNGState } from '../../../envs/index.js';
@@ -34,11 +33,11 @@ import { initLearnedLoss } from '../../learnedLoss.js';
 import { metaGradient } from '../../metaStep.js';
 import { type MetaTrainer, type Metrics, restoreParams } from '../metaTrainer.js';
 import { metaObjectiveWeights, outerLrAt, type ReacherConfig } from './config.js';
-import { type ReacherLossContext, reacherInitialPolicy } from './lossFile.js';
+import { reacherInitialPolicy, startingPolicies } from './initialPolicies.js';
+import type { ReacherLossContext } from './lossFile.js';
 import {
   adaptReacherPolicies,
   heldOutReacherEpisodes,
-  medianParameterShift,
   validationReacherEpisodes,
 } from './metaTest.js';
 import { addTransitions, modelDataFromJson, type ReacherModelData } from './modelData.js';
@@ -260,8 +259,9 @@ export class ReacherMetaTrainer implements MetaTrainer {
     phi: tf.Tensor[] = this.phi,
   ): { median: number; parameterShift: number } {
     const { config } = this;
-    const { theta, rollouts } = adaptReacherPolicies({
+    const { theta, rollouts, parameterShift } = adaptReacherPolicies({
       theta0: this.theta0,
+      initialPolicy: config.initialPolicy,
       episodes,
       envs: this.envs,
       loss: { kind: 'learned', phi, objective: this.objective() },
@@ -269,7 +269,6 @@ export class ReacherMetaTrainer implements MetaTrainer {
       lr: config.innerLr,
       horizon: config.horizon,
     });
-    const parameterShift = medianParameterShift(theta, this.theta0);
     for (const t of theta) t.dispose();
     return { median: median(rollouts.finalDistance), parameterShift };
   }
@@ -313,7 +312,7 @@ export class ReacherMetaTrainer implements MetaTrainer {
     const H = config.horizon;
     const episodes = sampleReacherEpisodes(this.goalRng, G);
     const goals = jointGoalsTensor(episodes);
-    const theta0 = tileParams(this.theta0, G);
+    const theta0 = startingPolicies(this.theta0, episodes, config.initialPolicy);
     // States the inner step learns on: real rollouts of the current (pre-step) policies.
     const realStates = (theta: readonly tf.Tensor[]) =>
       tf.tensor3d(rolloutPolicy(this.envs, theta as Params, episodes, goals, H).states, [
@@ -396,6 +395,7 @@ export class ReacherMetaTrainer implements MetaTrainer {
       innerLr: config.innerLr,
       testSteps: config.testSteps,
       objective: this.objective(),
+      initialPolicy: config.initialPolicy,
     };
   }
 

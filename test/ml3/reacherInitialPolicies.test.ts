@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { reacherTwin, selectBackend, tileParams } from '../../agents/index.js';
+import { REACHER_DEFAULTS, type ReacherEnv } from '../../envs/index.js';
+import {
+  AUTHORS_OBJECTIVE,
+  adaptReacherPolicies,
+  episodeInitialPolicies,
+  heldOutReacherEpisodes,
+  loadReacherLossFile,
+  reacherInitialPolicy,
+  startingPolicies,
+} from '../../ml3/experiments/reacher/index.js';
+import { LearnedLossFileError } from '../../ml3/lossFile.js';
+import { reacherExperiment } from '../../scripts/experiments/reacher.js';
+import { trainExperiment } from '../../scripts/run/train.js';
+import { metricsWithoutTimes, straightAndResumed } from './resume.js';
+
+const TINY = {
+  ...reacherExperiment.defaults,
+  iterations: 4,
+  goals: 3,
+  horizon: 6,
+  randomEpisodes: 2,
+  collectEvery: 2,
+  refitEvery: 100,
+  testGoals: 3,
+  evalEvery: 2,
+  modelPolicySteps: 0,
+  planners: false,
+  outerLr: 0.05,
+};
+
+const values = (params: readonly tf.Tensor[]) => params.map((p) => Array.from(p.dataSync()));
+const dispose = (params: readonly tf.Tensor[]) => {
+  for (const t of params) t.dispose();
+};
+
+async function train(config: Record<string, unknown>) {
+  return trainExperiment(reacherExperiment as never, {
+    config,
+    out: mkdtempSync(join(tmpdir(), 'ml3-reacher-init-')),
+    name: 'run',
+    backend: 'wasm',
+    backendExplicit: true,
+    quiet: true,
+    json: false,
+  });
+}
+
+describe('reacher initial policies (--initial-policy)', () => {
+  it('per-episode: one θ₀ per episode, seeded by the episode, batched as tileParams batches', async () => {
+    await selectBackend('wasm');
+    const episodes = heldOutReacherEpisodes(4, 0);
+    const a = episodeInitialPolicies(episodes);
+    const again = episodeInitialPolicies(episodes);
+    const single = episodeInitialPolicies([episodes[2]!]);
+    const tiled = tileParams(reacherInitialPolicy(0), 4);
+    try {
+      assert.deepEqual(
+        a.map((p) => p.shape),
+        tiled.map((p) => p.shape),
+      );
+      assert.deepEqual(values(a), values(again), 'the same episodes start from the same θ₀');
+      // Episode 2's θ₀ does not depend on the other episodes of the batch.
+      for (let i = 0; i < a.length; i++) {
+        const row = tf.tidy(() => a[i]!.slice(2, 1));
+        assert.deepEqual(Array.from(row.dataSync()), Array.from(single[i]!.dataSync()));
+        row.dispose();
+      }
+      // Different episodes, different policies (the first layer's weights of episodes 0 and 1).
+      const [w0, w1] = tf.tidy(() => [a[0]!.slice(0, 1).dataSync(), a[0]!.slice(1, 1).dataSync()]);
+      assert.notDeepEqual(Array.from(w0!), Array.from(w1!));
+    } finally {
+      for (const p of [a, again, single, tiled]) dispose(p);
+    }
+  });
+
+  it('fixed (the default) tiles θ₀; per-episode ignores it', async () => {
+    await selectBackend('wasm');
+    const episodes = heldOutReacherEpisodes(3, 1);
+    const theta0 = reacherInitialPolicy(5);
+    const fixed = startingPolicies(theta0, episodes);
+    const tiled = tileParams(theta0, 3);
+    const perEpisode = startingPolicies(theta0, episodes, 'per-episode');
+    const direct = episodeInitialPolicies(episodes);
+    try {
+      assert.deepEqual(values(fixed), values(tiled));
+      assert.deepEqual(values(perEpisode), values(direct));
+    } finally {
+      for (const p of [theta0, fixed, tiled, perEpisode, direct]) dispose(p);
+    }
+  });
+
+  it('adaptReacherPolicies starts each episode from its own θ₀ and measures the shift from it', async () => {
+    await selectBackend('wasm');
+    const episodes = heldOutReacherEpisodes(3, 2);
+    const theta0 = reacherInitialPolicy(0);
+    const envs: ReacherEnv[] = [];
+    const twin = reacherTwin(REACHER_DEFAULTS);
+    const run = (initialPolicy: 'fixed' | 'per-episode', steps: number) => {
+      const r = adaptReacherPolicies({
+        theta0,
+        initialPolicy,
+        episodes,
+        envs,
+        loss: { kind: 'task', dynamics: { kind: 'twin', twin }, objective: AUTHORS_OBJECTIVE },
+        steps,
+        lr: 1e-3,
+        horizon: 5,
+      });
+      const start = startingPolicies(theta0, episodes, initialPolicy);
+      const kept = values(r.theta);
+      const atStart = values(start);
+      dispose(r.theta);
+      dispose(start);
+      return { ...r, kept, atStart };
+    };
+    try {
+      const still = run('per-episode', 0);
+      assert.deepEqual(still.kept, still.atStart, 'zero steps leave every policy at its θ₀');
+      assert.equal(still.parameterShift, 0);
+      const fixed = run('fixed', 0);
+      assert.notDeepEqual(
+        Array.from(still.rollouts.finalDistance),
+        Array.from(fixed.rollouts.finalDistance),
+        'other initial policies, other episodes',
+      );
+      const moved = run('per-episode', 2);
+      assert.ok(moved.parameterShift > 0);
+    } finally {
+      dispose(theta0);
+      for (const env of envs) env.close();
+    }
+  });
+
+  it('a per-episode run: resume = straight, recorded in its file, and it changes the numbers', async () => {
+    const config = { ...TINY, initialPolicy: 'per-episode' };
+    const { straight, resumed } = await straightAndResumed(
+      reacherExperiment as never,
+      config,
+      2,
+      'ml3-reacher-init-resume-',
+    );
+    assert.deepEqual(metricsWithoutTimes(resumed), metricsWithoutTimes(straight));
+    const file = loadReacherLossFile(straight.run.file('learned-loss.json'));
+    try {
+      assert.equal(file.initialPolicy, 'per-episode');
+    } finally {
+      file.dispose();
+    }
+    const fixed = await train(TINY);
+    const taskLosses = (r: { run: { readMetrics(): Record<string, unknown>[] } }) =>
+      r.run.readMetrics().map((m) => m['meta/task_loss']);
+    assert.notDeepEqual(taskLosses(straight), taskLosses(fixed));
+    const fixedFile = loadReacherLossFile(fixed.run.file('learned-loss.json'));
+    try {
+      assert.equal(fixedFile.initialPolicy, 'fixed');
+    } finally {
+      fixedFile.dispose();
+    }
+  });
+
+  it('a file whose initialPolicy is not a known kind is a corrupt file naming the choices', async () => {
+    const { run } = await train({ ...TINY, iterations: 1, evalEvery: 1 });
+    const path = run.file('learned-loss.json');
+    const doc = JSON.parse(readFileSync(path, 'utf8'));
+    doc.context.initialPolicy = 'random';
+    const bad = join(mkdtempSync(join(tmpdir(), 'ml3-reacher-init-bad-')), 'bad.json');
+    writeFileSync(bad, JSON.stringify(doc));
+    assert.throws(
+      () => loadReacherLossFile(bad),
+      (err: Error) =>
+        err instanceof LearnedLossFileError &&
+        /initialPolicy must be one of "fixed", "per-episode", got "random"/.test(err.message),
+    );
+    // Files written before the setting existed have none: the fixed θ₀.
+    delete doc.context.initialPolicy;
+    writeFileSync(bad, JSON.stringify(doc));
+    const old = loadReacherLossFile(bad);
+    try {
+      assert.equal(old.initialPolicy, 'fixed');
+    } finally {
+      old.dispose();
+    }
+  });
+});
