@@ -73,12 +73,12 @@ export function adaptReacherPolicies(args: {
   const H = args.horizon;
   const { loss } = args;
   const goals = jointGoalsTensor(args.episodes);
-  const start = startingPolicies(args.theta0, args.episodes, args.initialPolicy);
+  const initial = startingPolicies(args.theta0, args.episodes, args.initialPolicy);
   let rollouts: ReacherRollouts | undefined;
   // The states of the latest real rollout, the data the next step learns on.
   const learnOn = () => tf.tensor3d(rollouts!.states, [G, H + 1, REACHER_JOINT_STATE]);
   const theta = adapt({
-    theta0: start,
+    theta0: initial,
     steps: args.steps,
     lr: args.lr,
     // Before each step (and after the last): a real rollout of the current policy to learn on.
@@ -106,8 +106,8 @@ export function adaptReacherPolicies(args: {
       return reacherModelTaskLoss(loss.dynamics, th, start, goals, H, loss.objective);
     },
   });
-  const parameterShift = medianParameterShift(theta, start);
-  for (const t of [...start, goals]) t.dispose();
+  const parameterShift = medianParameterShift(theta, initial);
+  for (const t of [...initial, goals]) t.dispose();
   return { theta, rollouts: rollouts!, parameterShift };
 }
 
@@ -156,11 +156,8 @@ export interface MethodResult {
  */
 export const FLAT_LOSS_SHIFT = 1e-6;
 
-/**
- * Median over goals of ‖θ − θ₀‖₂ for policies batched per goal ([G, …] per parameter), from one
- * θ₀ or from θ₀ batched the same way.
- */
-export function medianParameterShift(theta: readonly tf.Tensor[], theta0: Params): number {
+/** Median over goals of ‖θ − θ₀‖₂ for policies and their starts batched per goal ([G, …]). */
+function medianParameterShift(theta: readonly tf.Tensor[], theta0: Params): number {
   const squares = tf.tidy(() =>
     tf.addN(
       theta.map((t, i) => {
