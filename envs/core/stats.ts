@@ -41,3 +41,21 @@ export function quantile(xs: ArrayLike<number>, q: number): number {
   const hi = Math.min(lo + 1, s.length - 1);
   return s[lo]! + (pos - lo) * (s[hi]! - s[lo]!);
 }
+
+/**
+ * The exact two-sided sign test: the probability, under "either side is equally likely", of a
+ * split of `wins + losses` paired comparisons at least as uneven as the one seen (ties are left
+ * out before calling). 1 when there are no comparisons.
+ */
+export function signTestPValue(wins: number, losses: number): number {
+  const n = wins + losses;
+  const k = Math.min(wins, losses);
+  // P(X ≤ k) for X ~ Binomial(n, ½), summed in log space so that n in the thousands stays finite.
+  let logChoose = 0;
+  let tail = 0;
+  for (let i = 0; i <= k; i++) {
+    if (i > 0) logChoose += Math.log((n - i + 1) / i);
+    tail += Math.exp(logChoose - n * Math.LN2);
+  }
+  return Math.min(1, 2 * tail);
+}

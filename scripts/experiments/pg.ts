@@ -12,7 +12,7 @@ import {
   PolicyGradientTrainer,
 } from '../../agents/index.js';
 import { mean } from '../../envs/core/stats.js';
-import { InvalidArgument } from '../../envs/index.js';
+import { InvalidArgument, RNG } from '../../envs/index.js';
 import { commandDescription } from '../commands/catalog.js';
 import { loadCheckpoint } from '../run/checkpoint.js';
 import type { ConfigSchema, Experiment, RunTools, TestCommand } from '../run/experiment.js';
@@ -44,13 +44,20 @@ export interface PgConfig extends Omit<PgArgs, 'hidden'>, SelectionConfig {
   seed: number;
   /** Updates between checkpoints. */
   checkpointEvery: number;
+  /**
+   * Independent trainings the budget is split into, one after the other, each from fresh weights
+   * with a seed of its own (restart 0: the run's seed) on `totalTimesteps / restarts` steps; the
+   * selection (`selectEvery`) keeps the best policy over all of them. A seed whose first updates
+   * settle into a poor mode (the car's seed 7) gets another draw at the same total budget.
+   */
+  restarts: number;
 }
 
 const SCHEMA: ConfigSchema<PgConfig> = {
   env: { type: 'string', doc: 'registered env id (Box observations and actions)' },
   preset: {
     type: 'string',
-    doc: 'hyperparameters to start from (flags given override them): cleanrl, zoo-reacher (RL Zoo PPO Reacher), zoo-car (RL Zoo PPO MountainCarContinuous, gSDE), car-gsde (zoo-car on 4 envs, 80k steps, no time-limit bootstrapping), car-mc (car-gsde with 1024-step rollouts, λ 1, gSDE held per episode, tanh-squashed actions, 295k steps, log-std −1.2 narrowing to −4 once a training return reaches 70, the best policy of evaluations every 4 updates on 20 episodes)',
+    doc: 'hyperparameters to start from (flags given override them): cleanrl, zoo-reacher (RL Zoo PPO Reacher), zoo-car (RL Zoo PPO MountainCarContinuous, gSDE), car-gsde (zoo-car on 4 envs, 80k steps, no time-limit bootstrapping), car-mc (car-gsde with 1024-step rollouts, λ 1, gSDE held per episode, tanh-squashed actions, 295k steps in 2 restarts, log-std −1.2 narrowing to −4 once a training return reaches 70, the best policy of evaluations every 4 updates on 20 episodes over both restarts)',
     choices: Object.keys(PG_PRESETS) as PgPresetName[],
   },
   algo: {
@@ -135,6 +142,11 @@ const SCHEMA: ConfigSchema<PgConfig> = {
   gif: { type: 'boolean', doc: 'record a GIF of the first evaluation episode' },
   seed: { type: 'int', doc: 'seed of the whole run', min: 0 },
   checkpointEvery: { type: 'int', doc: 'updates between checkpoints', min: 1 },
+  restarts: {
+    type: 'int',
+    doc: 'independent trainings the --total-timesteps budget is split into, one after another, each from fresh weights and a seed of its own (the first: --seed); with --select-every the run keeps the best policy of all of them',
+    min: 1,
+  },
 };
 
 const DEFAULTS: PgConfig = {
@@ -148,6 +160,7 @@ const DEFAULTS: PgConfig = {
   gif: true,
   seed: 0,
   checkpointEvery: 10,
+  restarts: 1,
 };
 
 /**
@@ -157,6 +170,11 @@ const DEFAULTS: PgConfig = {
  */
 function pgArgs(saved: PgConfig): PgArgs {
   const config = { ...DEFAULTS, ...saved };
+  if (config.restarts > 1 && updatesPerRestart(config) < 1) {
+    throw new InvalidArgument(
+      `--total-timesteps (${config.totalTimesteps}) split into --restarts ${config.restarts} leaves less than one update of numEnvs × numSteps = ${config.numEnvs * config.numSteps} steps per restart`,
+    );
+  }
   const hidden = config.hidden.split(',').map((h) => Number(h.trim()));
   if (hidden.length === 0 || hidden.some((h) => !Number.isInteger(h) || h < 1)) {
     throw new InvalidArgument(
@@ -177,13 +195,31 @@ function pgArgs(saved: PgConfig): PgArgs {
     gif: _g,
     seed: _s,
     checkpointEvery: _c,
+    restarts,
     ...rest
   } = config;
-  return { ...rest, hidden };
+  // Each restart anneals and schedules over its own share of the budget.
+  const totalTimesteps =
+    restarts > 1 ? Math.floor(rest.totalTimesteps / restarts) : rest.totalTimesteps;
+  return { ...rest, totalTimesteps, hidden };
+}
+
+/** Updates of one restart (all of the run's without restarts). */
+function updatesPerRestart(c: PgConfig): number {
+  const restarts = c.restarts ?? 1;
+  return Math.floor(Math.floor(c.totalTimesteps / restarts) / (c.numEnvs * c.numSteps));
+}
+
+/** The seed of restart `r`: the run's own for the first, one derived from it for the others. */
+function restartSeed(c: PgConfig, r: number): number {
+  return r === 0 ? c.seed : RNG.deriveSeed(c.seed, `pg/restart-${r}`);
 }
 
 export interface PgRunState {
+  /** The trainer of the current restart. */
   trainer: PolicyGradientTrainer;
+  /** Which restart `trainer` is (0 without restarts). */
+  restart: number;
   /** Mean episodic return of the last updates that ended episodes (for the summary). */
   recentReturns: number[];
   /** The best policy of the selection so far (`selectEvery` > 0). */
@@ -197,8 +233,12 @@ interface EvalOptions {
   policy: 'best' | 'last';
 }
 
-/** Updates a config asks for. */
-const updatesOf = (c: PgConfig) => Math.floor(c.totalTimesteps / (c.numEnvs * c.numSteps));
+/** Updates a config asks for (over all restarts). */
+const updatesOf = (c: PgConfig) => (c.restarts ?? 1) * updatesPerRestart(c);
+
+/** Env steps of the restarts before `restart` (each runs its updates in full). */
+const stepsBefore = (c: PgConfig, restart: number) =>
+  restart * updatesPerRestart(c) * c.numEnvs * c.numSteps;
 
 const evalCommand: TestCommand<EvalOptions> = {
   commandName: 'eval',
@@ -225,7 +265,7 @@ const evalCommand: TestCommand<EvalOptions> = {
     }
     const best = options.policy === 'best' ? state.best : undefined;
     const file = best?.policy ?? state.trainer.exportPolicy();
-    const envSteps = state.trainer.envSteps;
+    const envSteps = stepsBefore(config, state.restart) + state.trainer.envSteps;
     state.trainer.dispose();
     const policyUpdate = best?.update ?? checkpoint.iteration;
     const result = evaluatePolicyFile(
@@ -247,20 +287,32 @@ const evalCommand: TestCommand<EvalOptions> = {
 
 /** A run's state from its checkpoint JSON; throws `CorruptFileError` on malformed input. */
 function restoreState(json: unknown, config: PgConfig): PgRunState {
-  const s = json as { trainer: PgTrainerState; recentReturns: number[]; best?: unknown };
+  const s = json as {
+    trainer: PgTrainerState;
+    recentReturns: number[];
+    best?: unknown;
+    restart?: number;
+  };
   checkEnvId(config.env);
   if (!Array.isArray(s?.recentReturns) || s.recentReturns.some((r) => !Number.isFinite(r)))
     throw new CorruptFileError('corrupt pg checkpoint state: recentReturns must be finite numbers');
+  // Checkpoints written before restarts existed have none: restart 0.
+  const restart = s.restart ?? 0;
+  if (!Number.isInteger(restart) || restart < 0 || restart >= (config.restarts ?? 1))
+    throw new CorruptFileError(
+      `corrupt pg checkpoint state: restart must be an integer in [0, ${config.restarts ?? 1}), got ${s.restart}`,
+    );
   try {
     const trainer = PolicyGradientTrainer.fromJSON(
       s.trainer,
       config.env,
       pgArgs(config),
-      config.seed,
+      restartSeed(config, restart),
     );
-    if (s.best === undefined) return { trainer, recentReturns: s.recentReturns };
+    const base = { trainer, restart, recentReturns: s.recentReturns };
+    if (s.best === undefined) return base;
     try {
-      return { trainer, recentReturns: s.recentReturns, best: selectedPolicyFromJson(s.best) };
+      return { ...base, best: selectedPolicyFromJson(s.best) };
     } catch (err) {
       trainer.dispose();
       throw err;
@@ -285,21 +337,39 @@ export const pgExperiment: Experiment<PgConfig, PgRunState> = {
     checkEnvId(config.env);
     return {
       trainer: new PolicyGradientTrainer(config.env, pgArgs(config), config.seed),
+      restart: 0,
       recentReturns: [],
     };
   },
-  step(state, iteration, config) {
+  step(state, iteration, saved) {
+    // A config saved before the selection or the restarts existed has neither: their defaults.
+    const config = { ...DEFAULTS, ...saved };
+    const perRestart = updatesPerRestart(config);
+    const restart = Math.floor(iteration / perRestart);
+    if (restart !== state.restart) {
+      state.trainer.dispose();
+      state.trainer = new PolicyGradientTrainer(
+        config.env,
+        pgArgs(config),
+        restartSeed(config, restart),
+      );
+      state.restart = restart;
+    }
     const metrics = state.trainer.update();
+    if (config.restarts > 1) {
+      metrics.global_step = stepsBefore(config, restart) + (metrics.global_step as number);
+      metrics['charts/restart'] = restart;
+    }
     const r = metrics['charts/episodic_return'];
     if (r !== undefined) state.recentReturns = [...state.recentReturns, r].slice(-10);
-    // A config saved before the selection existed has no select* fields: no selection.
-    const selection = { ...DEFAULTS, ...config };
+    // Due every selectEvery updates of a restart and after its last; recorded as the run's update.
     const { best, meanReturn } = selectPolicy(
       state.trainer,
       state.best,
-      iteration,
-      updatesOf(selection),
-      selection,
+      iteration - restart * perRestart,
+      perRestart,
+      config,
+      restart * perRestart,
     );
     state.best = best;
     if (meanReturn !== undefined) metrics['eval/select_return'] = meanReturn;
@@ -308,6 +378,7 @@ export const pgExperiment: Experiment<PgConfig, PgRunState> = {
   save: (state) => ({
     trainer: state.trainer.toJSON(),
     recentReturns: state.recentReturns,
+    ...(state.restart > 0 ? { restart: state.restart } : {}),
     ...(state.best ? { best: state.best } : {}),
   }),
   load: restoreState,
@@ -322,8 +393,12 @@ export const pgExperiment: Experiment<PgConfig, PgRunState> = {
       config.gif ? tools.run.file('media') : undefined,
     );
     // With a selection, the last policy's evaluation on the same episodes, for comparison.
+    const restarts = config.restarts ?? 1;
     const selection = state.best && {
       selectedUpdate: state.best.update,
+      ...(restarts > 1
+        ? { selectedRestart: Math.floor((state.best.update - 1) / updatesPerRestart(config)) }
+        : {}),
       selectReturn: state.best.meanReturn,
       lastPolicy: 'last-policy.json',
       lastPolicyEvaluation: evaluatePolicyFile(last, config.evalEpisodes, EVAL_SEED),
@@ -342,7 +417,7 @@ export const pgExperiment: Experiment<PgConfig, PgRunState> = {
     return {
       env: config.env,
       algo: config.algo,
-      envSteps: state.trainer.envSteps,
+      envSteps: stepsBefore(config, state.restart) + state.trainer.envSteps,
       trainingReturnLast10Updates: trainingReturn,
       evaluation,
       policy: 'policy.json',

@@ -72,6 +72,8 @@ export interface SelectionConfig {
  * After update `iteration` (0-based) of `total`: evaluates the current policy when the selection
  * is due (every `selectEvery` updates, and after the last) and returns the better of it and
  * `best` (ties keep the earlier), with the evaluation's mean return; otherwise `best` unchanged.
+ * @param offset updates before this trainer's first (earlier restarts): the policy is recorded
+ *   as update `offset + iteration + 1` of the run
  */
 export function selectPolicy(
   trainer: PolicyGradientTrainer,
@@ -79,6 +81,7 @@ export function selectPolicy(
   iteration: number,
   total: number,
   config: SelectionConfig,
+  offset = 0,
 ): { best: SelectedPolicy | undefined; meanReturn?: number } {
   const update = iteration + 1;
   const due = config.selectEvery > 0 && (update % config.selectEvery === 0 || update === total);
@@ -86,7 +89,7 @@ export function selectPolicy(
   const policy = trainer.exportPolicy();
   const { meanReturn } = evaluatePolicyFile(policy, config.selectEpisodes, SELECT_SEED);
   const better = best === undefined || meanReturn > best.meanReturn;
-  return { best: better ? { update, meanReturn, policy } : best, meanReturn };
+  return { best: better ? { update: offset + update, meanReturn, policy } : best, meanReturn };
 }
 
 /** A {@link SelectedPolicy} from checkpoint JSON; throws `RangeError` on malformed input. */

@@ -5,6 +5,7 @@
  */
 import {
   type MethodResult,
+  type PairedStepComparison,
   type ReacherLossFile,
   reacherStepCurves,
   STEP_CURVE_DEFAULTS,
@@ -15,15 +16,25 @@ import { writePlots } from '../run/plots.js';
 
 const cm = (m: number) => (100 * m).toFixed(2);
 
-/** The table: one row per K, each method's median [quartiles] and chosen learning rate. */
-export function formatStepCurves(curves: readonly StepCurve[], initialMedian: number): string {
+/**
+ * The table: one row per K, each method's median [quartiles] and chosen learning rate, then the
+ * goal-by-goal comparison: on how many goals the learned loss ends closer, and the sign test's p.
+ */
+export function formatStepCurves(
+  curves: readonly StepCurve[],
+  initialMedian: number,
+  paired: readonly PairedStepComparison[],
+): string {
   const cell = (c: StepCurve, i: number) => {
     const p = c.points[i]!;
     return `${cm(p.median)} [${cm(p.q25)}, ${cm(p.q75)}] lr ${p.lr}`.padEnd(34);
   };
-  const header = `  ${'K'.padStart(3)}  ${curves.map((c) => c.method.padEnd(34)).join('')}`;
+  const pairedCell = (p: PairedStepComparison) =>
+    `${p.learnedCloser}/${p.learnedCloser + p.learnedFarther} (p ${p.pValue.toPrecision(2)})`;
+  const header = `  ${'K'.padStart(3)}  ${curves.map((c) => c.method.padEnd(34)).join('')}learned closer on (sign test)`;
   const rows = curves[0]!.points.map(
-    (p, i) => `  ${String(p.steps).padStart(3)}  ${curves.map((c) => cell(c, i)).join('')}`,
+    (p, i) =>
+      `  ${String(p.steps).padStart(3)}  ${curves.map((c) => cell(c, i)).join('')}${pairedCell(paired[i]!)}`,
   );
   return [`  ${'0'.padStart(3)}  initial policy ${cm(initialMedian)}`, header, ...rows].join('\n');
 }
@@ -39,9 +50,13 @@ export async function stepCurveReport(
   references: readonly MethodResult[],
   out: { dir?: string; log: (m: string) => void },
   settings: Partial<typeof STEP_CURVE_DEFAULTS> = {},
-): Promise<{ initial: Omit<StepCurvePoint, 'lr'>; curves: StepCurve[] }> {
+): Promise<{
+  initial: Omit<StepCurvePoint, 'lr'>;
+  curves: StepCurve[];
+  paired: PairedStepComparison[];
+}> {
   const chosen = { ...STEP_CURVE_DEFAULTS, ...settings };
-  const { curves, initial } = reacherStepCurves(file, {
+  const { curves, initial, paired } = reacherStepCurves(file, {
     ...chosen,
     learnedLr: file.context.innerLr,
     goals: options.goals,
@@ -51,7 +66,7 @@ export async function stepCurveReport(
   out.log(
     `distance after K SGD steps, median [quartiles] in cm over ${options.goals} held-out goals; each method's learning rate chosen per K from ×{${chosen.lrFactors.join(', ')}} its own rate (learned loss ${file.context.innerLr}, task loss ${chosen.taskLr}) on ${chosen.selectionGoals} other goals of the training distribution:`,
   );
-  out.log(formatStepCurves(curves, initial.median));
+  out.log(formatStepCurves(curves, initial.median, paired));
   if (out.dir) {
     const field = (i: number, suffix: string) => `m${i}_${suffix}`;
     const rows = curves[0]!.points.map((p, j) => {
@@ -87,7 +102,7 @@ export async function stepCurveReport(
       },
     ]);
   }
-  return { initial, curves };
+  return { initial, curves, paired };
 }
 
 /** The K values at which the first curve (the learned loss) is below the second (the task loss). */

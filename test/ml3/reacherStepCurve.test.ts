@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { reacherTwin, selectBackend } from '../../agents/index.js';
+import { signTestPValue } from '../../envs/core/stats.js';
 import { REACHER_DEFAULTS, type ReacherEnv, RNG } from '../../envs/index.js';
 import {
   AUTHORS_OBJECTIVE,
@@ -12,6 +13,7 @@ import {
   FLAT_LOSS_SHIFT,
   heldOutReacherEpisodes,
   initLearnedLoss,
+  pairedComparison,
   REACHER_LOSS,
   type ReacherLossUnderTest,
   reacherInitialPolicy,
@@ -146,6 +148,52 @@ describe('reacher distance-vs-K protocol', () => {
     for (const t of [...ctx.phi, ...ctx.theta0]) t.dispose();
   });
 
+  it('compares the two losses goal by goal with an exact sign test', async () => {
+    // Hand-computed: 2 · Σ_{i ≤ 5} C(20, i) / 2^20 = 2 · 21700 / 1048576; 2 · C(10, 0) / 2^10.
+    assert.ok(Math.abs(signTestPValue(15, 5) - 43400 / 1048576) < 1e-12);
+    assert.ok(Math.abs(signTestPValue(0, 10) - 2 / 1024) < 1e-15);
+    assert.equal(signTestPValue(10, 10), 1);
+    assert.equal(signTestPValue(0, 0), 1);
+    assert.ok(signTestPValue(2000, 1000) > 0, 'large n stays finite');
+    const p = pairedComparison(5, [0.1, 0.2, 0.3, 0.4], [0.2, 0.2, 0.1, 0.5]);
+    assert.deepEqual(
+      { ...p, medianDifference: Number(p.medianDifference.toFixed(12)) },
+      { steps: 5, learnedCloser: 2, learnedFarther: 1, pValue: 1, medianDifference: -0.05 },
+    );
+    // In the protocol, the pairs are the two curves' per-goal distances at the same K.
+    await selectBackend('wasm');
+    const ctx = context();
+    const { curves, paired } = reacherStepCurves(ctx, OPTIONS);
+    assert.deepEqual(
+      paired.map((q) => q.steps),
+      OPTIONS.stepCounts,
+    );
+    for (const q of paired) {
+      assert.ok(q.learnedCloser + q.learnedFarther <= OPTIONS.goals);
+      assert.ok(q.pValue > 0 && q.pValue <= 1);
+    }
+    const k3 = curves.map((c) => c.points[1]!);
+    const envs: ReacherEnv[] = [];
+    const perGoal = [ctx.phi, null].map((phi, i) => {
+      const { theta, rollouts } = adaptReacherPolicies({
+        theta0: ctx.theta0,
+        episodes: heldOutReacherEpisodes(OPTIONS.goals, OPTIONS.seed),
+        envs,
+        loss: phi
+          ? { kind: 'learned', phi, objective: ctx.objective }
+          : { kind: 'task', dynamics: ctx.dynamics, objective: ctx.objective },
+        steps: 3,
+        lr: k3[i]!.lr,
+        horizon: OPTIONS.horizon,
+      });
+      for (const t of theta) t.dispose();
+      return Float64Array.from(rollouts.finalDistance);
+    });
+    for (const env of envs) env.close();
+    assert.deepEqual(paired[1], pairedComparison(3, perGoal[0]!, perGoal[1]!));
+    for (const t of [...ctx.phi, ...ctx.theta0]) t.dispose();
+  });
+
   it('ml3 reacher test --curve true prints the table and writes the plot', () => {
     const out = mkdtempSync(join(tmpdir(), 'ml3-curve-'));
     const train = ml3(
@@ -178,6 +226,8 @@ describe('reacher distance-vs-K protocol', () => {
     for (const k of [1, 2, 5, 10, 20])
       assert.match(printed, new RegExp(`\\n\\s+${k}  \\d+\\.\\d\\d \\[`));
     assert.match(printed, /chosen per K .* on 3 other goals of the training distribution/);
+    assert.match(printed, /learned closer on \(sign test\)/);
+    assert.match(printed, /\n\s+20 {2}.* \d\/\d \(p \d/);
     assert.ok(existsSync(join(run, 'media', 'step-curve.png')));
     const bad = ml3('eval', join(run, 'learned-loss.json'), '--curve', '--selection-goals', '0');
     assert.notEqual(bad.code, 0);

@@ -45,9 +45,9 @@ const metrics = (run: string) =>
 
 /**
  * The zoo car preset under the given flags (each counts as given on the command line), trained
- * straight and stopped after 3 updates then resumed.
+ * straight and stopped after `stopAfter` updates then resumed.
  */
-async function zooCarStraightAndResumed(flags: Record<string, unknown>) {
+async function zooCarStraightAndResumed(flags: Record<string, unknown>, stopAfter = 3) {
   const config = applyPreset(
     pgExperiment,
     {
@@ -66,7 +66,7 @@ async function zooCarStraightAndResumed(flags: Record<string, unknown>) {
     json: false,
   };
   const full = await trainExperiment(pgExperiment, { ...base, name: 'full', config });
-  const part = await trainExperiment(pgExperiment, { ...base, name: 'part', config, stopAfter: 3 });
+  const part = await trainExperiment(pgExperiment, { ...base, name: 'part', config, stopAfter });
   const resumed = await trainExperiment(pgExperiment, {
     ...base,
     config: {} as never,
@@ -169,6 +169,67 @@ describe('ml3 pg', () => {
     assert.equal(
       last.meanReturn,
       (summary.lastPolicyEvaluation as { meanReturn: number }).meanReturn,
+    );
+  });
+
+  it('--restarts splits the budget into fresh trainings, selects over all of them, and resumes mid-restart exactly', async () => {
+    const flags = {
+      totalTimesteps: 48,
+      evalEpisodes: 1,
+      selectEvery: 2,
+      selectEpisodes: 1,
+      learningRate: 0.01,
+      gif: false,
+      checkpointEvery: 1,
+    };
+    // 2 restarts of 3 updates of 8 steps, stopped after update 3 (the first restart's last: the
+    // resumed run starts the second) or 4 (inside the second: its trainer comes from the
+    // checkpoint) and resumed.
+    const { full, part, resumed } = await zooCarStraightAndResumed({ ...flags, restarts: 2 });
+    const inside = await zooCarStraightAndResumed({ ...flags, restarts: 2 }, 4);
+    for (const run of [{ part, resumed }, inside]) {
+      assert.equal(run.resumed.status, 'completed');
+      assert.deepEqual(metrics(run.part.run.path), metrics(full.run.path));
+      assert.deepEqual(run.resumed.summary, full.summary);
+    }
+    const rows = metrics(full.run.path);
+    assert.deepEqual(
+      rows.map((r) => [r.iteration, r.global_step, r['charts/restart']]),
+      [
+        [1, 8, 0],
+        [2, 16, 0],
+        [3, 24, 0],
+        [4, 32, 1],
+        [5, 40, 1],
+        [6, 48, 1],
+      ],
+    );
+    // Selection: every 2 updates of a restart and after its last, numbered as the run's updates.
+    const selected = rows.filter((r) => r['eval/select_return'] !== undefined);
+    assert.deepEqual(
+      selected.map((r) => r.iteration),
+      [2, 3, 5, 6],
+    );
+    const returns = selected.map((r) => r['eval/select_return'] as number);
+    const summary = full.summary as Record<string, unknown>;
+    const pick = selected[returns.indexOf(Math.max(...returns))]!.iteration as number;
+    assert.equal(summary.selectedUpdate, pick);
+    assert.equal(summary.selectedRestart, pick > 3 ? 1 : 0);
+    assert.equal(summary.envSteps, 48);
+    // Restart 0 is the run's seed on half the budget; restart 1 starts from other weights.
+    const { full: half } = await zooCarStraightAndResumed({ ...flags, totalTimesteps: 24 });
+    const strip = (r: Record<string, unknown>) => {
+      const { 'charts/restart': _r, ...rest } = r;
+      return rest;
+    };
+    assert.deepEqual(rows.slice(0, 3).map(strip), metrics(half.run.path));
+    assert.notDeepEqual(rows[3]!['losses/value_loss'], rows[0]!['losses/value_loss']);
+    // A budget that leaves a restart no update is an error naming both flags.
+    const bad = ml3(...TINY_ZOO_CAR, '--out', tmp(), '--restarts', '7');
+    assert.notEqual(bad.code, 0);
+    assert.match(
+      bad.stderr,
+      /--total-timesteps \(48\) split into --restarts 7 leaves less than one update/,
     );
   });
 

@@ -51,6 +51,8 @@ export {
 } from './objective.js';
 export {
   lrGrid,
+  type PairedStepComparison,
+  pairedComparison,
   reacherStepCurves,
   STEP_CURVE_DEFAULTS,
   type StepCurve,

@@ -9,7 +9,7 @@
  * factors around the method's own rate: the rate the learned loss was trained with, and 1e-3 for
  * the task loss.
  */
-import { quantile } from '../../../envs/core/stats.js';
+import { median, quantile, signTestPValue } from '../../../envs/core/stats.js';
 import { type ReacherEnv, RNG } from '../../../envs/index.js';
 import {
   adaptReacherPolicies,
@@ -63,6 +63,23 @@ export interface StepCurvePoint {
   q75: number;
 }
 
+/**
+ * The learned loss against the task loss goal by goal at one K (each at its chosen rate; the same
+ * goals and initial policies): a difference of medians over 20 goals moves by a centimetre or two
+ * with the draw of goals, so this says whether a difference is more than that draw.
+ */
+export interface PairedStepComparison {
+  steps: number;
+  /** Goals where the learned loss ends closer to the target than the task loss. */
+  learnedCloser: number;
+  /** Goals where it ends farther (the rest are ties). */
+  learnedFarther: number;
+  /** The exact two-sided sign test's p-value of that split. */
+  pValue: number;
+  /** The median over goals of (learned − task) final distance (m; negative: the learned loss is closer). */
+  medianDifference: number;
+}
+
 /** One method's curve. */
 export interface StepCurve {
   method: string;
@@ -113,7 +130,12 @@ function distancesByStep(
 export function reacherStepCurves(
   context: ReacherLossUnderTest,
   options: StepCurveOptions,
-): { curves: StepCurve[]; initial: Omit<StepCurvePoint, 'lr'> } {
+): {
+  curves: StepCurve[];
+  initial: Omit<StepCurvePoint, 'lr'>;
+  /** The first curve (learned loss) against the second (task loss), goal by goal, per K. */
+  paired: PairedStepComparison[];
+} {
   const maxSteps = Math.max(...options.stepCounts);
   const selection = selectionReacherEpisodes(options.selectionGoals, options.seed);
   const heldOut = heldOutReacherEpisodes(options.goals, options.seed);
@@ -136,6 +158,8 @@ export function reacherStepCurves(
     q75: quantile(d, 0.75),
   });
   let initial: Omit<StepCurvePoint, 'lr'> | undefined;
+  // Each method's per-goal held-out distances at each K, for the paired comparison.
+  const perGoal: Float64Array[][] = [];
   const curves = methods.map(([method, loss, grid]) => {
     // Choose each K's rate on the selection goals...
     const selected = grid.map((lr) =>
@@ -151,6 +175,7 @@ export function reacherStepCurves(
       runs.set(lr, distancesByStep(context, loss, lr, heldOut, options.horizon, maxSteps));
     }
     initial ??= { steps: 0, ...summary(runs.get(bestLr[0]!)![0]!) };
+    perGoal.push(options.stepCounts.map((k, i) => runs.get(bestLr[i]!)![k]!));
     const points = options.stepCounts.map((k, i) => ({
       steps: k,
       lr: bestLr[i]!,
@@ -158,5 +183,26 @@ export function reacherStepCurves(
     }));
     return { method, points };
   });
-  return { curves, initial: initial! };
+  const paired = options.stepCounts.map((steps, i) =>
+    pairedComparison(steps, perGoal[0]![i]!, perGoal[1]![i]!),
+  );
+  return { curves, initial: initial!, paired };
+}
+
+/** {@link PairedStepComparison} of two methods' per-goal distances at one K. */
+export function pairedComparison(
+  steps: number,
+  learned: ArrayLike<number>,
+  task: ArrayLike<number>,
+): PairedStepComparison {
+  const differences = Array.from(learned, (d, g) => d - task[g]!);
+  const learnedCloser = differences.filter((d) => d < 0).length;
+  const learnedFarther = differences.filter((d) => d > 0).length;
+  return {
+    steps,
+    learnedCloser,
+    learnedFarther,
+    pValue: signTestPValue(learnedCloser, learnedFarther),
+    medianDifference: median(differences),
+  };
 }
