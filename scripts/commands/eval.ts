@@ -13,6 +13,8 @@ import {
   loadLearnedLoss,
   oneStepTheta,
   PG_ML3_DEFAULTS,
+  REACHER_INITIAL_POLICIES,
+  type ReacherInitialPolicy,
   SHAPED_SINE_DEFAULTS,
   SINE_DEFAULTS,
   trainingConfig,
@@ -34,6 +36,7 @@ interface EvalOptions {
   modelPolicySteps: number;
   curve?: boolean;
   selectionGoals?: number;
+  initialPolicy?: string;
   out?: string;
   json?: boolean;
   backend: string;
@@ -62,6 +65,9 @@ export async function evaluateLearnedLoss(
           steps: options.steps,
           curve: options.curve,
           selectionGoals: options.selectionGoals,
+          ...(options.initialPolicy === undefined
+            ? {}
+            : { initialPolicy: options.initialPolicy as ReacherInitialPolicy }),
         },
         { dir: options.out, log },
       );
@@ -152,6 +158,10 @@ export function addEvalCommand(program: Command): void {
       "reacher --curve: goals of the training distribution each method's learning rate per K is chosen on (default 10)",
       (v) => parseNonNegativeInt(v, '--selection-goals'),
     )
+    .option(
+      '--initial-policy <kind>',
+      `reacher: where the fresh policies start, in place of the file's (${REACHER_INITIAL_POLICIES.join(', ')})`,
+    )
     .option('--out <dir>', 'write results.json and GIFs into this folder')
     .option('--json', 'print the results as JSON')
     .option('--backend <name>', `TensorFlow.js backend (${BACKEND_NAMES.join(', ')})`, 'auto')
@@ -159,6 +169,13 @@ export function addEvalCommand(program: Command): void {
       if (opts.goals < 1) throw new UsageError('--goals must be at least 1');
       if (opts.selectionGoals !== undefined && opts.selectionGoals < 1)
         throw new UsageError('--selection-goals must be at least 1');
+      if (
+        opts.initialPolicy !== undefined &&
+        !(REACHER_INITIAL_POLICIES as readonly string[]).includes(opts.initialPolicy)
+      )
+        throw new UsageError(
+          `--initial-policy must be one of ${REACHER_INITIAL_POLICIES.join(', ')}, got "${opts.initialPolicy}"`,
+        );
       await selectBackend(opts.backend as BackendName);
       const log = opts.json ? (m: string) => console.error(m) : (m: string) => console.log(m);
       const result = await evaluateLearnedLoss(path, opts, log);

@@ -19,6 +19,7 @@ import {
   REACHER_ML3_DEFAULTS,
   REACHER_TASK_LOSSES,
   type ReacherConfig,
+  type ReacherInitialPolicy,
   ReacherMetaTrainer,
   type ReacherRollouts,
   reacherLossSpec,
@@ -216,6 +217,11 @@ export interface ReacherEvalOptions {
   curve?: boolean;
   /** Goals the curve's learning rates are chosen on (default: `STEP_CURVE_DEFAULTS`'). */
   selectionGoals?: number;
+  /**
+   * Where the fresh policies start, in place of the file's: e.g. a loss meta-trained from one θ₀
+   * judged on policies it has never seen (`per-episode`).
+   */
+  initialPolicy?: ReacherInitialPolicy;
 }
 
 /** Runs the test protocol of a reacher learned-loss file and writes its table, JSON and GIF. */
@@ -224,8 +230,16 @@ export async function evaluateReacherFile(
   options: ReacherEvalOptions,
   out: { dir?: string; log: (m: string) => void },
 ): Promise<Record<string, unknown>> {
-  const file = loadReacherLossFile(path);
+  const loaded = loadReacherLossFile(path);
   try {
+    const file =
+      options.initialPolicy === undefined
+        ? loaded
+        : { ...loaded, initialPolicy: options.initialPolicy };
+    if (file.initialPolicy !== loaded.initialPolicy)
+      out.log(
+        `initial policies: ${file.initialPolicy} (the file's loss was meta-trained with ${loaded.initialPolicy})`,
+      );
     const steps = options.steps ?? file.context.testSteps;
     const res = await testReacherLoss(
       file,
@@ -259,6 +273,7 @@ export async function evaluateReacherFile(
     }
     return {
       learnedLoss: path,
+      initialPolicy: file.initialPolicy,
       goals: res.episodes.map((e) => e.target),
       steps,
       methods: res.methods,
@@ -266,14 +281,15 @@ export async function evaluateReacherFile(
       gifs,
     };
   } finally {
-    file.dispose();
+    loaded.dispose();
   }
 }
 
 const test: TestCommand<
-  Omit<ReacherEvalOptions, 'steps' | 'curve' | 'selectionGoals'> & {
+  Omit<ReacherEvalOptions, 'steps' | 'curve' | 'selectionGoals' | 'initialPolicy'> & {
     curve: boolean;
     selectionGoals: number;
+    initialPolicy: ReacherInitialPolicy | 'file';
   }
 > = {
   description:
@@ -292,6 +308,11 @@ const test: TestCommand<
       doc: "--curve: goals of the training distribution (a stream of their own) each method's learning rate per K is chosen on",
       min: 1,
     },
+    initialPolicy: {
+      type: 'string',
+      doc: "where the fresh policies start: as the loss was meta-trained (file), the file's θ₀ for every goal (fixed) or a θ₀ of each episode's own (per-episode: policies the loss has never seen)",
+      choices: ['file', ...REACHER_INITIAL_POLICIES],
+    },
   },
   defaults: {
     goals: 10,
@@ -300,10 +321,15 @@ const test: TestCommand<
     modelPolicySteps: 100,
     curve: false,
     selectionGoals: STEP_CURVE_DEFAULTS.selectionGoals,
+    initialPolicy: 'file',
   },
-  async run(runPath, options, tools) {
+  async run(runPath, { initialPolicy, ...options }, tools) {
     const { run } = openRunOf<ReacherConfig>(runPath, 'reacher');
-    return evaluateReacherFile(lossFile(run), options, { dir: run.file('media'), log: tools.log });
+    return evaluateReacherFile(
+      lossFile(run),
+      { ...options, ...(initialPolicy === 'file' ? {} : { initialPolicy }) },
+      { dir: run.file('media'), log: tools.log },
+    );
   },
 };
 

@@ -16,8 +16,9 @@ import {
   startingPolicies,
 } from '../../ml3/experiments/reacher/index.js';
 import { LearnedLossFileError } from '../../ml3/lossFile.js';
-import { reacherExperiment } from '../../scripts/experiments/reacher.js';
+import { evaluateReacherFile, reacherExperiment } from '../../scripts/experiments/reacher.js';
 import { trainExperiment } from '../../scripts/run/train.js';
+import { ml3 } from '../scripts/runCli.js';
 import { metricsWithoutTimes, straightAndResumed } from './resume.js';
 
 const TINY = {
@@ -187,5 +188,57 @@ describe('reacher initial policies (--initial-policy)', () => {
     } finally {
       old.dispose();
     }
+  });
+
+  it('a loss is judged from other initial policies than its own on request (test and eval)', async () => {
+    const fixed = await train({ ...TINY, iterations: 1, evalEvery: 1 });
+    const perEpisode = await train({
+      ...TINY,
+      iterations: 1,
+      evalEvery: 1,
+      initialPolicy: 'per-episode',
+    });
+    const options = { goals: 3, seed: 2, planners: false, modelPolicySteps: 0 };
+    const judge = async (path: string, initialPolicy?: 'fixed' | 'per-episode') => {
+      const lines: string[] = [];
+      const r = (await evaluateReacherFile(
+        path,
+        { ...options, ...(initialPolicy ? { initialPolicy } : {}) },
+        { log: (m) => lines.push(m) },
+      )) as { initialPolicy: string; methods: { finalDistance: number[] }[] };
+      return { ...r, lines };
+    };
+    const fixedPath = fixed.run.file('learned-loss.json');
+    const own = await judge(fixedPath);
+    const other = await judge(fixedPath, 'per-episode');
+    const reference = await judge(perEpisode.run.file('learned-loss.json'));
+    assert.equal(own.initialPolicy, 'fixed');
+    assert.equal(other.initialPolicy, 'per-episode');
+    // The policies before any update are the episodes' own θ₀s, whichever run the file came from.
+    assert.deepEqual(other.methods[0]!.finalDistance, reference.methods[0]!.finalDistance);
+    assert.notDeepEqual(other.methods[0]!.finalDistance, own.methods[0]!.finalDistance);
+    assert.ok(
+      other.lines.some((l) =>
+        /initial policies: per-episode \(the file's loss was meta-trained with fixed\)/.test(l),
+      ),
+    );
+    assert.ok(!own.lines.some((l) => /initial policies:/.test(l)));
+    const bad = ml3(
+      'eval',
+      fixedPath,
+      '--goals',
+      '1',
+      '--no-planners',
+      '--initial-policy',
+      'random',
+    );
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--initial-policy must be one of fixed, per-episode, got "random"/);
+    const test = ml3(
+      ...['reacher', 'test', fixed.run.path, '--goals', '1', '--planners', 'false'],
+      ...['--model-policy-steps', '0', '--initial-policy', 'per-episode', '--json'],
+    );
+    assert.equal(test.code, 0, test.stderr);
+    assert.equal(JSON.parse(test.stdout).initialPolicy, 'per-episode');
   });
 });
