@@ -43,6 +43,16 @@ const metrics = (run: string) =>
       return Object.fromEntries(Object.entries(rest).filter(([k]) => !k.startsWith('perf/')));
     });
 
+/** A tiny selection run: the mean action judged every 2 updates on 1 episode, a checkpoint each. */
+const SELECTING = {
+  evalEpisodes: 1,
+  selectEvery: 2,
+  selectEpisodes: 1,
+  learningRate: 0.01,
+  gif: false,
+  checkpointEvery: 1,
+};
+
 /**
  * The zoo car preset under the given flags (each counts as given on the command line), trained
  * straight and stopped after `stopAfter` updates then resumed.
@@ -109,13 +119,8 @@ describe('ml3 pg', () => {
 
   it('with --select-every the run keeps the best policy the selection saw; resumed equals straight; pg eval picks best or last', async () => {
     const { full, part, resumed } = await zooCarStraightAndResumed({
+      ...SELECTING,
       totalTimesteps: 40,
-      evalEpisodes: 1,
-      selectEvery: 2,
-      selectEpisodes: 1,
-      learningRate: 0.01,
-      gif: false,
-      checkpointEvery: 1,
     });
     assert.equal(resumed.status, 'completed');
     assert.deepEqual(metrics(part.run.path), metrics(full.run.path));
@@ -173,15 +178,7 @@ describe('ml3 pg', () => {
   });
 
   it('--restarts splits the budget into fresh trainings, selects over all of them, and resumes mid-restart exactly', async () => {
-    const flags = {
-      totalTimesteps: 48,
-      evalEpisodes: 1,
-      selectEvery: 2,
-      selectEpisodes: 1,
-      learningRate: 0.01,
-      gif: false,
-      checkpointEvery: 1,
-    };
+    const flags = { ...SELECTING, totalTimesteps: 48 };
     // 2 restarts of 3 updates of 8 steps, stopped after update 3 (the first restart's last: the
     // resumed run starts the second) or 4 (inside the second: its trainer comes from the
     // checkpoint) and resumed.
