@@ -240,6 +240,10 @@ const updatesOf = (c: PgConfig) => (c.restarts ?? 1) * updatesPerRestart(c);
 const stepsBefore = (c: PgConfig, restart: number) =>
   restart * updatesPerRestart(c) * c.numEnvs * c.numSteps;
 
+/** Env steps the run has taken, over its restarts so far. */
+const runEnvSteps = (state: PgRunState, c: PgConfig) =>
+  stepsBefore(c, state.restart) + state.trainer.envSteps;
+
 const evalCommand: TestCommand<EvalOptions> = {
   commandName: 'eval',
   description: "replay a run's policy (its mean action) on seeded episodes; optionally write a GIF",
@@ -265,7 +269,7 @@ const evalCommand: TestCommand<EvalOptions> = {
     }
     const best = options.policy === 'best' ? state.best : undefined;
     const file = best?.policy ?? state.trainer.exportPolicy();
-    const envSteps = stepsBefore(config, state.restart) + state.trainer.envSteps;
+    const envSteps = runEnvSteps(state, config);
     state.trainer.dispose();
     const policyUpdate = best?.update ?? checkpoint.iteration;
     const result = evaluatePolicyFile(
@@ -417,7 +421,7 @@ export const pgExperiment: Experiment<PgConfig, PgRunState> = {
     return {
       env: config.env,
       algo: config.algo,
-      envSteps: stepsBefore(config, state.restart) + state.trainer.envSteps,
+      envSteps: runEnvSteps(state, config),
       trainingReturnLast10Updates: trainingReturn,
       evaluation,
       policy: 'policy.json',
