@@ -108,7 +108,7 @@ async function demoStepCurve(runPath: string, goals: number): Promise<void> {
     );
     const ahead = learnedLossAhead(curves);
     console.log(
-      `this run: the learned loss is below the task loss at K = ${ahead.length ? ahead.join(', ') : 'none'} of ${DEMO_STEP_CURVE.stepCounts.join(', ')} (media/step-curve.png); at full budget (300 iterations) the defaults are at every K ≤ 10 on 1 of 8 seeds, and --preset reach (a fresh initial policy per episode) is below it at K = 5, 10 and 20 on 17 of 17 seeds and at every K ≤ 10 on 7 of 17, on 20 held-out goals (docs/ml3.md#a-fresh-initial-policy-per-episode-2026-12-03-afternoon)`,
+      `this run: the learned loss is below the task loss at K = ${ahead.length ? ahead.join(', ') : 'none'} of ${DEMO_STEP_CURVE.stepCounts.join(', ')} (media/step-curve.png); at full budget (300 iterations) the defaults are at every K ≤ 10 on 1 of 8 seeds, and --preset reach (a fresh initial policy per episode) is below it at K = 5, 10 and 20 on 17 of 17 seeds and at every K ≤ 10 on 7 of 17, on 20 held-out goals (docs/ml3.md#a-fresh-initial-policy-per-episode-2026-12-03-afternoon); at K = 1 it is a coin flip (8 of 17 seeds), and the table's last column says per K whether this run's difference is more than the draw of goals`,
     );
   } finally {
     file.dispose();
