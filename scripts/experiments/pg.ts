@@ -12,7 +12,7 @@ import {
   PolicyGradientTrainer,
 } from '../../agents/index.js';
 import { mean } from '../../envs/core/stats.js';
-import { InvalidArgument, RNG } from '../../envs/index.js';
+import { InvalidArgument } from '../../envs/index.js';
 import { commandDescription } from '../commands/catalog.js';
 import { loadCheckpoint } from '../run/checkpoint.js';
 import type { ConfigSchema, Experiment, RunTools, TestCommand } from '../run/experiment.js';
@@ -28,6 +28,13 @@ import {
   selectPolicy,
 } from './pgEvaluate.js';
 import { PG_PRESETS, type PgPresetName } from './pgPresets.js';
+import {
+  restartSeed,
+  runEnvSteps,
+  stepsBefore,
+  updatesOf,
+  updatesPerRestart,
+} from './pgRestarts.js';
 
 /** Config of a policy-gradient run (flags map 1:1; see {@link PgArgs} for the algorithm's). */
 export interface PgConfig extends Omit<PgArgs, 'hidden'>, SelectionConfig {
@@ -204,17 +211,6 @@ function pgArgs(saved: PgConfig): PgArgs {
   return { ...rest, totalTimesteps, hidden };
 }
 
-/** Updates of one restart (all of the run's without restarts). */
-function updatesPerRestart(c: PgConfig): number {
-  const restarts = c.restarts ?? 1;
-  return Math.floor(Math.floor(c.totalTimesteps / restarts) / (c.numEnvs * c.numSteps));
-}
-
-/** The seed of restart `r`: the run's own for the first, one derived from it for the others. */
-function restartSeed(c: PgConfig, r: number): number {
-  return r === 0 ? c.seed : RNG.deriveSeed(c.seed, `pg/restart-${r}`);
-}
-
 export interface PgRunState {
   /** The trainer of the current restart. */
   trainer: PolicyGradientTrainer;
@@ -232,17 +228,6 @@ interface EvalOptions {
   gif: boolean;
   policy: 'best' | 'last';
 }
-
-/** Updates a config asks for (over all restarts). */
-const updatesOf = (c: PgConfig) => (c.restarts ?? 1) * updatesPerRestart(c);
-
-/** Env steps of the restarts before `restart` (each runs its updates in full). */
-const stepsBefore = (c: PgConfig, restart: number) =>
-  restart * updatesPerRestart(c) * c.numEnvs * c.numSteps;
-
-/** Env steps the run has taken, over its restarts so far. */
-const runEnvSteps = (state: PgRunState, c: PgConfig) =>
-  stepsBefore(c, state.restart) + state.trainer.envSteps;
 
 const evalCommand: TestCommand<EvalOptions> = {
   commandName: 'eval',
