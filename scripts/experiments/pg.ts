@@ -29,6 +29,7 @@ import {
 } from './pgEvaluate.js';
 import { PG_PRESETS, type PgPresetName } from './pgPresets.js';
 import {
+  restartBudget,
   restartSeed,
   runEnvSteps,
   stepsBefore,
@@ -202,13 +203,11 @@ function pgArgs(saved: PgConfig): PgArgs {
     gif: _g,
     seed: _s,
     checkpointEvery: _c,
-    restarts,
+    restarts: _r,
     ...rest
   } = config;
   // Each restart anneals and schedules over its own share of the budget.
-  const totalTimesteps =
-    restarts > 1 ? Math.floor(rest.totalTimesteps / restarts) : rest.totalTimesteps;
-  return { ...rest, totalTimesteps, hidden };
+  return { ...rest, totalTimesteps: restartBudget(config), hidden };
 }
 
 export interface PgRunState {

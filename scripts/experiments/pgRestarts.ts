@@ -11,10 +11,14 @@ type RestartConfig = Pick<PgConfig, 'totalTimesteps' | 'numEnvs' | 'numSteps' | 
   restarts?: number;
 };
 
+/** Env steps of one restart's budget: its trainer anneals and schedules over these. */
+export function restartBudget(c: RestartConfig): number {
+  return Math.floor(c.totalTimesteps / (c.restarts ?? 1));
+}
+
 /** Updates of one restart (all of the run's without restarts). */
 export function updatesPerRestart(c: RestartConfig): number {
-  const restarts = c.restarts ?? 1;
-  return Math.floor(Math.floor(c.totalTimesteps / restarts) / (c.numEnvs * c.numSteps));
+  return Math.floor(restartBudget(c) / (c.numEnvs * c.numSteps));
 }
 
 /** Updates a config asks for (over all restarts). */

@@ -41,6 +41,16 @@ const dispose = (params: readonly tf.Tensor[]) => {
   for (const t of params) t.dispose();
 };
 
+/** The initial policies a learned-loss file records (loaded, read, freed). */
+function initialPolicyOf(path: string): string {
+  const file = loadReacherLossFile(path);
+  try {
+    return file.initialPolicy;
+  } finally {
+    file.dispose();
+  }
+}
+
 async function train(config: Record<string, unknown>) {
   return trainExperiment(reacherExperiment as never, {
     config,
@@ -148,22 +158,12 @@ describe('reacher initial policies (--initial-policy)', () => {
       'ml3-reacher-init-resume-',
     );
     assert.deepEqual(metricsWithoutTimes(resumed), metricsWithoutTimes(straight));
-    const file = loadReacherLossFile(straight.run.file('learned-loss.json'));
-    try {
-      assert.equal(file.initialPolicy, 'per-episode');
-    } finally {
-      file.dispose();
-    }
+    assert.equal(initialPolicyOf(straight.run.file('learned-loss.json')), 'per-episode');
     const fixed = await train(TINY);
     const taskLosses = (r: { run: { readMetrics(): Record<string, unknown>[] } }) =>
       r.run.readMetrics().map((m) => m['meta/task_loss']);
     assert.notDeepEqual(taskLosses(straight), taskLosses(fixed));
-    const fixedFile = loadReacherLossFile(fixed.run.file('learned-loss.json'));
-    try {
-      assert.equal(fixedFile.initialPolicy, 'fixed');
-    } finally {
-      fixedFile.dispose();
-    }
+    assert.equal(initialPolicyOf(fixed.run.file('learned-loss.json')), 'fixed');
   });
 
   it('a file whose initialPolicy is not a known kind is a corrupt file naming the choices', async () => {
@@ -182,12 +182,7 @@ describe('reacher initial policies (--initial-policy)', () => {
     // Files written before the setting existed have none: the fixed θ₀.
     delete doc.context.initialPolicy;
     writeFileSync(bad, JSON.stringify(doc));
-    const old = loadReacherLossFile(bad);
-    try {
-      assert.equal(old.initialPolicy, 'fixed');
-    } finally {
-      old.dispose();
-    }
+    assert.equal(initialPolicyOf(bad), 'fixed');
   });
 
   it('a loss is judged from other initial policies than its own on request (test and eval)', async () => {
