@@ -77,6 +77,10 @@ const SCHEMA: ConfigSchema<PgMl3Config> = {
     min: 0,
   },
   lifetime: { type: 'int', doc: "policy updates (inner steps) a slot's policy lives", min: 1 },
+  learnStd: {
+    type: 'boolean',
+    doc: 'policies learn their log σ (from the task σ) instead of a fixed σ, in meta-training and for every method of the test',
+  },
   testTasks: TEST_SCHEMA.tasks,
   testIterations: TEST_SCHEMA.iterations,
   testSeeds: TEST_SCHEMA.seeds,
@@ -181,6 +185,7 @@ function summariseCurve(c: PgMethodCurve) {
     finalReturnStd: std(c.finalReturn),
     finalReturns: c.finalReturn,
     finalTerminatedFraction: c.terminatedFraction.at(-1)!,
+    finalActionStd: c.actionStd.at(-1)!,
     samplesToTarget: c.samplesToTarget,
     envSteps: c.envSteps.at(-1)!,
   };
@@ -198,17 +203,35 @@ function curveRows(curves: PgMethodCurve[]): Record<string, number>[] {
   });
 }
 
+/** The `test` command's defaults: the held-out tasks of seeds 100–102, the same for every run. */
+const PG_ML3_TEST_DEFAULTS: Readonly<PgMl3TestOptions> = Object.freeze({
+  tasks: 8,
+  iterations: 50,
+  seeds: 3,
+  seed: 100,
+  baselineLr: 1e-2,
+  targetReturn: -12,
+});
+
 const test: TestCommand<PgMl3TestOptions> = {
   description:
     "train fresh policies on held-out tasks with a run's learned loss vs REINFORCE and PPO on the true reward",
   schema: TEST_SCHEMA,
-  defaults: { tasks: 8, iterations: 50, seeds: 3, seed: 100, baselineLr: 1e-2, targetReturn: -12 },
+  defaults: PG_ML3_TEST_DEFAULTS,
   async run(runPath, options, tools) {
     const { run } = openRunOf<PgMl3Config>(runPath, 'pg-ml3');
-    // Its own folder per setting: never overwrite the test that ended training (`test/`).
+    // Its own folder per setting: never overwrite the test that ended training (`test/`), nor a
+    // test of other settings (a rate or target off the defaults is named; the defaults are not,
+    // so the folders of earlier tests keep their names).
+    const offDefault = [
+      options.baselineLr === PG_ML3_TEST_DEFAULTS.baselineLr ? '' : `-blr${options.baselineLr}`,
+      options.targetReturn === PG_ML3_TEST_DEFAULTS.targetReturn
+        ? ''
+        : `-target${options.targetReturn}`,
+    ].join('');
     const dir = run.file(
       'tests',
-      `seed${options.seed}-seeds${options.seeds}-tasks${options.tasks}-it${options.iterations}`,
+      `seed${options.seed}-seeds${options.seeds}-tasks${options.tasks}-it${options.iterations}${offDefault}`,
     );
     return evaluatePgMl3File(run.file('learned-loss.json'), options, { dir, log: tools.log });
   },

@@ -116,6 +116,19 @@ const CASES: GoldenCase[] = [
     experiment: 'cem',
     config: { iterations: 2, population: 6, episodes: 1, evalEpisodes: 2, gif: false },
   },
+  {
+    experiment: 'pg-ml3',
+    config: {
+      learnStd: true,
+      iterations: 3,
+      tasks: 2,
+      episodes: 2,
+      lifetime: 2,
+      testTasks: 1,
+      testIterations: 2,
+      testSeeds: 1,
+    },
+  },
 ];
 
 /** Drops wall-clock fields and makes run-folder paths relative, recursively. */

@@ -175,6 +175,20 @@ describe('ml3 pg-ml3 (model-free ML3 commands)', () => {
       '--json',
     );
     assert.equal(test.code, 0, test.stderr);
+    // Another target gets a folder of its own: the default test's result is kept.
+    const target = ml3(
+      'pg-ml3',
+      'test',
+      run,
+      ...['--tasks', '1', '--iterations', '2', '--seeds', '1', '--seed', '3'],
+      ...['--target-return', '0', '--json'],
+    );
+    assert.equal(target.code, 0, target.stderr);
+    const tests = join(run, 'tests');
+    const readTest = (dir: string) =>
+      JSON.parse(readFileSync(join(tests, dir, 'test.json'), 'utf8'));
+    assert.equal(readTest('seed3-seeds1-tasks1-it2').options.targetReturn, -12);
+    assert.equal(readTest('seed3-seeds1-tasks1-it2-target0').options.targetReturn, 0);
     const ev = ml3(
       'eval',
       join(run, 'learned-loss.json'),
@@ -203,30 +217,32 @@ describe('ml3 pg-ml3 (model-free ML3 commands)', () => {
     assert.match(reacherExtra.stderr, /--extra needs a task with extra information/);
   });
 
-  it('pg-ml3: stopped and resumed (a slot re-initialised in between) equals a straight run', async () => {
-    const { pgMl3Experiment } = await import('../../scripts/experiments/pgMl3.js');
-    const config = {
-      ...pgMl3Experiment.defaults,
-      iterations: 4,
-      tasks: 2,
-      episodes: 2,
-      lifetime: 2,
-      testTasks: 1,
-      testIterations: 1,
-      testSeeds: 1,
-      checkpointEvery: 1,
-    };
-    const { straight, part, resumed } = await straightAndResumed(
-      pgMl3Experiment as never,
-      config,
-      2,
-      'ml3-pgml3-resume-',
-    );
-    assert.equal(part.status, 'interrupted');
-    assert.equal(resumed.status, 'completed');
-    assert.deepEqual(metrics(resumed), metrics(straight));
-    assert.deepEqual(resumed.summary?.test, straight.summary?.test);
-  });
+  for (const learnStd of [false, true])
+    it(`pg-ml3: stopped and resumed (a slot re-initialised in between) equals a straight run${learnStd ? ' (learned σ)' : ''}`, async () => {
+      const { pgMl3Experiment } = await import('../../scripts/experiments/pgMl3.js');
+      const config = {
+        ...pgMl3Experiment.defaults,
+        learnStd,
+        iterations: 4,
+        tasks: 2,
+        episodes: 2,
+        lifetime: 2,
+        testTasks: 1,
+        testIterations: 1,
+        testSeeds: 1,
+        checkpointEvery: 1,
+      };
+      const { straight, part, resumed } = await straightAndResumed(
+        pgMl3Experiment as never,
+        config,
+        2,
+        'ml3-pgml3-resume-',
+      );
+      assert.equal(part.status, 'interrupted');
+      assert.equal(resumed.status, 'completed');
+      assert.deepEqual(metrics(resumed), metrics(straight));
+      assert.deepEqual(resumed.summary?.test, straight.summary?.test);
+    });
 
   it('meta-training steps keep the tensor count flat (slots re-initialised on the way)', async () => {
     const tf = await import('@tensorflow/tfjs-core');

@@ -19,19 +19,27 @@ import {
   pgLossSpec,
   pgMetaStep,
   pgTestMethods,
+  policyLogProb,
+  policyParts,
   REACHER_PG_TASK,
   reinforceLoss,
   rolloutPgPolicies,
+  rolloutTensors,
+  stdLogit,
   trainPgPolicies,
+  withLearnedStd,
 } from '../../ml3/index.js';
 
 before(async () => {
   await selectBackend('wasm');
 });
 
-/** 2 reacher tasks of 6 steps with K = 3 episodes each: envs, policies, a learned loss. */
-function smallReacher(seed: number) {
-  const task: PgTask = { ...REACHER_PG_TASK, horizon: 6 };
+/**
+ * 2 reacher tasks of 6 steps with K = 3 episodes each: envs, policies, a learned loss; with
+ * `learnStd`, the policies learn their σ.
+ */
+function smallReacher(seed: number, learnStd = false) {
+  const task: PgTask = withLearnedStd({ ...REACHER_PG_TASK, horizon: 6 }, learnStd);
   const G = 2;
   const K = 3;
   const rng = new RNG(seed);
@@ -55,9 +63,13 @@ describe('model-free ML3 (learned policy losses)', () => {
       assert.ok(Math.abs(adv[i]! - v) < 1e-6, `A${i}: ${adv[i]} vs ${v}`);
   });
 
-  for (const base of ['none', 'reinforce'] as const) {
-    it(`the meta-gradient through the inner PG step matches finite differences (base ${base})`, () => {
-      const { task, K, rng, envs, theta, phi, options } = smallReacher(4);
+  for (const [base, learnStd] of [
+    ['none', false],
+    ['reinforce', false],
+    ['reinforce', true],
+  ] as const) {
+    it(`the meta-gradient through the inner PG step matches finite differences (base ${base}${learnStd ? ', learned σ' : ''})`, () => {
+      const { task, K, rng, envs, theta, phi, options } = smallReacher(4, learnStd);
       const before = rolloutPgPolicies(task, envs, theta, options, K, rng);
       const after = rolloutPgPolicies(task, envs, theta, options, K, rng);
       const objective = (p: tf.Tensor[]) =>
@@ -101,6 +113,71 @@ describe('model-free ML3 (learned policy losses)', () => {
       for (const env of envs) env.close();
     });
   }
+
+  it('a learned σ: θ ends with log σ per policy, episodes are drawn at each policy’s σ, and every loss reaches it', () => {
+    const { task, K, rng, envs, theta, phi, options } = smallReacher(6, true);
+    assert.deepEqual(theta.at(-1)!.shape, [2, 1, 2]);
+    const initial = tf.tidy(() => (policyParts(task, theta).logStd as tf.Tensor).dataSync()[0]!);
+    assert.ok(Math.abs(initial - Math.log(task.actionStd)) < 1e-5, `log σ₀ ${initial}`);
+    assert.equal(pgLossSpec(task).inputs.length, pgLossSpec(REACHER_PG_TASK).inputs.length + 2);
+    // Policy 0 pushed far below the floor (σ = 0.05), policy 1 at σ = 0.5: the spread follows.
+    const rho = [-30, -30, stdLogit(0.5), stdLogit(0.5)];
+    const moved = [...theta.slice(0, -1), tf.tensor3d(rho, [2, 1, 2])];
+    const r = rolloutPgPolicies(task, envs, moved, options, K, rng);
+    const spread = tf.tidy(() => {
+      const x = rolloutTensors(task, r);
+      const { mu } = policyLogProb(task, moved, x);
+      return Array.from(x.actions.sub(mu).mul(x.mask).square().mean([1, 2]).sqrt().dataSync());
+    });
+    assert.ok(spread[0]! > 0.03 && spread[0]! < 0.07, `σ at the floor 0.05: spread ${spread[0]}`);
+    assert.ok(spread[1]! > 0.3 && spread[1]! < 0.7, `σ 0.5: spread ${spread[1]}`);
+    // Every loss has a gradient for log σ: the learned loss, REINFORCE (through log π).
+    for (const loss of [
+      (...th: tf.Tensor[]) => learnedPolicyLoss(task, th, phi, r, 'none'),
+      (...th: tf.Tensor[]) => reinforceLoss(task, th, r),
+    ]) {
+      const g = tf.tidy(() => tf.grads(loss)(moved).at(-1)!.abs().max().dataSync()[0]!);
+      assert.ok(g > 0, 'log σ gets a gradient');
+    }
+    for (const t of [...theta, ...phi, moved.at(-1)!]) t.dispose();
+    for (const env of envs) env.close();
+  });
+
+  it('meta-test with a learned σ: every method learns it from σ₀, the curve records it, no tensor leaks', () => {
+    const task = withLearnedStd({ ...REACHER_PG_TASK, horizon: 8 }, true);
+    const phi = initLearnedLoss(pgLossSpec(task), new RNG(1), { biasInit: 0.1 });
+    const options = [task.sampleTask(new RNG(2)), task.sampleTask(new RNG(3))];
+    const before = tf.memory().numTensors;
+    for (const method of [
+      { kind: 'learned', phi, base: 'reinforce', lr: 0.1, clip: 0 },
+      { kind: 'reinforce', lr: 0.1, optimizer: 'sgd' },
+      { kind: 'ppo', lr: 1e-2, epochs: 2, clipCoef: 0.2 },
+    ] as const) {
+      const run = () =>
+        trainPgPolicies({
+          task,
+          method,
+          taskOptions: options,
+          episodesPerTask: 2,
+          iterations: 3,
+          initRng: new RNG(3),
+          rng: new RNG(4),
+        });
+      const curve = run();
+      assert.deepEqual(run(), curve, `${method.kind}: same seed, same curve`);
+      assert.ok(Math.abs(curve.actionStd[0]! - task.actionStd) < 1e-6, `${curve.actionStd[0]}`);
+      assert.ok(
+        curve.actionStd.slice(1).every((s) => s !== curve.actionStd[0]),
+        method.kind,
+      );
+      assert.ok(
+        curve.actionStd.every((s) => s >= 0.05 - 1e-6 && s <= 1),
+        'σ within its range',
+      );
+    }
+    assert.equal(tf.memory().numTensors, before);
+    for (const t of phi) t.dispose();
+  });
 
   it('K = 2 inner steps: each step learns on episodes of the policy it updates, the outer loss on those of θ_2', () => {
     const { task, K, envs, theta, phi, options } = smallReacher(5);
@@ -214,6 +291,7 @@ describe('model-free ML3 test: PPO at its best rate', () => {
     meanReturn: [0, 0, 0, 0],
     stdReturn: [0, 0, 0, 0],
     terminatedFraction: [0, 0, 0, 0],
+    actionStd: [0.2, 0.2, 0.2, 0.2],
     samplesToTarget,
     finalReturn,
   });

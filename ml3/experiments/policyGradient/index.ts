@@ -33,12 +33,17 @@ export {
   initPgPolicies,
   makePgEnvs,
   normalisedAdvantages,
+  PG_LOG_STD_RANGE,
   type PgRollouts,
   type PgTask,
   pgLossSpec,
   pgPolicySpec,
+  policyNet,
+  policyParts,
   REACHER_PG_TASK,
   rolloutPgPolicies,
+  stdLogit,
+  withLearnedStd,
 } from './task.js';
 export {
   PG_ML3_DEFAULTS,

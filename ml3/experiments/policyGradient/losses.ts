@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gaussianLogProb, mlp, ppoClipLoss } from '../../../agents/index.js';
 import { learnedLossValues } from '../../learnedLoss.js';
-import { type PgRollouts, type PgTask, pgLossSpec, pgPolicySpec } from './task.js';
+import { type PgRollouts, type PgTask, pgLossSpec, pgPolicySpec, policyParts } from './task.js';
 
 /** Rollout arrays as tensors shaped [G, K·H, …] (built inside the caller's tidy). */
 export function rolloutTensors(task: PgTask, r: PgRollouts) {
@@ -33,9 +33,10 @@ export function policyLogProb(
   theta: readonly tf.Tensor[],
   x: PgRolloutTensors,
 ): { mu: tf.Tensor; logp: tf.Tensor } {
-  const mu = mlp(theta, x.obs, pgPolicySpec(task));
-  // The policy's σ is fixed (a task constant), so log π depends on θ only through μ_θ.
-  return { mu, logp: gaussianLogProb(x.actions, mu, Math.log(task.actionStd)).expandDims(-1) };
+  const { net, logStd } = policyParts(task, theta);
+  const mu = mlp(net, x.obs, pgPolicySpec(task));
+  // With a fixed σ (a task constant) log π depends on θ only through μ_θ.
+  return { mu, logp: gaussianLogProb(x.actions, mu, logStd).expandDims(-1) };
 }
 
 /** Σ over tasks of the masked mean over steps of `perStep` [G, N, 1]. */
@@ -58,6 +59,7 @@ export function learnedPolicyLoss(
   const G = r.tasks;
   const N = r.episodesPerTask * task.horizon;
   const { mu, logp } = policyLogProb(task, theta, x);
+  const { logStd } = policyParts(task, theta);
   const H = task.horizon;
   const time = tf
     .tensor1d(Float32Array.from({ length: N }, (_, i) => (i % H) / H))
@@ -72,6 +74,7 @@ export function learnedPolicyLoss(
       time,
       mu,
       logp.div(10), // log-densities span tens of nats; keep the feature O(1)
+      ...(typeof logStd === 'number' ? [] : [logStd.tile([1, N, 1])]),
     ],
     -1,
   );

@@ -23,6 +23,7 @@ import {
   makePgEnvs,
   type PgRollouts,
   type PgTask,
+  policyParts,
   rolloutPgPolicies,
 } from './task.js';
 import { pgTaskOf } from './train.js';
@@ -46,6 +47,8 @@ export interface PgTestCurve {
   envSteps: number[];
   meanReturn: number[];
   terminatedFraction: number[];
+  /** The policies' mean σ when iteration i's episodes were collected (constant unless learned). */
+  actionStd: number[];
 }
 
 /** The loss a method descends on the episodes `r` (and, for PPO, their log π at collection). */
@@ -88,7 +91,12 @@ export function trainPgPolicies(args: {
     ? (th: Params, g: tf.Tensor[]) => adam.step(th, g)
     : (th: Params, g: tf.Tensor[]) => sgdStep(th, clipPerMember(g, clip), method.lr);
   const epochs = method.kind === 'ppo' ? method.epochs : 1;
-  const curve: PgTestCurve = { envSteps: [], meanReturn: [], terminatedFraction: [] };
+  const curve: PgTestCurve = {
+    envSteps: [],
+    meanReturn: [],
+    terminatedFraction: [],
+    actionStd: [],
+  };
   let envSteps = 0;
   let r: PgRollouts | undefined;
   let oldLogp: tf.Tensor | undefined;
@@ -105,6 +113,7 @@ export function trainPgPolicies(args: {
         curve.envSteps.push(envSteps);
         curve.meanReturn.push(mean(r.returns));
         curve.terminatedFraction.push(mean(r.terminated));
+        curve.actionStd.push(meanActionStd(task, th));
         envSteps += r.mask.reduce((s, v) => s + v, 0);
         oldLogp?.dispose();
         oldLogp =
@@ -122,6 +131,12 @@ export function trainPgPolicies(args: {
     adam?.dispose();
   }
   return curve;
+}
+
+/** The policies' σ, averaged over policies and action dimensions. */
+function meanActionStd(task: PgTask, theta: Params): number {
+  if (!task.learnStd) return task.actionStd;
+  return tf.tidy(() => (policyParts(task, theta).logStd as tf.Tensor).exp().mean().dataSync()[0]!);
 }
 
 /** Settings of {@link comparePgMethods}. */
@@ -159,6 +174,8 @@ export interface PgMethodCurve {
   meanReturn: number[];
   stdReturn: number[];
   terminatedFraction: number[];
+  /** Mean over seeds of the policies' mean σ per iteration (see {@link PgTestCurve}). */
+  actionStd: number[];
   /** Per seed: env steps before the first iteration whose mean return ≥ the target (null: never). */
   samplesToTarget: (number | null)[];
   /** Per seed: mean return of the last iteration. */
@@ -279,7 +296,7 @@ function aggregate(
   target: number,
 ): PgMethodCurve {
   const n = curves[0]!.meanReturn.length;
-  const at = (i: number, key: 'meanReturn' | 'terminatedFraction' | 'envSteps') =>
+  const at = (i: number, key: 'meanReturn' | 'terminatedFraction' | 'envSteps' | 'actionStd') =>
     curves.map((c) => c[key][i]!);
   const range = Array.from({ length: n }, (_, i) => i);
   return {
@@ -289,6 +306,7 @@ function aggregate(
     meanReturn: range.map((i) => mean(at(i, 'meanReturn'))),
     stdReturn: range.map((i) => std(at(i, 'meanReturn'))),
     terminatedFraction: range.map((i) => mean(at(i, 'terminatedFraction'))),
+    actionStd: range.map((i) => mean(at(i, 'actionStd'))),
     samplesToTarget: curves.map((c) => {
       const i = c.meanReturn.findIndex((r) => r >= target);
       return i < 0 ? null : c.envSteps[i]!;
@@ -305,6 +323,8 @@ export interface PgLossContext {
   innerClip?: number;
   base: PgLossBase;
   extra?: boolean;
+  /** Whether the policies learn their σ (absent in files saved before it existed: fixed). */
+  learnStd?: boolean;
 }
 
 /** A loaded learned policy loss: φ, its task, context and training episodes per task. */
@@ -331,7 +351,7 @@ export function loadPgLossFile(path: string): PgLossFile {
   }
   return {
     phi,
-    task: pgTaskOf(context.task),
+    task: pgTaskOf(context.task, context.learnStd === true),
     context: context as PgLossContext,
     episodesPerTask: (document.training.config as { episodes?: number }).episodes ?? 8,
     dispose() {

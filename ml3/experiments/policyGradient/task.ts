@@ -41,8 +41,17 @@ export interface PgTask {
   readonly rewardScale: number;
   /** Discount of the returns-to-go. */
   readonly gamma: number;
-  /** Std of the Gaussian policy (fixed, so log π is a function of μ_θ). */
+  /**
+   * Std of the Gaussian policy: fixed (log π is then a function of μ_θ alone), or, with
+   * {@link PgTask.learnStd}, the initial value of a learned one.
+   */
   readonly actionStd: number;
+  /**
+   * Whether each policy learns a state-independent σ per action dimension (the last tensor of θ,
+   * [G, 1, A], a logit of log σ within {@link PG_LOG_STD_RANGE}, starting at `actionStd`) instead
+   * of keeping σ fixed; every method of the comparison then learns it.
+   */
+  readonly learnStd?: boolean;
   /** Reset options of one task (a reacher target, a car start position). */
   sampleTask(rng: RNG): Record<string, unknown>;
   /** Extra information for the outer loss: a shaped reward for step t reaching `obs`. */
@@ -91,6 +100,52 @@ export const CAR_PG_TASK: PgTask = {
     -Math.abs(obs[0]! - (t < CAR_INTERMEDIATE_STEPS ? CAR_INTERMEDIATE_X : 0.45)),
 };
 
+/** The task with the policies' σ learned (`learn`) or fixed at `actionStd`. */
+export function withLearnedStd(task: PgTask, learn: boolean): PgTask {
+  return { ...task, learnStd: learn };
+}
+
+/**
+ * The range of a learned log σ: log σ = lo + (hi − lo)·sigmoid(ρ). The floor keeps the policy
+ * gradient's 1/σ factor bounded: unbounded, meta-training drove σ to 0.007 within 100 iterations
+ * and the inner steps diverged (2026-12-03). The ceiling is the action range.
+ */
+export const PG_LOG_STD_RANGE: readonly [number, number] = Object.freeze([Math.log(0.05), 0]) as [
+  number,
+  number,
+];
+
+/** The logit ρ of a learned σ (inverse of the map in {@link policyParts}). */
+export function stdLogit(sigma: number): number {
+  const [lo, hi] = PG_LOG_STD_RANGE;
+  const u = (Math.log(sigma) - lo) / (hi - lo);
+  return Math.log(u / (1 - u));
+}
+
+/**
+ * θ's parts: the mean network's parameters and log σ ([G, 1, A], computed from θ's last tensor,
+ * when learned; else the task's fixed log σ as a number). Call it inside a tidy.
+ */
+export function policyParts(
+  task: PgTask,
+  theta: readonly tf.Tensor[],
+): { net: readonly tf.Tensor[]; logStd: tf.Tensor | number } {
+  if (!task.learnStd) return { net: theta, logStd: Math.log(task.actionStd) };
+  const [lo, hi] = PG_LOG_STD_RANGE;
+  return {
+    net: policyNet(task, theta),
+    logStd: tf
+      .sigmoid(theta.at(-1)!)
+      .mul(hi - lo)
+      .add(lo),
+  };
+}
+
+/** The mean network's parameters of θ (all of θ but a learned σ's logit). */
+export function policyNet(task: PgTask, theta: readonly tf.Tensor[]): readonly tf.Tensor[] {
+  return task.learnStd ? theta.slice(0, -1) : theta;
+}
+
 /** The policy's mean network: scaled obs → 32 → 32 → actions, tanh hidden (second-order safe). */
 export function pgPolicySpec(task: PgTask): MlpSpec {
   return {
@@ -111,6 +166,8 @@ export function pgLossSpec(task: PgTask): LearnedLossSpec {
     'time',
     ...Array.from({ length: task.actSize }, (_, i) => `mu${i}`),
     'logProb',
+    // A learned σ is a policy statistic too: M_φ can then shape exploration directly.
+    ...(task.learnStd ? Array.from({ length: task.actSize }, (_, i) => `logStd${i}`) : []),
   ];
   return {
     inputs: names,
@@ -138,13 +195,17 @@ export function initPgLoss(task: PgTask, rng: RNG): Params {
   return phi;
 }
 
-/** G fresh policies (batched θ), their mean actions near 0 (last layer scaled by 0.1). */
+/**
+ * G fresh policies (batched θ), their mean actions near 0 (last layer scaled by 0.1); with a
+ * learned σ, log σ = log `actionStd` is appended.
+ */
 export function initPgPolicies(task: PgTask, count: number, rng: RNG): Params {
   const params = initMlp(pgPolicySpec(task), rng, { batch: count });
   const last = params.length - 2;
   const scaled = params[last]!.mul(0.1);
   params[last]!.dispose();
   params[last] = scaled;
+  if (task.learnStd) params.push(tf.fill([count, 1, task.actSize], stdLogit(task.actionStd)));
   return params;
 }
 
@@ -201,6 +262,16 @@ export function rolloutPgPolicies(
   const scaled = new Float32Array(O);
   const clipped = new Float32Array(G * K * A);
   const noise = new Float32Array(G * K * A);
+  // σ per env and action dimension (θ is fixed for the whole rollout).
+  const sigma = new Float64Array(G * K * A).fill(task.actionStd);
+  if (task.learnStd) {
+    const perTask = tf.tidy(
+      () => (policyParts(task, theta).logStd as tf.Tensor).exp().dataSync() as Float32Array,
+    );
+    for (let e = 0; e < G * K; e++)
+      for (let k = 0; k < A; k++) sigma[e * A + k] = perTask[Math.floor(e / K) * A + k]!;
+  }
+  const net = policyNet(task, theta);
   const resets = envs.map((_, e) => ({
     seed: rng.integers(2 ** 31),
     options: taskOptions[Math.floor(e / K)],
@@ -217,10 +288,9 @@ export function rolloutPgPolicies(
       return scaled;
     },
     act: (now, t) => {
-      for (let i = 0; i < noise.length; i++) noise[i] = rng.normal(0, task.actionStd);
+      for (let i = 0; i < noise.length; i++) noise[i] = rng.normal(0, sigma[i]);
       const mu = tf.tidy(
-        () =>
-          mlp(theta, tf.tensor3d(now, [G, K, O]), pgPolicySpec(task)).dataSync() as Float32Array,
+        () => mlp(net, tf.tensor3d(now, [G, K, O]), pgPolicySpec(task)).dataSync() as Float32Array,
       );
       for (let e = 0; e < G * K; e++) {
         if (terminated[e]) continue;

@@ -31,8 +31,10 @@ import {
   makePgEnvs,
   type PgRollouts,
   type PgTask,
+  policyParts,
   REACHER_PG_TASK,
   rolloutPgPolicies,
+  withLearnedStd,
 } from './task.js';
 
 /** Config of a model-free ML3 run. */
@@ -65,6 +67,11 @@ export interface PgMl3Config extends MetaTrainConfig {
   innerClip: number;
   /** Policy updates (inner steps) a slot's policy lives before it is re-initialised. */
   lifetime: number;
+  /**
+   * The policies learn their log σ (per action dimension, from the task's σ) instead of keeping σ
+   * fixed, in meta-training and in every method of the test; M_φ then also sees log σ.
+   */
+  learnStd: boolean;
   /** Test: held-out tasks per seed, iterations, seeds. */
   testTasks: number;
   testIterations: number;
@@ -89,6 +96,7 @@ export const PG_ML3_DEFAULTS: Readonly<PgMl3Config> = Object.freeze({
   innerSteps: 1,
   innerClip: 0,
   lifetime: 50,
+  learnStd: false,
   testTasks: 8,
   testIterations: 50,
   testSeeds: 3,
@@ -98,11 +106,11 @@ export const PG_ML3_DEFAULTS: Readonly<PgMl3Config> = Object.freeze({
   checkpointEvery: 25,
 });
 
-/** The task family of a name. */
-export function pgTaskOf(name: string): PgTask {
-  if (name === 'reacher') return REACHER_PG_TASK;
-  if (name === 'car') return CAR_PG_TASK;
-  throw new InvalidArgument(`unknown pg-ml3 task "${name}"; allowed: reacher, car`);
+/** The task family of a name, its policies' σ fixed or learned (`learnStd`). */
+export function pgTaskOf(name: string, learnStd = false): PgTask {
+  const task = name === 'reacher' ? REACHER_PG_TASK : name === 'car' ? CAR_PG_TASK : undefined;
+  if (!task) throw new InvalidArgument(`unknown pg-ml3 task "${name}"; allowed: reacher, car`);
+  return learnStd ? withLearnedStd(task, true) : task;
 }
 
 /** Result of one meta-training iteration. */
@@ -196,7 +204,7 @@ export class PgMl3MetaTrainer implements MetaTrainer {
   constructor(saved: PgMl3Config) {
     const config = { ...PG_ML3_DEFAULTS, ...saved };
     this.config = config;
-    const task = pgTaskOf(config.task);
+    const task = pgTaskOf(config.task, config.learnStd);
     if (config.extra && !task.shapedReward)
       throw new InvalidArgument(
         `--extra needs a task with extra information (car), not ${config.task}`,
@@ -291,6 +299,12 @@ export class PgMl3MetaTrainer implements MetaTrainer {
     const clipped = tf.tidy(() =>
       globalNormClip(r.grads, config.maxGradNorm).map((g) => tf.keep(g)),
     );
+    const metrics: Metrics = {};
+    // With a learned σ: the slots' mean log σ after the inner steps (exploration's fate).
+    if (this.task.learnStd)
+      metrics['meta/log_std'] = tf.tidy(
+        () => (policyParts(this.task, r.adapted).logStd as tf.Tensor).mean().dataSync()[0]!,
+      );
     const phi = this.adam.step(this.phi, clipped);
     for (const t of [...this.phi, ...r.grads, ...clipped, ...this.theta]) t.dispose();
     this.phi = phi;
@@ -298,6 +312,7 @@ export class PgMl3MetaTrainer implements MetaTrainer {
     this.ages = this.ages.map((a) => a + config.innerSteps);
     this.reinitSlots(this.ages.flatMap((a, g) => (a >= config.lifetime ? [g] : [])));
     return {
+      ...metrics,
       'meta/return_before': mean(r.before.returns),
       'meta/return_after': mean(r.after.returns),
       'meta/improvement': mean(r.after.returns) - mean(r.before.returns),
@@ -317,6 +332,7 @@ export class PgMl3MetaTrainer implements MetaTrainer {
       innerClip: config.innerClip,
       base: config.base,
       extra: config.extra,
+      learnStd: config.learnStd,
     };
   }
 
