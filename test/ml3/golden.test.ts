@@ -28,6 +28,17 @@ interface GoldenCase {
   test?: Record<string, unknown>;
 }
 
+/** A tiny model-free ML3 run on the reacher (with and without a learned σ). */
+const TINY_PG_ML3 = {
+  iterations: 3,
+  tasks: 2,
+  episodes: 2,
+  lifetime: 2,
+  testTasks: 1,
+  testIterations: 2,
+  testSeeds: 1,
+};
+
 const CASES: GoldenCase[] = [
   {
     experiment: 'sine',
@@ -76,15 +87,7 @@ const CASES: GoldenCase[] = [
   },
   {
     experiment: 'pg-ml3',
-    config: {
-      iterations: 3,
-      tasks: 2,
-      episodes: 2,
-      lifetime: 2,
-      testTasks: 1,
-      testIterations: 2,
-      testSeeds: 1,
-    },
+    config: TINY_PG_ML3,
     test: { tasks: 1, iterations: 1, seeds: 1 },
   },
   {
@@ -118,16 +121,7 @@ const CASES: GoldenCase[] = [
   },
   {
     experiment: 'pg-ml3',
-    config: {
-      learnStd: true,
-      iterations: 3,
-      tasks: 2,
-      episodes: 2,
-      lifetime: 2,
-      testTasks: 1,
-      testIterations: 2,
-      testSeeds: 1,
-    },
+    config: { learnStd: true, ...TINY_PG_ML3 },
   },
 ];
 

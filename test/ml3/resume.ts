@@ -1,4 +1,5 @@
 /** Shared by the resume tests: a straight run and a stopped-then-resumed run of one config. */
+import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,4 +30,24 @@ export function metricsWithoutTimes(result: { run: RunDir }): Record<string, unk
         Object.entries(m).filter(([k]) => !/^perf\/|SPS|elapsed|time|seconds/.test(k)),
       ),
     );
+}
+
+/**
+ * Asserts that a run stopped after `stopAfter` iterations and resumed equals a straight run of the
+ * same config: the same metrics, and the same `summary[summaryKey]`.
+ */
+export async function assertResumedEqualsStraight(
+  exp: Parameters<typeof trainExperiment>[0],
+  config: Record<string, unknown>,
+  stopAfter: number,
+  prefix: string,
+  summaryKey: string,
+): Promise<void> {
+  const { straight, part, resumed } = await straightAndResumed(exp, config, stopAfter, prefix);
+  assert.equal(part.status, 'interrupted');
+  assert.equal(resumed.status, 'completed');
+  assert.deepEqual(metricsWithoutTimes(resumed), metricsWithoutTimes(straight));
+  const summaryOf = (r: typeof straight) =>
+    (r.summary as Record<string, unknown> | undefined)?.[summaryKey];
+  assert.deepEqual(summaryOf(resumed), summaryOf(straight));
 }
