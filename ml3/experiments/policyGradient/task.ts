@@ -106,14 +106,12 @@ export function withLearnedStd(task: PgTask, learn: boolean): PgTask {
 }
 
 /**
- * The range of a learned log σ: log σ = lo + (hi − lo)·sigmoid(ρ). The floor keeps the policy
- * gradient's 1/σ factor bounded: unbounded, meta-training drove σ to 0.007 within 100 iterations
- * and the inner steps diverged (2026-12-03). The ceiling is the action range.
+ * The range of a learned log σ: log σ = lo + (hi − lo)·sigmoid(ρ), σ ∈ [0.05, 1]. The floor keeps
+ * the policy gradient's 1/σ factor, and so every inner step, bounded: with log σ = ρ unbounded,
+ * seed 0's meta-training diverged by iteration 60, and with clipped inner steps it drove σ to
+ * 0.008 by iteration 100 (2026-12-03, docs/ml3.md). The ceiling is the action range.
  */
-export const PG_LOG_STD_RANGE: readonly [number, number] = Object.freeze([Math.log(0.05), 0]) as [
-  number,
-  number,
-];
+export const PG_LOG_STD_RANGE = Object.freeze([Math.log(0.05), 0] as const);
 
 /** The logit ρ of a learned σ (inverse of the map in {@link policyParts}). */
 export function stdLogit(sigma: number): number {

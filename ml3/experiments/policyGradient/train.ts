@@ -68,8 +68,8 @@ export interface PgMl3Config extends MetaTrainConfig {
   /** Policy updates (inner steps) a slot's policy lives before it is re-initialised. */
   lifetime: number;
   /**
-   * The policies learn their log σ (per action dimension, from the task's σ) instead of keeping σ
-   * fixed, in meta-training and in every method of the test; M_φ then also sees log σ.
+   * The policies learn their σ (per action dimension, from the task's σ, within [0.05, 1]) instead
+   * of keeping σ fixed, in meta-training and in every method of the test; M_φ then also sees log σ.
    */
   learnStd: boolean;
   /** Test: held-out tasks per seed, iterations, seeds. */
