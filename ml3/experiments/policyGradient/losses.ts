@@ -27,16 +27,19 @@ export function rolloutTensors(task: PgTask, r: PgRollouts) {
 /** The tensors of {@link rolloutTensors}. */
 export type PgRolloutTensors = ReturnType<typeof rolloutTensors>;
 
-/** The policies' mean actions μ_θ(s) and log π_θ(a|s) on a rollout's steps: [G, N, A], [G, N, 1]. */
+/**
+ * The policies' mean actions μ_θ(s) and log π_θ(a|s) on a rollout's steps ([G, N, A], [G, N, 1]),
+ * and the log σ they used (see {@link policyParts}).
+ */
 export function policyLogProb(
   task: PgTask,
   theta: readonly tf.Tensor[],
   x: PgRolloutTensors,
-): { mu: tf.Tensor; logp: tf.Tensor } {
+): { mu: tf.Tensor; logp: tf.Tensor; logStd: tf.Tensor | number } {
   const { net, logStd } = policyParts(task, theta);
   const mu = mlp(net, x.obs, pgPolicySpec(task));
   // With a fixed σ (a task constant) log π depends on θ only through μ_θ.
-  return { mu, logp: gaussianLogProb(x.actions, mu, logStd).expandDims(-1) };
+  return { mu, logp: gaussianLogProb(x.actions, mu, logStd).expandDims(-1), logStd };
 }
 
 /** Σ over tasks of the masked mean over steps of `perStep` [G, N, 1]. */
@@ -58,8 +61,7 @@ export function learnedPolicyLoss(
   const x = rolloutTensors(task, r);
   const G = r.tasks;
   const N = r.episodesPerTask * task.horizon;
-  const { mu, logp } = policyLogProb(task, theta, x);
-  const { logStd } = policyParts(task, theta);
+  const { mu, logp, logStd } = policyLogProb(task, theta, x);
   const H = task.horizon;
   const time = tf
     .tensor1d(Float32Array.from({ length: N }, (_, i) => (i % H) / H))
