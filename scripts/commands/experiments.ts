@@ -31,7 +31,7 @@ function addExperimentCommands(program: Command, exp: Experiment<object, unknown
     )
     .option(
       '--runs <n>',
-      'train n runs, seeds seed, seed+1, … (seed, seed+seeds, … for sine), each in its folder <name>-seed<s>, in parallel on worker threads; the same command again resumes them',
+      'train n runs, seeds seed, seed+1, … (seed, seed+seeds, … for sine), each in its folder <name>-seed<s>, in parallel on worker threads; the same command again resumes them (n = 1, the default: one run in the folder <name>, no suffix)',
       (v) => parseField(v, { type: 'int', doc: '', min: 1 }, '--runs') as number,
       1,
     )

@@ -104,7 +104,7 @@ const SCHEMA: ConfigSchema<ReacherRunConfig> = {
   },
   initialPolicy: {
     type: 'string',
-    doc: "where the policies of the inner steps and of the test start: the run's θ₀ for every goal (fixed: the authors' saved initial policy) or a fresh θ₀ per episode, seeded by the episode (per-episode: new initial policies at every meta-iteration, held-out ones at test)",
+    doc: "where the policies of the inner steps and of the test start: the run's θ₀ for every goal (fixed: the authors' saved initial policy) or a fresh θ₀ per episode, seeded by the episode (per-episode: new initial policies at every meta-iteration, held-out ones at test; per-episode-small-output: the same with the output layer ×0.01, as CleanRL's actor, so the arm starts nearly still instead of spinning)",
     choices: [...REACHER_INITIAL_POLICIES],
   },
   horizon: { type: 'int', doc: 'steps per episode', min: 1 },
@@ -310,7 +310,7 @@ const test: TestCommand<
     },
     initialPolicy: {
       type: 'string',
-      doc: "where the fresh policies start: as the loss was meta-trained (file), the file's θ₀ for every goal (fixed) or a θ₀ of each episode's own (per-episode: policies the loss has never seen)",
+      doc: "where the fresh policies start: as the loss was meta-trained (file), the file's θ₀ for every goal (fixed) or a θ₀ of each episode's own (per-episode: policies the loss has never seen; per-episode-small-output: the same, output layer ×0.01)",
       choices: ['file', ...REACHER_INITIAL_POLICIES],
     },
   },

@@ -12,7 +12,9 @@ import {
   episodeInitialPolicies,
   heldOutReacherEpisodes,
   loadReacherLossFile,
+  type ReacherInitialPolicy,
   reacherInitialPolicy,
+  SMALL_OUTPUT_SCALE,
   startingPolicies,
 } from '../../ml3/experiments/reacher/index.js';
 import { LearnedLossFileError } from '../../ml3/lossFile.js';
@@ -107,6 +109,50 @@ describe('reacher initial policies (--initial-policy)', () => {
     }
   });
 
+  it('per-episode-small-output: the per-episode draws with the output layer ×0.01, and a nearly still arm', async () => {
+    await selectBackend('wasm');
+    const episodes = heldOutReacherEpisodes(4, 3);
+    const theta0 = reacherInitialPolicy(0);
+    const small = startingPolicies(theta0, episodes, 'per-episode-small-output');
+    const full = episodeInitialPolicies(episodes);
+    try {
+      const [s, f] = [values(small), values(full)];
+      const last = s.length - 2;
+      for (let i = 0; i < s.length; i++) {
+        if (i < last) assert.deepEqual(s[i], f[i], `hidden tensor ${i} is the per-episode draw`);
+        else
+          for (const [j, v] of s[i]!.entries())
+            assert.ok(Math.abs(v - SMALL_OUTPUT_SCALE * f[i]![j]!) < 1e-7, `output tensor ${i}`);
+      }
+      // The torques over 50 steps from the same starts, before any step of a loss.
+      const twin = reacherTwin(REACHER_DEFAULTS);
+      const envs: ReacherEnv[] = [];
+      const travel = (initialPolicy: 'per-episode' | 'per-episode-small-output') => {
+        const r = adaptReacherPolicies({
+          theta0,
+          initialPolicy,
+          episodes,
+          envs,
+          loss: { kind: 'task', dynamics: { kind: 'twin', twin }, objective: AUTHORS_OBJECTIVE },
+          steps: 0,
+          lr: 1e-3,
+          horizon: 50,
+        });
+        dispose(r.theta);
+        return { maxAction: Math.max(...Array.from(r.rollouts.actions, Math.abs)) };
+      };
+      const [still, spinning] = [travel('per-episode-small-output'), travel('per-episode')];
+      for (const env of envs) env.close();
+      assert.ok(still.maxAction < 0.01, `small-output torques: max |a| ${still.maxAction}`);
+      assert.ok(
+        spinning.maxAction > 0.1,
+        `torch-initialised torques: max |a| ${spinning.maxAction}`,
+      );
+    } finally {
+      for (const p of [theta0, small, full]) dispose(p);
+    }
+  });
+
   it('adaptReacherPolicies starts each episode from its own θ₀ and measures the shift from it', async () => {
     await selectBackend('wasm');
     const episodes = heldOutReacherEpisodes(3, 2);
@@ -166,6 +212,20 @@ describe('reacher initial policies (--initial-policy)', () => {
     assert.equal(initialPolicyOf(fixed.run.file('learned-loss.json')), 'fixed');
   });
 
+  it('a per-episode-small-output run: resume = straight, and recorded in its file', async () => {
+    const { straight, resumed } = await straightAndResumed(
+      reacherExperiment as never,
+      { ...TINY, initialPolicy: 'per-episode-small-output' },
+      2,
+      'ml3-reacher-init-small-',
+    );
+    assert.deepEqual(metricsWithoutTimes(resumed), metricsWithoutTimes(straight));
+    assert.equal(
+      initialPolicyOf(straight.run.file('learned-loss.json')),
+      'per-episode-small-output',
+    );
+  });
+
   it('a file whose initialPolicy is not a known kind is a corrupt file naming the choices', async () => {
     const { run } = await train({ ...TINY, iterations: 1, evalEvery: 1 });
     const path = run.file('learned-loss.json');
@@ -177,7 +237,9 @@ describe('reacher initial policies (--initial-policy)', () => {
       () => loadReacherLossFile(bad),
       (err: Error) =>
         err instanceof LearnedLossFileError &&
-        /initialPolicy must be one of "fixed", "per-episode", got "random"/.test(err.message),
+        /initialPolicy must be one of "fixed", "per-episode", "per-episode-small-output", got "random"/.test(
+          err.message,
+        ),
     );
     // Files written before the setting existed have none: the fixed θ₀.
     delete doc.context.initialPolicy;
@@ -194,7 +256,7 @@ describe('reacher initial policies (--initial-policy)', () => {
       initialPolicy: 'per-episode',
     });
     const options = { goals: 3, seed: 2, planners: false, modelPolicySteps: 0 };
-    const judge = async (path: string, initialPolicy?: 'fixed' | 'per-episode') => {
+    const judge = async (path: string, initialPolicy?: ReacherInitialPolicy) => {
       const lines: string[] = [];
       const r = (await evaluateReacherFile(
         path,
@@ -218,6 +280,9 @@ describe('reacher initial policies (--initial-policy)', () => {
       ),
     );
     assert.ok(!own.lines.some((l) => /initial policies:/.test(l)));
+    const still = await judge(fixedPath, 'per-episode-small-output');
+    assert.equal(still.initialPolicy, 'per-episode-small-output');
+    assert.notDeepEqual(still.methods[0]!.finalDistance, other.methods[0]!.finalDistance);
     const bad = ml3(
       'eval',
       fixedPath,
@@ -228,7 +293,10 @@ describe('reacher initial policies (--initial-policy)', () => {
       'random',
     );
     assert.notEqual(bad.code, 0);
-    assert.match(bad.stderr, /--initial-policy must be one of fixed, per-episode, got "random"/);
+    assert.match(
+      bad.stderr,
+      /--initial-policy must be one of fixed, per-episode, per-episode-small-output, got "random"/,
+    );
     const test = ml3(
       ...['reacher', 'test', fixed.run.path, '--goals', '1', '--planners', 'false'],
       ...['--model-policy-steps', '0', '--initial-policy', 'per-episode', '--json'],

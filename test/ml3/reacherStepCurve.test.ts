@@ -226,6 +226,8 @@ describe('reacher distance-vs-K protocol', () => {
     for (const k of [1, 2, 5, 10, 20])
       assert.match(printed, new RegExp(`\\n\\s+${k}  \\d+\\.\\d\\d \\[`));
     assert.match(printed, /chosen per K .* on 3 other goals of the training distribution/);
+    // The default grid spans four and a half decades around each method's own rate.
+    assert.match(printed, /from ×\{0\.001, 0\.003, 0\.01, 0\.03, 0\.1, 0\.3, 1, 3, 10, 30\}/);
     assert.match(printed, /learned closer on \(sign test\)/);
     assert.match(printed, /\n\s+20 {2}.* \d\/\d \(p \d/);
     assert.ok(existsSync(join(run, 'media', 'step-curve.png')));

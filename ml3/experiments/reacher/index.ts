@@ -20,6 +20,7 @@ export {
   REACHER_INITIAL_POLICIES,
   type ReacherInitialPolicy,
   reacherInitialPolicy,
+  SMALL_OUTPUT_SCALE,
   startingPolicies,
 } from './initialPolicies.js';
 export {
