@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { reacherTwin, selectBackend, tileParams } from '../../agents/index.js';
+import { type Params, reacherTwin, selectBackend, tileParams } from '../../agents/index.js';
 import { REACHER_DEFAULTS, type ReacherEnv } from '../../envs/index.js';
 import {
   AUTHORS_OBJECTIVE,
@@ -62,6 +62,23 @@ async function train(config: Record<string, unknown>) {
     backendExplicit: true,
     quiet: true,
     json: false,
+  });
+}
+
+/** Steps of the task loss through the exact twin from the episodes' starting policies. */
+function adaptOnTwin(args: {
+  theta0: Params;
+  episodes: ReturnType<typeof heldOutReacherEpisodes>;
+  envs: ReacherEnv[];
+  initialPolicy: ReacherInitialPolicy;
+  steps: number;
+  horizon: number;
+}) {
+  const twin = reacherTwin(REACHER_DEFAULTS);
+  return adaptReacherPolicies({
+    ...args,
+    loss: { kind: 'task', dynamics: { kind: 'twin', twin }, objective: AUTHORS_OBJECTIVE },
+    lr: 1e-3,
   });
 }
 
@@ -125,19 +142,9 @@ describe('reacher initial policies (--initial-policy)', () => {
             assert.ok(Math.abs(v - SMALL_OUTPUT_SCALE * f[i]![j]!) < 1e-7, `output tensor ${i}`);
       }
       // The torques over 50 steps from the same starts, before any step of a loss.
-      const twin = reacherTwin(REACHER_DEFAULTS);
       const envs: ReacherEnv[] = [];
       const travel = (initialPolicy: 'per-episode' | 'per-episode-small-output') => {
-        const r = adaptReacherPolicies({
-          theta0,
-          initialPolicy,
-          episodes,
-          envs,
-          loss: { kind: 'task', dynamics: { kind: 'twin', twin }, objective: AUTHORS_OBJECTIVE },
-          steps: 0,
-          lr: 1e-3,
-          horizon: 50,
-        });
+        const r = adaptOnTwin({ theta0, initialPolicy, episodes, envs, steps: 0, horizon: 50 });
         dispose(r.theta);
         return { maxAction: Math.max(...Array.from(r.rollouts.actions, Math.abs)) };
       };
@@ -158,18 +165,8 @@ describe('reacher initial policies (--initial-policy)', () => {
     const episodes = heldOutReacherEpisodes(3, 2);
     const theta0 = reacherInitialPolicy(0);
     const envs: ReacherEnv[] = [];
-    const twin = reacherTwin(REACHER_DEFAULTS);
     const run = (initialPolicy: 'fixed' | 'per-episode', steps: number) => {
-      const r = adaptReacherPolicies({
-        theta0,
-        initialPolicy,
-        episodes,
-        envs,
-        loss: { kind: 'task', dynamics: { kind: 'twin', twin }, objective: AUTHORS_OBJECTIVE },
-        steps,
-        lr: 1e-3,
-        horizon: 5,
-      });
+      const r = adaptOnTwin({ theta0, initialPolicy, episodes, envs, steps, horizon: 5 });
       const start = startingPolicies(theta0, episodes, initialPolicy);
       const kept = values(r.theta);
       const atStart = values(start);
