@@ -42,8 +42,8 @@ export interface StepCurveOptions {
 /**
  * The paper's 2 steps and the longer horizons a user would try. The rate grid spans ×0.001 to ×30
  * of each method's own rate: the task loss's best rate moves by decades with the initial policies
- * (from still arms, `per-episode-small-output`, it is 1e-6 to 1e-5 against its own 1e-3), and the
- * grid ×0.03 … ×10 used before 2026-12-03 left it a factor 30 too large there (seed 8: 3.19 cm at
+ * (from still arms, `per-episode-small-output`, it is 1e-6 to 1e-5 against its own 1e-3). The
+ * grid ×0.03 … ×10 used before 2026-12-03 started at 3e-5, above all of those (seed 8: 3.19 cm at
  * K = 5 with the wide grid, 14.52 with the narrow one).
  */
 export const STEP_CURVE_DEFAULTS: Readonly<
