@@ -111,7 +111,7 @@ async function demoStepCurve(runPath: string, goals: number): Promise<void> {
     );
     const ahead = learnedLossAhead(curves);
     console.log(
-      `this run: the learned loss is below the task loss at K = ${ahead.length ? ahead.join(', ') : 'none'} of ${DEMO_STEP_CURVE.stepCounts.join(', ')} (media/step-curve.png); at full budget (300 iterations) the defaults are at every K ≤ 10 on 1 of 8 seeds, and --preset reach (a fresh initial policy per episode) is below it at K = 5, 10 and 20 on 17 of 17 seeds and at every K ≤ 10 on 7 of 17, on 20 held-out goals (docs/ml3.md#a-fresh-initial-policy-per-episode-2026-12-03-afternoon; measured with a narrower rate grid: 9 of the 17 retested with the wide one, at every K ≤ 10 on 4 of 9); at K = 1 it is a coin flip (8 of 17 seeds), and the table's last column says per K whether this run's difference is more than the draw of goals`,
+      `this run: the learned loss is below the task loss at K = ${ahead.length ? ahead.join(', ') : 'none'} of ${DEMO_STEP_CURVE.stepCounts.join(', ')} (media/step-curve.png); at full budget (300 iterations) --preset reach (a fresh initial policy per episode) is below it at K = 5, 10 and 20 on 17 of 17 seeds, at K = 2 on 16 and at every K ≤ 10 on 8 of 17, on 20 held-out goals (docs/ml3.md#still-arms-to-start-from-and-a-rate-grid-wide-enough-for-them-2026-12-03-night); at K = 1 it is a coin flip (8 of 17 seeds); the defaults were at every K ≤ 10 on 1 of 8 (measured with the old, narrower rate grid); the table's last column says per K whether this run's difference is more than the draw of goals`,
     );
   } finally {
     file.dispose();
