@@ -13,6 +13,7 @@ import { addEvalCommand } from './commands/eval.js';
 import { addExperimentGroups } from './commands/experiments.js';
 import { addPgCurveCommand } from './commands/pgCurve.js';
 import { addPlanCommand } from './commands/plan.js';
+import { addReacherSeedsCommand } from './commands/reacherSeeds.js';
 import { UsageError } from './commands/usage.js';
 import { reacherExperiment } from './experiments/reacher.js';
 import { learnedLossAhead, stepCurveReport } from './experiments/reacherStepCurve.js';
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   addEnvsCommands(program);
   addExperimentGroups(program);
   addPgCurveCommand(program);
+  addReacherSeedsCommand(program);
   addPlanCommand(program);
   addEvalCommand(program);
   program

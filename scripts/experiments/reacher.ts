@@ -256,6 +256,12 @@ export async function evaluateReacherFile(
     );
     out.log(`held-out goals: ${options.goals} (seed ${options.seed}); final fingertip distance:`);
     out.log(formatMethods(res.methods));
+    if (!options.curve)
+      // Both losses step at the rate the learned loss was meta-trained with (the paper's test): a
+      // rate that can be decades off the task loss's best (from still arms it wants 1e-6 to 1e-5).
+      out.log(
+        `  (both SGD rows step at the learned loss's rate ${file.context.innerLr}, the paper's protocol; each loss at its own best rate per K: --curve true)`,
+      );
     const stepCurves = options.curve
       ? await stepCurveReport(
           file,

@@ -12,7 +12,24 @@ import {
   type StepCurve,
   type StepCurvePoint,
 } from '../../ml3/index.js';
+import { writeJsonAtomic } from '../run/files.js';
 import { writePlots } from '../run/plots.js';
+
+/** The file `ml3 reacher test --curve` writes next to its plot, which `ml3 reacher seeds` reads. */
+export const STEP_CURVE_FILE = 'step-curve.json';
+
+/** What {@link STEP_CURVE_FILE} holds: the comparison and the settings it was measured with. */
+export interface SavedStepCurves {
+  /** Where the fresh policies started (`ReacherInitialPolicy`). */
+  initialPolicy: string;
+  /** The held-out goals: how many, and their seed. */
+  heldOut: { goals: number; seed: number };
+  /** How each method's rate was chosen per K. */
+  selection: { goals: number; lrFactors: number[]; learnedLr: number; taskLr: number };
+  initial: Omit<StepCurvePoint, 'lr'>;
+  curves: StepCurve[];
+  paired: PairedStepComparison[];
+}
 
 const cm = (m: number) => (100 * m).toFixed(2);
 
@@ -68,6 +85,20 @@ export async function stepCurveReport(
   );
   out.log(formatStepCurves(curves, initial.median, paired));
   if (out.dir) {
+    const saved: SavedStepCurves = {
+      initialPolicy: file.initialPolicy,
+      heldOut: { goals: options.goals, seed: options.seed },
+      selection: {
+        goals: chosen.selectionGoals,
+        lrFactors: [...chosen.lrFactors],
+        learnedLr: file.context.innerLr,
+        taskLr: chosen.taskLr,
+      },
+      initial,
+      curves,
+      paired,
+    };
+    writeJsonAtomic(`${out.dir}/${STEP_CURVE_FILE}`, saved);
     const field = (i: number, suffix: string) => `m${i}_${suffix}`;
     const rows = curves[0]!.points.map((p, j) => {
       const row: Record<string, number> = { steps: p.steps, initial: 100 * initial.median };

@@ -232,6 +232,11 @@ describe('reacher objective', () => {
     assert.equal(doc.spec.outputActivation, 'identity');
     const judged = ml3('eval', path, '--goals', '1', '--no-planners', '--model-policy-steps', '0');
     assert.equal(judged.code, 0, judged.stderr);
+    // The paper's test steps both losses at the learned loss's rate, and says so.
+    assert.match(
+      judged.stdout,
+      /both SGD rows step at the learned loss's rate 0\.001, the paper's protocol; each loss at its own best rate per K: --curve true/,
+    );
     const bad = join(out, 'bad.json');
     writeFileSync(bad, JSON.stringify({ ...doc, context: { ...doc.context, objective: 'tip' } }));
     const broken = ml3('eval', bad, '--goals', '1', '--no-planners');

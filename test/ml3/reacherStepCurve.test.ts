@@ -1,6 +1,6 @@
 /** The reacher's distance-vs-K protocol at a tiny budget: shape, consistency and determinism. */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -194,22 +194,14 @@ describe('reacher distance-vs-K protocol', () => {
     for (const t of [...ctx.phi, ...ctx.theta0]) t.dispose();
   });
 
-  it('ml3 reacher test --curve true prints the table and writes the plot', () => {
+  it('ml3 reacher test --curve true prints the table, writes the plot and the JSON that ml3 reacher seeds counts over runs', () => {
     const out = mkdtempSync(join(tmpdir(), 'ml3-curve-'));
-    const train = ml3(
+    const tinyTrain = [
       ...['reacher', 'train', '--iterations', '1', '--dynamics', 'twin', '--goals', '2'],
-      ...[
-        '--horizon',
-        '6',
-        '--test-goals',
-        '1',
-        '--model-policy-steps',
-        '0',
-        '--planners',
-        'false',
-      ],
-      ...['--out', out, '--name', 'tiny', '--quiet'],
-    );
+      ...['--horizon', '6', '--test-goals', '1', '--model-policy-steps', '0'],
+      ...['--planners', 'false'],
+    ];
+    const train = ml3(...tinyTrain, '--out', out, '--name', 'tiny', '--quiet');
     assert.equal(train.code, 0, train.stderr);
     const run = join(out, 'reacher', 'tiny');
     const test = ml3(
@@ -231,8 +223,61 @@ describe('reacher distance-vs-K protocol', () => {
     assert.match(printed, /learned closer on \(sign test\)/);
     assert.match(printed, /\n\s+20 {2}.* \d\/\d \(p \d/);
     assert.ok(existsSync(join(run, 'media', 'step-curve.png')));
+    const saved = JSON.parse(readFileSync(join(run, 'media', 'step-curve.json'), 'utf8'));
+    assert.deepEqual(saved.heldOut, { goals: 3, seed: 1 });
+    assert.equal(saved.selection.goals, 3);
+    assert.equal(saved.initialPolicy, 'fixed');
+    assert.deepEqual(
+      saved.curves[0].points.map((p: { steps: number }) => p.steps),
+      [1, 2, 5, 10, 20],
+    );
     const bad = ml3('eval', join(run, 'learned-loss.json'), '--curve', '--selection-goals', '0');
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /--selection-goals must be at least 1/);
+
+    // A second seed, tested the same way: `ml3 reacher seeds` counts the two.
+    const second = ml3(...tinyTrain, '--seed', '1', '--out', out, '--name', 'tiny1', '--quiet');
+    assert.equal(second.code, 0, second.stderr);
+    const run1 = join(out, 'reacher', 'tiny1');
+    const curveOf = (dir: string, goals: string) =>
+      ml3(
+        ...['reacher', 'test', dir, '--goals', goals, '--planners', 'false'],
+        ...['--model-policy-steps', '0', '--curve', 'true', '--selection-goals', '3'],
+      );
+    const untested = ml3('reacher', 'seeds', run, run1);
+    assert.equal(untested.code, 2);
+    assert.match(
+      untested.stderr,
+      /tiny1 has no distance-vs-K result .*make one with: ml3 reacher test .*tiny1 --curve true/,
+    );
+    assert.equal(curveOf(run1, '3').code, 0);
+    const png = join(out, 'seeds.png');
+    const seeds = ml3('reacher', 'seeds', run, run1, '--out', png, '--json');
+    assert.equal(seeds.code, 0, seeds.stderr);
+    const report = JSON.parse(seeds.stdout);
+    assert.deepEqual(
+      report.rows.map((r: { seed: number }) => r.seed),
+      [0, 1],
+    );
+    // Each run's row is its saved curve's medians.
+    assert.deepEqual(
+      report.rows[0].learned,
+      saved.curves[0].points.map((p: { median: number }) => p.median),
+    );
+    assert.equal(report.points.length, 5);
+    assert.ok(existsSync(png) && existsSync(join(out, 'seeds.svg')));
+    const text = ml3('reacher', 'seeds', run, run1, '--within-steps', '5');
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(
+      text.stdout,
+      /2 reacher runs, fixed initial policies, 3 held-out goals \(seed 1\)/,
+    );
+    assert.match(text.stdout, /below the task loss at every K ≤ 5: \d of 2 runs/);
+    assert.match(text.stdout, /K = 20: learned loss below on \d of 2/);
+    // Runs tested on different goals are not counted together.
+    assert.equal(curveOf(run1, '2').code, 0);
+    const mixed = ml3('reacher', 'seeds', run, run1);
+    assert.equal(mixed.code, 2);
+    assert.match(mixed.stderr, /were tested with different held-out goals/);
   });
 });

@@ -62,6 +62,14 @@ export {
   selectionReacherEpisodes,
 } from './stepCurve.js';
 export {
+  type RunStepCurves,
+  type StepCurveSeedOptions,
+  type StepCurveSeedPoint,
+  type StepCurveSeedRow,
+  type StepCurvesOverSeeds,
+  stepCurvesOverSeeds,
+} from './stepCurveSeeds.js';
+export {
   fingertipDistances,
   jointGoalsTensor,
   REACHER_JOINT_STATE,
