@@ -5,8 +5,7 @@
  */
 import { mean } from '../../envs/core/stats.js';
 import { InvalidArgument } from '../../envs/index.js';
-import { writeFileAtomic } from '../run/files.js';
-import { type PlotSpec, renderLinePlot } from '../run/plots.js';
+import { type PlotSpec, renderLinePlot, writePlotFiles } from '../run/plots.js';
 import { openRunOf } from '../run/runDir.js';
 import type { PgConfig } from './pg.js';
 
@@ -188,10 +187,7 @@ export async function pgCurve(
         ? { refLo: reference.lo, refHi: reference.hi, refMid: (reference.lo + reference.hi) / 2 }
         : {}),
     }));
-    const { svg, png } = await renderLinePlot(rows, spec);
-    const base = options.out.replace(/\.(png|svg)$/, '');
-    writeFileAtomic(`${base}.png`, png);
-    writeFileAtomic(`${base}.svg`, svg);
+    writePlotFiles(options.out, await renderLinePlot(rows, spec));
   }
   return {
     env,

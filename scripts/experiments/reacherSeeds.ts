@@ -9,8 +9,8 @@ import {
   type StepCurvesOverSeeds,
   stepCurvesOverSeeds,
 } from '../../ml3/index.js';
-import { readJson, UsageError, writeFileAtomic } from '../run/files.js';
-import { renderLinePlot } from '../run/plots.js';
+import { readJson, UsageError } from '../run/files.js';
+import { renderLinePlot, writePlotFiles } from '../run/plots.js';
 import { openRunOf } from '../run/runDir.js';
 import { type SavedStepCurves, STEP_CURVE_FILE } from './reacherStepCurve.js';
 
@@ -90,7 +90,7 @@ async function writeSeedsPlot(
     initial: cm(counted.initialMedian),
   }));
   const n = counted.rows.length;
-  const { svg, png } = await renderLinePlot(rows, {
+  const plot = await renderLinePlot(rows, {
     file: 'seeds',
     title: `Reacher, ${n} runs (${initialPolicy} θ₀): median over runs of each run's held-out median, quartiles over runs`,
     x: 'steps',
@@ -107,7 +107,5 @@ async function writeSeedsPlot(
       { field: 'initial', label: 'initial policy (no update)' },
     ],
   });
-  const base = out.replace(/\.(png|svg)$/, '');
-  writeFileAtomic(`${base}.png`, png);
-  writeFileAtomic(`${base}.svg`, svg);
+  writePlotFiles(out, plot);
 }

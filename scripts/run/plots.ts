@@ -102,6 +102,17 @@ export async function renderLinePlot(
   return { svg, png: new Uint8Array(png) };
 }
 
+/**
+ * Writes a rendered plot as `<path>.png` and `<path>.svg` (a trailing `.png` or `.svg` on `path`
+ * is dropped); returns the PNG's path.
+ */
+export function writePlotFiles(path: string, plot: { svg: string; png: Uint8Array }): string {
+  const base = path.replace(/\.(png|svg)$/, '');
+  writeFileAtomic(`${base}.svg`, plot.svg);
+  writeFileAtomic(`${base}.png`, plot.png);
+  return `${base}.png`;
+}
+
 /** Writes `<dir>/<file>.svg` and `.png` for each spec; returns the PNG paths. */
 export async function writePlots(
   dir: string,
@@ -110,10 +121,7 @@ export async function writePlots(
 ): Promise<string[]> {
   const written: string[] = [];
   for (const spec of specs) {
-    const { svg, png } = await renderLinePlot(rows, spec);
-    writeFileAtomic(`${dir}/${spec.file}.svg`, svg);
-    writeFileAtomic(`${dir}/${spec.file}.png`, png);
-    written.push(`${dir}/${spec.file}.png`);
+    written.push(writePlotFiles(`${dir}/${spec.file}`, await renderLinePlot(rows, spec)));
   }
   return written;
 }
