@@ -1,6 +1,7 @@
 /** `ml3 pg curve <run-dir…>`: several pg runs' learning curve and final numbers (see pgCurve.ts). */
 import type { Command } from 'commander';
 import { pgCurve } from '../experiments/pgCurve.js';
+import { plotPngPath } from '../run/plots.js';
 import { parseField } from './schemaOptions.js';
 
 /** Adds `curve` to the `pg` command group (after {@link addExperimentGroups}). */
@@ -56,7 +57,7 @@ export function addPgCurveCommand(program: Command): void {
             `last bin (≤ ${last.step} steps): ${last.mean.toFixed(2)} ± ${last.std.toFixed(2)} over ${last.runs} runs`,
           );
         if (report.reference) console.log(`reference: ${report.reference.label}`);
-        if (opts.out) console.log(`curve: ${opts.out.replace(/\.(png|svg)$/, '')}.png`);
+        if (opts.out) console.log(`curve: ${plotPngPath(opts.out)}`);
       },
     );
 }

@@ -1,6 +1,7 @@
 /** `ml3 reacher seeds <run-dir…>`: several reacher runs' distance-vs-K comparisons, counted over the runs. */
 import type { Command } from 'commander';
 import { type ReacherSeedsReport, reacherSeeds } from '../experiments/reacherSeeds.js';
+import { plotPngPath } from '../run/plots.js';
 import { parseField } from './schemaOptions.js';
 
 const cm = (m: number) => (100 * m).toFixed(2);
@@ -71,8 +72,7 @@ export function addReacherSeedsCommand(program: Command): void {
           ...(opts.out ? { out: opts.out } : {}),
         });
         console.log(opts.json ? JSON.stringify(report, null, 2) : formatReacherSeeds(report));
-        if (opts.out && !opts.json)
-          console.log(`plot: ${opts.out.replace(/\.(png|svg)$/, '')}.png`);
+        if (opts.out && !opts.json) console.log(`plot: ${plotPngPath(opts.out)}`);
       },
     );
 }

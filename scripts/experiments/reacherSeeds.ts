@@ -17,7 +17,7 @@ import { type SavedStepCurves, STEP_CURVE_FILE } from './reacherStepCurve.js';
 /** What `ml3 reacher seeds` reports: the counts, and the settings every run shares. */
 export interface ReacherSeedsReport extends StepCurvesOverSeeds {
   runs: string[];
-  initialPolicy: string;
+  initialPolicy: SavedStepCurves['initialPolicy'];
   heldOut: SavedStepCurves['heldOut'];
   selection: SavedStepCurves['selection'];
 }
@@ -75,7 +75,7 @@ export async function reacherSeeds(
 /** The plot: per K, each loss's median over runs with quartiles over runs, and θ₀'s median. */
 async function writeSeedsPlot(
   counted: StepCurvesOverSeeds,
-  initialPolicy: string,
+  initialPolicy: SavedStepCurves['initialPolicy'],
   out: string,
 ): Promise<void> {
   const cm = (m: number) => 100 * m;

@@ -6,6 +6,7 @@
 import {
   type MethodResult,
   type PairedStepComparison,
+  type ReacherInitialPolicy,
   type ReacherLossFile,
   reacherStepCurves,
   STEP_CURVE_DEFAULTS,
@@ -20,8 +21,8 @@ export const STEP_CURVE_FILE = 'step-curve.json';
 
 /** What {@link STEP_CURVE_FILE} holds: the comparison and the settings it was measured with. */
 export interface SavedStepCurves {
-  /** Where the fresh policies started (`ReacherInitialPolicy`). */
-  initialPolicy: string;
+  /** Where the fresh policies started. */
+  initialPolicy: ReacherInitialPolicy;
   /** The held-out goals: how many, and their seed. */
   heldOut: { goals: number; seed: number };
   /** How each method's rate was chosen per K. */

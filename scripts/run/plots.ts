@@ -102,15 +102,21 @@ export async function renderLinePlot(
   return { svg, png: new Uint8Array(png) };
 }
 
-/**
- * Writes a rendered plot as `<path>.png` and `<path>.svg` (a trailing `.png` or `.svg` on `path`
- * is dropped); returns the PNG's path.
- */
+/** A plot's path without a trailing `.png` or `.svg` (a user may name either file). */
+function plotBase(path: string): string {
+  return path.replace(/\.(png|svg)$/, '');
+}
+
+/** The PNG {@link writePlotFiles} writes for `path`. */
+export function plotPngPath(path: string): string {
+  return `${plotBase(path)}.png`;
+}
+
+/** Writes a rendered plot as `<path>.png` and `<path>.svg`; returns the PNG's path. */
 export function writePlotFiles(path: string, plot: { svg: string; png: Uint8Array }): string {
-  const base = path.replace(/\.(png|svg)$/, '');
-  writeFileAtomic(`${base}.svg`, plot.svg);
-  writeFileAtomic(`${base}.png`, plot.png);
-  return `${base}.png`;
+  writeFileAtomic(`${plotBase(path)}.svg`, plot.svg);
+  writeFileAtomic(plotPngPath(path), plot.png);
+  return plotPngPath(path);
 }
 
 /** Writes `<dir>/<file>.svg` and `.png` for each spec; returns the PNG paths. */

@@ -89,8 +89,7 @@ export function stepCurvesOverSeeds(
   options: StepCurveSeedOptions,
 ): StepCurvesOverSeeds {
   if (runs.length === 0) throw new InvalidArgument('no runs to compare: give at least one');
-  const stepsOf = (r: RunStepCurves) => r.curves[0]?.points.map((p) => p.steps) ?? [];
-  const steps = stepsOf(runs[0]!);
+  const steps = runs[0]!.curves[0]?.points.map((p) => p.steps) ?? [];
   for (const r of runs) {
     if (r.curves.length !== 2)
       throw new InvalidArgument(
